@@ -1,0 +1,91 @@
+"""Yahoo symbol suffixes: exchange, currency and timezone, and minor currency units.
+
+Used as a fallback when a source does not report an instrument's currency (the demo source,
+a CSV without a currency column) and to normalise quotes in minor units (pence, cents, agorot)
+to the major unit every other module works in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Exchange:
+    suffix: str
+    name: str
+    currency: str  # the currency prices are quoted in on Yahoo (may be a minor unit)
+    timezone: str
+
+
+_EXCHANGES = (
+    Exchange("", "US (NYSE/Nasdaq/NYSE American/OTC)", "USD", "America/New_York"),
+    Exchange(".AX", "ASX", "AUD", "Australia/Sydney"),
+    Exchange(".TO", "TSX", "CAD", "America/Toronto"),
+    Exchange(".V", "TSX Venture", "CAD", "America/Toronto"),
+    Exchange(".CN", "CSE", "CAD", "America/Toronto"),
+    Exchange(".NE", "Cboe Canada", "CAD", "America/Toronto"),
+    Exchange(".L", "London Stock Exchange", "GBp", "Europe/London"),
+    Exchange(".IL", "LSE International Order Book", "USD", "Europe/London"),
+    Exchange(".T", "Tokyo Stock Exchange", "JPY", "Asia/Tokyo"),
+    Exchange(".KS", "Korea Exchange (KOSPI)", "KRW", "Asia/Seoul"),
+    Exchange(".KQ", "KOSDAQ", "KRW", "Asia/Seoul"),
+    Exchange(".SR", "Saudi Exchange (Tadawul)", "SAR", "Asia/Riyadh"),
+    Exchange(".SS", "Shanghai Stock Exchange", "CNY", "Asia/Shanghai"),
+    Exchange(".SZ", "Shenzhen Stock Exchange", "CNY", "Asia/Shanghai"),
+    Exchange(".HK", "Hong Kong Exchange", "HKD", "Asia/Hong_Kong"),
+    Exchange(".PA", "Euronext Paris", "EUR", "Europe/Paris"),
+    Exchange(".BR", "Euronext Brussels", "EUR", "Europe/Brussels"),
+    Exchange(".AS", "Euronext Amsterdam", "EUR", "Europe/Amsterdam"),
+    Exchange(".DE", "Xetra", "EUR", "Europe/Berlin"),
+    Exchange(".F", "Frankfurt", "EUR", "Europe/Berlin"),
+    Exchange(".JO", "Johannesburg", "ZAc", "Africa/Johannesburg"),
+    Exchange(".TA", "Tel Aviv", "ILA", "Asia/Jerusalem"),
+    Exchange(".SA", "B3 (Brazil)", "BRL", "America/Sao_Paulo"),
+    Exchange(".NS", "NSE India", "INR", "Asia/Kolkata"),
+    Exchange(".KL", "Bursa Malaysia", "MYR", "Asia/Kuala_Lumpur"),
+    Exchange(".OL", "Oslo Bors", "NOK", "Europe/Oslo"),
+    Exchange(".ST", "Nasdaq Stockholm", "SEK", "Europe/Stockholm"),
+    Exchange(".NZ", "NZX", "NZD", "Pacific/Auckland"),
+)
+
+EXCHANGES: dict[str, Exchange] = {e.suffix: e for e in _EXCHANGES}
+
+#: Yahoo quote units that are 1/100 of a major currency: unit -> (major currency, divisor).
+MINOR_UNITS: dict[str, tuple[str, float]] = {
+    "GBp": ("GBP", 100.0),
+    "GBX": ("GBP", 100.0),
+    "ZAc": ("ZAR", 100.0),
+    "ZAC": ("ZAR", 100.0),
+    "ILA": ("ILS", 100.0),
+}
+
+
+def suffix(symbol: str) -> str:
+    """``'LYC.AX' -> '.AX'``; US symbols (``'MP'``, ``'BRK-B'``) and FX/indices -> ``''``."""
+    s = symbol.strip().upper()
+    if s.endswith("=X") or s.startswith("^"):
+        return ""
+    dot = s.rfind(".")
+    if dot <= 0:
+        return ""
+    return "." + s[dot + 1 :]
+
+
+def exchange_of(symbol: str) -> Exchange | None:
+    """The exchange a Yahoo symbol trades on, or None for an unknown suffix."""
+    return EXCHANGES.get(suffix(symbol))
+
+
+def major_unit(currency: str | None) -> tuple[str | None, float]:
+    """``'GBp' -> ('GBP', 100.0)``; a major currency maps to itself with divisor 1."""
+    if currency is None:
+        return None, 1.0
+    if currency in MINOR_UNITS:
+        return MINOR_UNITS[currency]
+    return currency.upper(), 1.0
+
+
+def fx_symbol(currency: str) -> str:
+    """Yahoo symbol of the USD rate of ``currency``: ``'AUD' -> 'AUDUSD=X'`` (USD per 1 AUD)."""
+    return f"{currency.upper()}USD=X"

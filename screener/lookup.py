@@ -1,0 +1,132 @@
+"""``screener lookup``: one company's view as terminal text (JSON is the view itself)."""
+
+from __future__ import annotations
+
+import difflib
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from screener.errors import NotFoundError
+from screener.exposure import FLAG_HELP
+from screener.records import Company, Universe
+
+WIDTH = 100
+
+
+def find_company(universe: Universe, query: str) -> Company:
+    """A company by any listing symbol or its id; NotFoundError with close matches otherwise."""
+    company = universe.find(query)
+    if company is not None:
+        return company
+    candidates = {t.upper(): t for c in universe.companies for t in c.tickers}
+    candidates.update({c.id.upper(): c.id for c in universe.companies})
+    candidates.update({c.name.upper(): c.name for c in universe.companies})
+    close = difflib.get_close_matches(query.strip().upper(), list(candidates), n=3, cutoff=0.6)
+    hint = f"; close matches: {', '.join(candidates[c] for c in close)}" if close else ""
+    raise NotFoundError(f"{query!r} is not in universe '{universe.name}'{hint}")
+
+
+def _refs(refs: Sequence[int]) -> str:
+    return "".join(f"[{n}]" for n in refs)
+
+
+def _wrap(text: str, indent: int) -> str:
+    return textwrap.fill(
+        text, WIDTH, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2)
+    )
+
+
+def format_text(
+    view: Mapping[str, Any],
+    *,
+    rank: tuple[int, int] | None = None,
+    risk_block: Callable[[Mapping[str, Any]], list[str]] | None = None,
+) -> str:
+    """The terminal view. ``risk_block`` renders ``view['risk']`` when prices are known."""
+    ex = view["exposure"]
+    lines: list[str] = []
+    tick = ", ".join(view["tickers"]) or "unlisted"
+    lines.append(f"{view['name']}  ({tick})  id: {view['id']}")
+    lines.append(f"HQ {view['hq']} {view['hq_name']} ({view['hq_tier']} tier)")
+    rank_txt = f"   rank {rank[0]} of {rank[1]} listed" if rank else ""
+    lines.append(
+        f"Exposure {ex['score']:.1f} / 100   = raw {ex['raw_score']:.1f} × China multiplier "
+        f"{ex['china_multiplier']:.2f}{rank_txt}"
+    )
+    if ex["flags"]:
+        lines.append("Flags:")
+        lines.extend(f"  {f:<15} {FLAG_HELP.get(f, '')}" for f in ex["flags"])
+    else:
+        lines.append("Flags: none")
+
+    lines.append("")
+    lines.append(f"{'Factor':<11} {'value':>5} × {'weight':>6} = {'points':>6}   why")
+    for name, f in ex["factors"].items():
+        why = "; ".join(e["text"] for e in f["evidence"]) or (f.get("note") or "no segment")
+        if f["evidence"] and f.get("note"):
+            why += f"; {f['note']}"
+        head = f"{name:<11} {f['value']:>5.2f} × {f['weight']:>6.2f} = {f['points']:>6.1f}   "
+        lines.append(textwrap.fill(why, WIDTH, initial_indent=head, subsequent_indent=" " * len(head)))
+
+    lines.append("")
+    lines.append("Segments")
+    if not view["segments"]:
+        lines.append("  none recorded")
+    for s in view["segments"]:
+        heavy = " Dy/Tb" if s["heavy_ree"] else ""
+        feed = f" feed:{s['feed_origin']}" if s["feed_origin"] else ""
+        site = s["site"] or ""
+        lines.append(
+            f"  {s['stage']:<12} {s['country']:<3} {s['tier']:<9} {s['status']:<13}"
+            f"{heavy}{feed} {site} {_refs(s['refs'])}".rstrip()
+        )
+
+    ch = view["china"]
+    links = [
+        k.replace("_", " ")
+        for k in ("hq_in_china", "state_control", "processing_in_china", "sales_to_china")
+        if ch[k]
+    ]
+    if ch["ownership_pct"]:
+        links.append(f"Chinese ownership {ch['ownership_pct']:g}%")
+    penalties = ", ".join(f"{p['link']} −{p['penalty']:.2f}" for p in ex["china_penalties"])
+    lines.append("")
+    lines.append(
+        f"China links: {', '.join(links) if links else 'none recorded'}"
+        f"{'  (penalties: ' + penalties + ')' if penalties else ''} {_refs(ch['refs'])}".rstrip()
+    )
+    if ch["notes"]:
+        lines.append(_wrap(ch["notes"], 2))
+
+    lines.append("Support:" if view["support"] else "Support: none recorded")
+    for s in view["support"]:
+        when = f", {s['date']}" if s["date"] else ""
+        note = f": {s['note']}" if s["note"] else ""
+        lines.append(
+            _wrap(f"{s['kind'].replace('_', ' ')} from {s['counterparty']}{when}{note} "
+                  f"{_refs(s['refs'])}".rstrip(), 2)
+        )
+    rev = view["revenue"]
+    share = f"{rev['share']:.0%} ({rev['basis']})" if rev["share"] is not None else "unknown"
+    lines.append(f"REE share of revenue: {share}")
+    if rev["note"]:
+        lines.append(_wrap(rev["note"], 2))
+
+    if risk_block is not None:
+        lines.append("")
+        lines.extend(risk_block(view))
+
+    lines.append("")
+    lines.append(
+        f"Profile as of {view['as_of']} ({ex['age_days']} days old), confidence {view['confidence']}"
+    )
+    if view.get("notes"):
+        lines.append(_wrap("Notes: " + view["notes"], 0))
+    lines.append("Sources")
+    for s in view["sources"]:
+        date = s["date"] or "undated"
+        sec = " (secondary)" if s["secondary"] else ""
+        lines.append(f"  [{s['n']}] {date:<10} {s['title']}{sec}")
+        lines.append(f"       {s['url']}")
+    return "\n".join(lines)

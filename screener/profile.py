@@ -1,0 +1,88 @@
+"""One company's exposure view as plain data: the shape shared by ``lookup --json``,
+``screen.json`` rows and the report's cards (docs/screen-json.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from screener.exposure import Exposure
+from screener.records import Company
+from screener.universe import Jurisdictions
+
+
+def source_numbers(company: Company) -> dict[str, int]:
+    """Source ids numbered 1..n in file order, for ``[1]``-style citations."""
+    return {s.id: i for i, s in enumerate(company.sources, start=1)}
+
+
+def company_view(company: Company, exposure: Exposure, jur: Jurisdictions) -> dict[str, Any]:
+    nums = source_numbers(company)
+    return {
+        "ticker": company.primary_ticker,
+        "tickers": list(company.tickers),
+        "former_tickers": list(company.former_tickers),
+        "id": company.id,
+        "name": company.name,
+        "listed": company.listed,
+        "hq": company.hq,
+        "hq_name": jur.names.get(company.hq, company.hq),
+        "hq_tier": jur.tier(company.hq),
+        "exposure": exposure.to_dict(nums),
+        "segments": [
+            {
+                "stage": s.stage,
+                "country": s.country,
+                "tier": jur.tier(s.country),
+                "status": s.status,
+                "site": s.site,
+                "capacity_tpa": s.capacity_tpa,
+                "heavy_ree": s.heavy_ree,
+                "feed_origin": s.feed_origin,
+                "note": s.note,
+                "sources": list(s.sources),
+                "refs": [nums[x] for x in s.sources if x in nums],
+            }
+            for s in company.segments
+        ],
+        "china": {
+            "hq_in_china": company.china.hq_in_china,
+            "ownership_pct": company.china.ownership_pct,
+            "state_control": company.china.state_control,
+            "processing_in_china": company.china.processing_in_china,
+            "sales_to_china": company.china.sales_to_china,
+            "notes": company.china.notes,
+            "sources": list(company.china.sources),
+            "refs": [nums[x] for x in company.china.sources if x in nums],
+        },
+        "support": [
+            {
+                "kind": s.kind,
+                "counterparty": s.counterparty,
+                "country": s.country,
+                "date": s.date,
+                "note": s.note,
+                "sources": list(s.sources),
+                "refs": [nums[x] for x in s.sources if x in nums],
+            }
+            for s in company.support
+        ],
+        "revenue": {
+            "share": company.ree_revenue_share,
+            "basis": company.revenue_basis,
+            "note": company.revenue_note,
+        },
+        "sources": [
+            {
+                "n": nums[s.id],
+                "id": s.id,
+                "url": s.url,
+                "date": s.date,
+                "title": s.title,
+                "secondary": s.secondary,
+            }
+            for s in company.sources
+        ],
+        "confidence": company.confidence,
+        "as_of": company.as_of.isoformat(),
+        "notes": company.notes,
+    }

@@ -1,0 +1,46 @@
+"""Universe + model + jurisdictions + scores, loaded together: what every command starts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from screener.exposure import Exposure, score_all
+from screener.model import Model, load_model
+from screener.records import Company, Universe
+from screener.universe import Jurisdictions, companion, load, load_jurisdictions
+
+
+@dataclass(frozen=True)
+class Scored:
+    universe: Universe
+    model: Model
+    jurisdictions: Jurisdictions
+    exposures: dict[str, Exposure]
+    today: date
+
+    def ranked(self, *, listed_only: bool = False) -> list[tuple[Company, Exposure]]:
+        """Companies by score, highest first; ties broken by id so the order is stable."""
+        pairs = [
+            (c, self.exposures[c.id])
+            for c in self.universe.companies
+            if c.listed or not listed_only
+        ]
+        return sorted(pairs, key=lambda p: (-p[1].score, p[0].id))
+
+
+def load_scored(
+    universe: str | Path | None = None,
+    *,
+    weights: str | Path | None = None,
+    today: date | None = None,
+) -> Scored:
+    today = today or date.today()
+    from screener.universe import resolve
+
+    path = resolve(universe)
+    jur = load_jurisdictions(companion(path, "jurisdictions"))
+    uni = load(path, today=today, jurisdictions=jur)
+    model = load_model(weights, base=companion(path, "model"))
+    return Scored(uni, model, jur, score_all(uni.companies, model, jur, today=today), today)

@@ -1,0 +1,439 @@
+"""Load and validate universe files into frozen records.
+
+``load(name_or_path)`` reads a universe YAML, checks every field and cross-reference, and
+raises :class:`UniverseError` listing *all* problems in the file at once. Jurisdictions and
+events are read from the universe's folder when it has them, else from the shipped defaults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from screener import settings
+from screener.errors import UniverseError
+from screener.records import (
+    CONFIDENCES,
+    REVENUE_BASES,
+    STAGES,
+    STATUSES,
+    SUPPORT_KINDS,
+    Benchmark,
+    ChinaLinks,
+    Company,
+    Event,
+    Segment,
+    Source,
+    Support,
+    Universe,
+)
+from screener.validate import Checker, Problems
+
+DATA_FILES = ("jurisdictions", "model", "events")
+
+_COMPANY_KEYS = (
+    "id", "name", "tickers", "listed", "former_tickers", "hq", "ree_revenue_share",
+    "revenue_basis", "revenue_note", "segments", "china", "support", "sources", "as_of",
+    "confidence", "notes",
+)
+_SEGMENT_KEYS = (
+    "stage", "country", "status", "site", "capacity_tpa", "heavy_ree", "feed_origin", "note",
+    "sources",
+)
+_CHINA_KEYS = (
+    "hq_in_china", "ownership_pct", "state_control", "processing_in_china", "sales_to_china",
+    "notes", "sources",
+)
+_SUPPORT_KEYS = ("kind", "counterparty", "country", "date", "note", "sources")
+_SOURCE_KEYS = ("id", "url", "date", "title", "secondary")
+
+
+# --- YAML reading ------------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys (PyYAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: dict[Any, Any] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark,
+                f"found duplicate key {key!r}", key_node.start_mark,
+            )
+        seen[key] = True
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping  # type: ignore[arg-type]
+)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse ``path``; malformed YAML becomes a UniverseError naming the line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UniverseError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UniverseError(f"{path}: cannot be read ({exc})") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise UniverseError(f"{path}: malformed YAML at {where}: {what}") from None
+    except yaml.YAMLError as exc:
+        raise UniverseError(f"{path}: malformed YAML: {exc}") from None
+
+
+# --- locating files --------------------------------------------------------------------
+
+
+def resolve(name_or_path: str | Path | None) -> Path:
+    """A shipped universe name (``rare_earths``) or a path to a YAML file."""
+    if name_or_path is None:
+        name_or_path = "rare_earths"
+    text = str(name_or_path)
+    p = Path(text).expanduser()
+    if p.suffix in (".yaml", ".yml") or p.exists() or "/" in text or "\\" in text:
+        if not p.is_file():
+            raise UniverseError(f"{p}: universe file not found")
+        return p
+    shipped = settings.universes_dir() / f"{text}.yaml"
+    if not shipped.is_file():
+        names = ", ".join(sorted(available())) or "none"
+        raise UniverseError(
+            f"no universe named '{text}' (shipped: {names}); pass a name or a path to a YAML file"
+        )
+    return shipped
+
+
+def available() -> dict[str, Path]:
+    """Shipped universes by name (YAML files with a ``companies`` list)."""
+    out: dict[str, Path] = {}
+    for p in sorted(settings.universes_dir().glob("*.yaml")):
+        if p.stem not in DATA_FILES:
+            out[p.stem] = p
+    return out
+
+
+def companion(universe_path: Path, stem: str) -> Path:
+    """``jurisdictions.yaml``/``model.yaml``/``events.yaml`` beside the universe, else shipped."""
+    local = universe_path.parent / f"{stem}.yaml"
+    return local if local.is_file() else settings.universes_dir() / f"{stem}.yaml"
+
+
+# --- jurisdictions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Jurisdictions:
+    path: Path
+    tier_weights: Mapping[str, float]
+    country_tiers: Mapping[str, str]
+    default_tier: str
+    names: Mapping[str, str]
+
+    def tier(self, code: str) -> str:
+        return self.country_tiers.get(code, self.default_tier)
+
+    def weight(self, code: str) -> float:
+        return self.tier_weights[self.tier(code)]
+
+    def members(self, tier: str) -> list[str]:
+        return sorted(c for c, t in self.country_tiers.items() if t == tier)
+
+
+def load_jurisdictions(path: Path | None = None) -> Jurisdictions:
+    path = path or settings.universes_dir() / "jurisdictions.yaml"
+    data = read_yaml(path)
+    p = Problems(path.name)
+    if not isinstance(data, Mapping):
+        raise UniverseError(f"{path}: expected a mapping with 'tiers' and 'countries'")
+    names_raw = data.get("countries")
+    names: dict[str, str] = {}
+    if not isinstance(names_raw, Mapping) or not names_raw:
+        p.add("countries", "missing: a mapping of ISO 3166-1 alpha-2 code to country name")
+    else:
+        for code, name in names_raw.items():
+            if not isinstance(code, str) or len(code) != 2 or not code.isupper():
+                p.add("countries", f"{code!r} is not an upper-case two-letter code (quote NO, ON, YES)")
+            else:
+                names[code] = str(name)
+    weights: dict[str, float] = {}
+    tiers: dict[str, str] = {}
+    tiers_raw = data.get("tiers")
+    if not isinstance(tiers_raw, Mapping) or not tiers_raw:
+        p.add("tiers", "missing: a mapping of tier name to {weight, countries}")
+        tiers_raw = {}
+    for tier, spec in tiers_raw.items():
+        c = Checker(p, f"tier '{tier}'", spec, date.max)
+        w = c.number("weight", 0.0, 1.0, required=True)
+        weights[str(tier)] = w if w is not None else 0.0
+        for code in c.list_("countries"):
+            if code not in names:
+                c.err("countries", f"{code!r} is not in the 'countries' list")
+            elif code in tiers:
+                c.err("countries", f"{code} is already in tier '{tiers[code]}'")
+            else:
+                tiers[code] = str(tier)
+    default = data.get("default_tier")
+    if default not in weights:
+        p.add("default_tier", f"{default!r} is not one of the tiers ({', '.join(weights)})")
+    if p:
+        raise UniverseError(f"{path}: {len(p.items)} problem(s)", p.items)
+    return Jurisdictions(path, weights, tiers, str(default), names)
+
+
+# --- companies ------------------------------------------------------------------------------
+
+
+def _sources(c: Checker, raw: list[Any], today: date) -> tuple[Source, ...]:
+    out: list[Source] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        s = c.child(f"sources[{i}]", item)
+        s.unknown_keys(_SOURCE_KEYS)
+        sid = s.str_("id")
+        url = s.str_("url")
+        if sid is not None:
+            if sid in seen:
+                s.err("id", f"duplicate source id {sid!r}")
+            seen.add(sid)
+        out.append(
+            Source(
+                id=sid or f"?{i}",
+                url=url or "",
+                date=s.date_("date", required=False, partial=True),
+                title=s.str_("title", required=False) or "",
+                secondary=s.bool_("secondary"),
+            )
+        )
+    return tuple(out)
+
+
+def _cites(c: Checker, field: str, ids: tuple[str, ...], defined: set[str]) -> None:
+    for sid in ids:
+        if sid not in defined:
+            c.err(field, f"cites source {sid!r}, which is not defined in this company's sources")
+
+
+def _company(c: Checker, countries: Mapping[str, str], today: date) -> Company | None:
+    c.unknown_keys(_COMPANY_KEYS)
+    sources = _sources(c, c.list_("sources"), today)
+    defined = {s.id for s in sources}
+    listed = c.bool_("listed", True)
+    tickers = c.str_list("tickers")
+    if listed and not tickers:
+        c.err("tickers", "a listed company needs at least one Yahoo symbol (or set listed: false)")
+    if not listed and tickers:
+        c.err("tickers", "an unlisted company has no tickers (move them to former_tickers)")
+
+    segments: list[Segment] = []
+    for i, raw in enumerate(c.list_("segments")):
+        s = c.child(f"segments[{i}]", raw)
+        s.unknown_keys(_SEGMENT_KEYS)
+        stage = s.choice("stage", STAGES)
+        ids = s.id_list("sources")
+        _cites(s, "sources", ids, defined)
+        feed = s.country("feed_origin", countries, required=False)
+        if feed is not None and stage == "mining":
+            s.err("feed_origin", "applies to processing stages, not to mining")
+        segments.append(
+            Segment(
+                stage=stage or "mining",
+                country=s.country("country", countries) or "",
+                status=s.choice("status", STATUSES) or "exploration",
+                site=s.str_("site", required=False),
+                capacity_tpa=s.number("capacity_tpa", 0, 1e9),
+                heavy_ree=s.bool_("heavy_ree"),
+                feed_origin=feed,
+                note=s.str_("note", required=False),
+                sources=ids,
+            )
+        )
+
+    ch = c.child("china", c.data.get("china") or {})
+    ch.unknown_keys(_CHINA_KEYS)
+    china_ids = ch.id_list("sources")
+    _cites(ch, "sources", china_ids, defined)
+    china = ChinaLinks(
+        hq_in_china=ch.bool_("hq_in_china"),
+        ownership_pct=ch.number("ownership_pct", 0, 100) or 0.0,
+        state_control=ch.bool_("state_control"),
+        processing_in_china=ch.bool_("processing_in_china"),
+        sales_to_china=ch.bool_("sales_to_china"),
+        notes=ch.str_("notes", required=False),
+        sources=china_ids,
+    )
+
+    support: list[Support] = []
+    for i, raw in enumerate(c.list_("support")):
+        s = c.child(f"support[{i}]", raw)
+        s.unknown_keys(_SUPPORT_KEYS)
+        ids = s.id_list("sources")
+        _cites(s, "sources", ids, defined)
+        support.append(
+            Support(
+                kind=s.choice("kind", SUPPORT_KINDS) or "other",
+                counterparty=s.str_("counterparty") or "",
+                country=s.country("country", countries, required=False),
+                date=s.date_("date", required=False, partial=True),
+                note=s.str_("note", required=False),
+                sources=ids,
+            )
+        )
+
+    share = c.number("ree_revenue_share", 0.0, 1.0)
+    basis = c.choice("revenue_basis", REVENUE_BASES, required=False)
+    if c.data.get("ree_revenue_share") is not None and basis is None and "revenue_basis" not in c.data:
+        c.err("revenue_basis", f"is missing: say how the share is known ({', '.join(REVENUE_BASES)})")
+    as_of = c.date_("as_of")
+    return Company(
+        id=c.slug("id") or "",
+        name=c.str_("name") or "",
+        tickers=tickers,
+        listed=listed,
+        hq=c.country("hq", countries) or "",
+        segments=tuple(segments),
+        china=china,
+        support=tuple(support),
+        sources=sources,
+        as_of=date.fromisoformat(as_of) if as_of else date.min,
+        confidence=c.choice("confidence", CONFIDENCES) or "low",
+        ree_revenue_share=share,
+        revenue_basis=basis,
+        revenue_note=c.str_("revenue_note", required=False),
+        former_tickers=c.str_list("former_tickers"),
+        notes=c.str_("notes", required=False),
+    )
+
+
+def _benchmarks(p: Problems, raw: Any, today: date) -> tuple[Benchmark, ...]:
+    out: list[Benchmark] = []
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        p.add("benchmarks", "expected a list")
+        return ()
+    for i, item in enumerate(raw):
+        c = Checker(p, f"benchmarks[{i}]", item, today)
+        c.unknown_keys(("symbol", "name", "role", "notes", "sources"))
+        out.append(
+            Benchmark(
+                symbol=c.str_("symbol") or "",
+                name=c.str_("name") or "",
+                role=c.choice("role", ("market", "sector")) or "market",
+                notes=c.str_("notes", required=False),
+                sources=_sources(c, c.list_("sources"), today),
+            )
+        )
+    return tuple(out)
+
+
+def load_events(path: Path, today: date | None = None) -> tuple[Event, ...]:
+    """Dated policy and market events (used by the demo source and the report)."""
+    if not path.is_file():
+        return ()
+    today = today or date.today()
+    data = read_yaml(path)
+    p = Problems(path.name)
+    raw = data.get("events") if isinstance(data, Mapping) else None
+    if not isinstance(raw, list):
+        raise UniverseError(f"{path}: expected a top-level 'events' list")
+    out: list[Event] = []
+    for i, item in enumerate(raw):
+        c = Checker(p, f"events[{i}]", item, date.max)
+        d = c.date_("date")
+        scheduled = c.bool_("scheduled")
+        if d and date.fromisoformat(d) > today and not scheduled:
+            c.err("date", f"{d} is in the future; mark scheduled events with scheduled: true")
+        out.append(
+            Event(
+                date=date.fromisoformat(d) if d else date.min,
+                title=c.str_("title") or "",
+                kind=c.str_("kind", required=False) or "other",
+                major=c.bool_("major"),
+                approximate=c.choice("date_precision", ("exact", "approximate"), required=False)
+                == "approximate",
+                scheduled=scheduled,
+                detail=c.str_("detail", required=False),
+                companies=c.id_list("companies"),
+                note=c.str_("note", required=False),
+            )
+        )
+    if p:
+        raise UniverseError(f"{path}: {len(p.items)} problem(s)", p.items)
+    return tuple(sorted(out, key=lambda e: e.date))
+
+
+def load(
+    name_or_path: str | Path | None = None,
+    *,
+    today: date | None = None,
+    jurisdictions: Jurisdictions | None = None,
+) -> Universe:
+    """Load and validate a universe; raise UniverseError listing every problem found."""
+    path = resolve(name_or_path)
+    today = today or date.today()
+    jur = jurisdictions or load_jurisdictions(companion(path, "jurisdictions"))
+    data = read_yaml(path)
+    p = Problems(path.name)
+    if not isinstance(data, Mapping) or not isinstance(data.get("companies"), list):
+        raise UniverseError(f"{path}: expected a mapping with a 'companies' list")
+    head = Checker(p, "universe", data.get("universe") or {}, today)
+    head.unknown_keys(("name", "title", "version", "description"))
+    top = Checker(p, "", data, today)
+    top.unknown_keys(("universe", "benchmarks", "companies"))
+
+    companies: list[Company] = []
+    for i, raw in enumerate(data["companies"]):
+        cid = raw.get("id") if isinstance(raw, Mapping) else None
+        label = f"company '{cid}'" if cid else f"companies[{i}]"
+        company = _company(Checker(p, label, raw, today), jur.names, today)
+        if company is not None:
+            companies.append(company)
+    benchmarks = _benchmarks(p, data.get("benchmarks"), today)
+
+    seen_ids: dict[str, int] = {}
+    seen_tickers: dict[str, str] = {}
+    for c in companies:
+        if c.id and c.id in seen_ids:
+            p.add(f"company '{c.id}'", "duplicate id (ids must be unique in the universe)")
+        seen_ids[c.id] = 1
+        for t in c.tickers:
+            key = t.upper()
+            if key in seen_tickers:
+                p.add(f"company '{c.id}' field 'tickers'",
+                      f"{t!r} is already a ticker of '{seen_tickers[key]}'")
+            seen_tickers[key] = c.id
+    for b in benchmarks:
+        if b.symbol.upper() in seen_tickers:
+            p.add(f"benchmark '{b.symbol}'", f"symbol is also a ticker of '{seen_tickers[b.symbol.upper()]}'")
+    if p:
+        raise UniverseError(f"{path}: {len(p.items)} problem(s); fix them all and validate again", p.items)
+
+    meta = data.get("universe") or {}
+    return Universe(
+        name=str(meta.get("name") or path.stem),
+        title=str(meta.get("title") or path.stem),
+        version=str(meta.get("version") or ""),
+        description=str(meta.get("description") or ""),
+        path=path,
+        sha256="sha256:" + hashlib.sha256(path.read_bytes()).hexdigest(),
+        companies=tuple(companies),
+        benchmarks=benchmarks,
+        events=load_events(companion(path, "events"), today),
+    )

@@ -1,0 +1,211 @@
+"""Field checks for universe YAML, collecting every problem instead of stopping at the first.
+
+Each problem is one line a data maintainer can act on: the file, the company id, the field
+path, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class Problems:
+    """Collects problems for one file."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.items: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(f"{self.file}: {where}: {message}" if where else f"{self.file}: {message}")
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def choices(values: Iterable[str]) -> str:
+    return ", ".join(values)
+
+
+class Checker:
+    """Typed accessors over one YAML mapping that record problems and return safe defaults."""
+
+    def __init__(self, problems: Problems, where: str, data: Any, today: date) -> None:
+        self.p = problems
+        self.where = where
+        self.today = today
+        if not isinstance(data, Mapping):
+            problems.add(where, f"expected a mapping of fields, got {_show(data)}")
+            data = {}
+        self.data: Mapping[str, Any] = data
+
+    def child(self, field: str, data: Any) -> Checker:
+        return Checker(self.p, f"{self.where} field '{field}'", data, self.today)
+
+    def err(self, field: str, message: str) -> None:
+        self.p.add(f"{self.where} field '{field}'", message)
+
+    def unknown_keys(self, allowed: Iterable[str]) -> None:
+        allowed = set(allowed)
+        for key in self.data:
+            if key not in allowed:
+                self.p.add(
+                    self.where,
+                    f"unknown field '{key}' (allowed: {choices(sorted(allowed))})",
+                )
+
+    def str_(self, field: str, *, required: bool = True) -> str | None:
+        v = self.data.get(field)
+        if v is None:
+            if required:
+                self.err(field, "is missing")
+            return None
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+            self.err(field, f"{_show(v)} is not text")
+            return None
+        s = str(v).strip()
+        if required and not s:
+            self.err(field, "is empty")
+            return None
+        return s or None
+
+    def slug(self, field: str) -> str | None:
+        v = self.str_(field)
+        if v is not None and not _SLUG.match(v):
+            self.err(field, f"{_show(v)} is not a slug (lowercase letters, digits and single hyphens)")
+            return None
+        return v
+
+    def bool_(self, field: str, default: bool = False) -> bool:
+        v = self.data.get(field, default)
+        if v is None:
+            return default
+        if not isinstance(v, bool):
+            self.err(field, f"{_show(v)} is not true or false")
+            return default
+        return v
+
+    def number(
+        self, field: str, lo: float, hi: float, *, required: bool = False
+    ) -> float | None:
+        v = self.data.get(field)
+        if v is None:
+            if required:
+                self.err(field, "is missing")
+            return None
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            self.err(field, f"{_show(v)} is not a number (allowed: {lo:g} to {hi:g})")
+            return None
+        if not lo <= float(v) <= hi:
+            self.err(field, f"{_show(v)} is outside {lo:g} to {hi:g}")
+            return None
+        return float(v)
+
+    def choice(self, field: str, allowed: Iterable[str], *, required: bool = True) -> Any:
+        allowed = tuple(allowed)
+        v = self.data.get(field)
+        if v is None:
+            if required:
+                self.err(field, f"is missing (allowed: {choices(allowed)})")
+            return None
+        if v not in allowed:
+            self.err(field, f"{_show(v)} is not allowed (allowed: {choices(allowed)})")
+            return None
+        return v
+
+    def country(self, field: str, known: Mapping[str, str], *, required: bool = True) -> str | None:
+        v = self.data.get(field)
+        if v is None:
+            if required:
+                self.err(field, "is missing (an ISO 3166-1 alpha-2 code such as US, AU, CA)")
+            return None
+        if isinstance(v, bool):
+            # YAML 1.1 reads a bare NO (Norway) as false, and YES/ON as true.
+            self.err(field, f"{_show(v)} is a YAML boolean: quote country codes, e.g. \"NO\" for Norway")
+            return None
+        if not isinstance(v, str) or v not in known:
+            self.err(
+                field,
+                f"{_show(v)} is not an ISO 3166-1 alpha-2 code known to jurisdictions.yaml "
+                "(use upper-case codes such as US, AU, CA, GB)",
+            )
+            return None
+        return v
+
+    def date_(self, field: str, *, required: bool = True, partial: bool = False) -> str | None:
+        """A date as ISO text; ``partial`` allows ``YYYY-MM`` and ``YYYY``. Never in the future."""
+        v = self.data.get(field)
+        if v is None:
+            if required:
+                self.err(field, "is missing (a date, YYYY-MM-DD)")
+            return None
+        return check_date(v, lambda m: self.err(field, m), self.today, partial=partial)
+
+    def id_list(self, field: str) -> tuple[str, ...]:
+        v = self.data.get(field, [])
+        if v is None:
+            return ()
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            self.err(field, f"{_show(v)} is not a list of source ids such as [S1, S2]")
+            return ()
+        return tuple(v)
+
+    def str_list(self, field: str) -> tuple[str, ...]:
+        v = self.data.get(field, [])
+        if v is None:
+            return ()
+        if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
+            self.err(field, f"{_show(v)} is not a list of symbols such as [LYC.AX, LYSCF]")
+            return ()
+        return tuple(x.strip() for x in v)
+
+    def list_(self, field: str) -> list[Any]:
+        v = self.data.get(field, [])
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            self.err(field, f"expected a list, got {_show(v)}")
+            return []
+        return v
+
+
+def check_date(v: Any, report: Any, today: date, *, partial: bool = False) -> str | None:
+    if isinstance(v, date):
+        text = v.isoformat()
+        d = v
+    else:
+        text = str(v).strip()
+        m = _PARTIAL_DATE.match(text)
+        allowed = "YYYY-MM-DD, YYYY-MM or YYYY" if partial else "YYYY-MM-DD"
+        if not m or (not partial and m.group(3) is None):
+            report(f"{_show(v)} is not a date ({allowed})")
+            return None
+        y, mo, da = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
+        try:
+            d = date(y, mo, da)
+        except ValueError:
+            report(f"{_show(v)} is not a real date")
+            return None
+    if d > today:
+        report(f"{text} is in the future (today is {today.isoformat()})")
+        return None
+    return text
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, str):
+        return repr(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -36,11 +36,13 @@ def load_scored(
     weights: str | Path | None = None,
     today: date | None = None,
 ) -> Scored:
+    """Load and score. ``today`` is the scoring date (STALE_PROFILE is measured against it; a
+    past ``--as-of`` scores as of then); the files are validated against the real clock."""
     today = today or date.today()
     from screener.universe import resolve
 
     path = resolve(universe)
     jur = load_jurisdictions(companion(path, "jurisdictions"))
-    uni = load(path, today=today, jurisdictions=jur)
+    uni = load(path, jurisdictions=jur)
     model = load_model(weights, base=companion(path, "model"))
     return Scored(uni, model, jur, score_all(uni.companies, model, jur, today=today), today)

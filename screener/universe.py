@@ -57,8 +57,13 @@ _SOURCE_KEYS = ("id", "url", "date", "title", "secondary")
 # --- YAML reading ------------------------------------------------------------------------
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys (PyYAML silently keeps the last one)."""
+# libyaml's C parser when PyYAML was built with it: 15x faster on the shipped universe
+# (about 0.07 s against 1.0 s), which `screener lookup` feels on every call.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """Safe loader that rejects duplicate keys (PyYAML silently keeps the last one)."""
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:

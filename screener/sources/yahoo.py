@@ -1,0 +1,469 @@
+"""Daily bars from Yahoo Finance through yfinance (the only module that imports yfinance).
+
+Method
+------
+* Symbols are stripped, upper-cased and de-duplicated in order, then fetched with
+  ``yf.download`` in chunks of ``chunk`` symbols with a ``pause`` between chunks. Every
+  download argument is explicit: raw ``Close`` *and* ``Adj Close`` (``auto_adjust=False``),
+  no repair, no progress bar, daily bars, ``end`` made inclusive by passing ``end + 1 day``
+  (yfinance's ``end`` is exclusive).
+* ``ignore_tz=True``: a daily bar belongs to its exchange's calendar day. With
+  ``ignore_tz=False`` yfinance converts every index to the *most common* timezone of the
+  batch, so a Tokyo bar would land on the previous New York day, and on a different day
+  depending on which other symbols share the chunk.
+* ``yf.download`` never raises for one bad symbol: it returns an all-NaN column and logs the
+  reason on the ``yfinance`` logger. A symbol failed when it is missing from the ``Close``
+  block or all-NaN; its reason is read from the log records captured during the call
+  (``"['NOPE.AX']: possibly delisted; no timezone found"``, plus the tz-lookup cause
+  ``"Failed to get ticker 'X' reason: ..."`` which reveals network errors hidden behind
+  "no timezone found").
+* Failed symbols are retried (only those) up to ``retries`` times after a backoff of
+  ``backoff * 2**(r-1) * (1 + u)``, ``u ~ U[0, 1)``, for retry ``r = 1, 2, ...``. Rate limits
+  (HTTP 429) and network errors use the full budget. "Not found" symbols (Yahoo's 404, "possibly
+  delisted; no timezone found") are retried once only: that message is deterministic for a
+  wrong symbol, but yfinance also emits it when the tz lookup hit a transient error.
+* If nothing at all could be fetched and every failure is a connection/DNS/timeout error,
+  :class:`~screener.errors.NetworkError` is raised (already after the first chunk, so an
+  offline user is not kept waiting through the backoff). Partial failures are data.
+* Quotes in minor units (``GBp``, ``ZAc``, ``ILA``) are divided by 100 into the major unit
+  (:func:`screener.exchanges.major_unit`).
+
+Metadata comes from the chart response's ``meta`` (currency, exchange, timezone, name). yfinance
+does not expose the meta of a ``download``, so it costs one extra chart request per symbol
+(``Ticker.history(period="5d")``; the timezone is already in yfinance's sqlite cache). Pass
+``want_metadata=False`` (or the symbols still lacking metadata) to skip it; the exchange table
+is the fallback. Market cap needs Yahoo's quote/fundamentals endpoints (shares outstanding), not
+the chart meta, so it is left NaN rather than spending rate-limit-prone requests on it.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import logging
+import random
+import re
+import time
+import warnings
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yfinance as yf
+from yfinance.exceptions import YFException, YFRateLimitError
+
+from screener import exchanges, settings
+from screener.errors import NetworkError
+from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS, FetchResult, SourceName
+
+try:  # curl_cffi is yfinance's default HTTP backend; its CurlError is not an OSError
+    from curl_cffi import CurlError as _CurlError
+except ImportError:  # pragma: no cover - yfinance falls back to requests
+    _CurlError = OSError  # type: ignore[misc,assignment]
+
+log = logging.getLogger(__name__)
+
+FailureKind = Literal["rate_limit", "network", "not_found", "other"]
+
+_YF_MODULES = r"yfinance(\.|$)"
+_FIELDS = {
+    "Open": "open",
+    "High": "high",
+    "Low": "low",
+    "Close": "close",
+    "Adj Close": "adj_close",
+    "Volume": "volume",
+}
+_PRICE_FIELDS = ("open", "high", "low", "close", "adj_close")
+_META_KEYS = ("currency", "fullExchangeName", "exchangeTimezoneName", "longName", "shortName")
+_RATE = re.compile(r"YFRateLimitError|Too Many Requests|Rate limited|\b429\b")
+_NETWORK = re.compile(
+    r"DNSError|ConnectionError|ConnectTimeout|ReadTimeout|Timeout|timed out|Could not resolve"
+    r"|Connection refused|Network is unreachable|curl: \((5|6|7|28|35|52|56)\)",
+    re.IGNORECASE,
+)
+_NOT_FOUND = re.compile(r"possibly delisted|no timezone found|No data found|Not Found|\b404\b")
+_SUMMARY = re.compile(r"^(\[[^\]]*\]): (.*)$", re.DOTALL)  # "['A', 'B']: reason"
+_TZ_CAUSE = re.compile(r"^Failed to get ticker '([^']+)' reason: (.*)$", re.DOTALL)
+_SYMBOL_MSG = re.compile(r"^\$([^:\s]+): (.*)$", re.DOTALL)  # "$A: reason"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why one symbol could not be fetched; ``kind`` decides whether it is retried."""
+
+    reason: str
+    kind: FailureKind
+
+
+def fx_pairs(currencies: Collection[str | None]) -> list[str]:
+    """Yahoo FX symbols (``'AUDUSD=X'``, USD per unit) for every non-USD currency, sorted.
+
+    Minor units count as their major currency (``GBp`` -> ``GBPUSD=X``); blanks are skipped.
+    """
+    majors = {
+        exchanges.major_unit(c.strip())[0] for c in currencies if isinstance(c, str) and c.strip()
+    }
+    return [exchanges.fx_symbol(c) for c in sorted(m for m in majors if m and m != "USD")]
+
+
+def normalise_symbols(tickers: Sequence[str]) -> list[str]:
+    """Strip, upper-case, drop blanks and duplicates, keeping first-seen order.
+
+    yfinance upper-cases but does not strip (``"AAPL "`` fails), and de-duplicates through a
+    ``set`` (losing order), hence doing it here.
+    """
+    return list(dict.fromkeys(s.strip().upper() for s in tickers if s and s.strip()))
+
+
+def classify(messages: Sequence[str]) -> FailureKind:
+    """Failure kind of a symbol from every yfinance message naming it (rate limit first)."""
+    text = "\n".join(messages)
+    if _RATE.search(text):
+        return "rate_limit"
+    if _NETWORK.search(text):
+        return "network"
+    if _NOT_FOUND.search(text):
+        return "not_found"
+    return "other"
+
+
+def failures_from_log(messages: Sequence[str], symbols: Collection[str]) -> dict[str, Failure]:
+    """Map yfinance log messages to the symbols they name (symbols not named are absent)."""
+    named: dict[str, list[str]] = {}
+    for msg in messages:
+        msg = msg.strip()
+        syms: list[str] = []
+        text = msg
+        if m := _SUMMARY.match(msg):
+            try:
+                syms = [str(s) for s in ast.literal_eval(m.group(1))]
+            except (ValueError, SyntaxError):
+                continue
+            text = m.group(2)
+        elif m := (_TZ_CAUSE.match(msg) or _SYMBOL_MSG.match(msg)):
+            syms, text = [m.group(1)], m.group(2)
+            if msg.startswith("Failed to get ticker"):
+                text = f"timezone lookup failed: {text}"
+        for s in syms:
+            if s.upper() in symbols and text not in named.setdefault(s.upper(), []):
+                named[s.upper()].append(text)
+    return {s: Failure("; ".join(texts), classify(texts)) for s, texts in named.items()}
+
+
+class _Capture(logging.Handler):
+    """Collects the message of every record yfinance logs while attached."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _yfinance_quiet() -> Iterator[_Capture]:
+    """Capture yfinance's log and silence its pandas deprecation warnings for one call.
+
+    yfinance 1.7 calls pandas with ``inplace=True``, which pandas 3.1 deprecates
+    (``Pandas4Warning``, a ``DeprecationWarning``); under ``-W error`` that would fail every
+    symbol. The ignore is scoped to yfinance's modules so our own code stays strict. The
+    records are our failure ledger, so they do not also propagate to the root logger (where
+    they would print as noise); they are re-logged at DEBUG on this module's logger.
+    """
+    yf_log = logging.getLogger("yfinance")
+    capture = _Capture()
+    saved = (yf_log.level, yf_log.propagate)
+    if yf_log.getEffectiveLevel() > logging.WARNING:
+        yf_log.setLevel(logging.WARNING)
+    yf_log.addHandler(capture)
+    yf_log.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module=_YF_MODULES)
+            warnings.filterwarnings("ignore", category=FutureWarning, module=_YF_MODULES)
+            yield capture
+    finally:
+        yf_log.removeHandler(capture)
+        yf_log.setLevel(saved[0])
+        yf_log.propagate = saved[1]
+        for msg in capture.messages:
+            log.debug("yfinance: %s", msg)
+
+
+_cache_location: str | None = None
+
+
+def _use_cache_dir(cache_dir: Path | None) -> None:
+    """Point yfinance's sqlite tz/cookie caches at ``cache_dir`` (before its first use)."""
+    global _cache_location
+    if cache_dir is None or str(cache_dir) == _cache_location:
+        return
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # yfinance then runs without a cache: slower, still correct
+        log.warning("yfinance cache dir %s unusable (%s); continuing without it", cache_dir, err)
+        return
+    yf.set_tz_cache_location(str(cache_dir))
+    _cache_location = str(cache_dir)
+
+
+def _long_frame(wide: pd.DataFrame, symbols: Sequence[str]) -> pd.DataFrame:
+    """``yf.download`` column frame -> long PRICE_COLUMNS rows, only where the symbol traded."""
+    if not symbols:
+        empty = {c: pd.Series(dtype="float64") for c in PRICE_COLUMNS}
+        empty |= {"ticker": pd.Series(dtype="str"), "date": pd.Series(dtype="datetime64[ns]")}
+        return pd.DataFrame(empty)[list(PRICE_COLUMNS)]
+    keep = wide.columns.get_level_values("Ticker").isin(list(symbols))
+    keep &= wide.columns.get_level_values("Price").isin(list(_FIELDS))
+    long = wide.loc[:, keep].stack(level="Ticker").rename(columns=_FIELDS)
+    for col in _FIELDS.values():
+        if col not in long.columns:
+            long[col] = np.nan
+    # The union of all symbols' dates leaves all-NaN rows on other exchanges' trading days.
+    long = long.dropna(how="all", subset=list(_PRICE_FIELDS)).reset_index()
+    long = long.rename(columns={"Ticker": "ticker", "Date": "date"})
+    long["ticker"] = long["ticker"].astype(str)
+    long["date"] = pd.to_datetime(long["date"]).dt.tz_localize(None).astype("datetime64[ns]")
+    for col in (*_PRICE_FIELDS, "volume"):
+        long[col] = long[col].astype("float64")
+    return long[list(PRICE_COLUMNS)]
+
+
+class YahooSource:
+    """Yahoo Finance daily bars (network). See the module docstring for the method."""
+
+    name: SourceName = "yahoo"
+    synthetic = False
+
+    def __init__(
+        self,
+        *,
+        chunk: int = settings.get("yahoo_chunk"),
+        threads: int = settings.get("yahoo_threads"),
+        pause: float = settings.get("yahoo_pause"),
+        retries: int = settings.get("yahoo_retries"),
+        timeout: float = settings.get("yahoo_timeout"),
+        backoff: float = settings.get("yahoo_backoff"),
+        cache_dir: Path | None = None,
+        session: Any = None,
+        sleep: Callable[[float], object] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        if chunk < 1 or threads < 1 or retries < 0:
+            raise ValueError("chunk and threads must be >= 1 and retries >= 0")
+        self.chunk, self.threads, self.pause = chunk, threads, pause
+        self.retries, self.timeout, self.backoff = retries, timeout, backoff
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.session = session  # None: yfinance's own curl_cffi session (TLS-impersonating)
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.download_calls = 0
+
+    # -- public ---------------------------------------------------------------------------
+    def fetch(
+        self,
+        tickers: Sequence[str],
+        start: dt.date | None,
+        end: dt.date | None,
+        *,
+        want_metadata: bool | Collection[str] = True,
+    ) -> FetchResult:
+        """Daily bars for ``tickers`` from ``start`` to ``end`` inclusive.
+
+        ``end=None`` means today; ``start=None`` means ``history_years`` before ``end``.
+        ``want_metadata``: True (all fetched symbols), False, or the symbols to look up.
+        """
+        symbols = normalise_symbols(tickers)
+        # A datetime is a date too; keep only the calendar day so the dates we pass are days.
+        start = start.date() if isinstance(start, dt.datetime) else start
+        end = end.date() if isinstance(end, dt.datetime) else (end or dt.date.today())
+        start = start or end - dt.timedelta(days=round(365.25 * settings.get("history_years")))
+        if start > end:
+            raise ValueError(f"start {start} is after end {end}")
+        _use_cache_dir(self.cache_dir)
+        frames, failures = self._fetch_with_retries(symbols, start, end)
+        ok = [s for s in symbols if s not in failures]
+        prices = pd.concat(frames, ignore_index=True) if frames else _long_frame(_empty_wide(), [])
+        wanted = (
+            ok
+            if want_metadata is True
+            else []
+            if want_metadata is False
+            else [s for s in normalise_symbols(list(want_metadata)) if s in ok]
+        )
+        metas = self._metadata(wanted)
+        instruments = pd.DataFrame(
+            [self._instrument(s, metas.get(s, {})) for s in ok], columns=list(INSTRUMENT_COLUMNS)
+        )
+        for row in instruments.itertuples():
+            if row.price_divisor != 1.0:
+                mask = prices["ticker"] == row.ticker
+                prices.loc[mask, list(_PRICE_FIELDS)] = (
+                    prices.loc[mask, list(_PRICE_FIELDS)] / row.price_divisor
+                )
+        order = {s: i for i, s in enumerate(symbols)}
+        prices = prices.sort_values(
+            ["ticker", "date"], key=lambda c: c.map(order) if c.name == "ticker" else c
+        )
+        return FetchResult(
+            source=self.name,
+            synthetic=False,
+            prices=prices.reset_index(drop=True),
+            instruments=instruments.astype({"market_cap": "float64", "price_divisor": "float64"}),
+            failures={s: failures[s].reason for s in symbols if s in failures},
+        )
+
+    # -- download + retry -----------------------------------------------------------------
+    def _fetch_with_retries(
+        self, symbols: list[str], start: dt.date, end: dt.date
+    ) -> tuple[list[pd.DataFrame], dict[str, Failure]]:
+        frames: list[pd.DataFrame] = []
+        failures: dict[str, Failure] = {}
+        todo = list(symbols)
+        for attempt in range(self.retries + 1):
+            if attempt:
+                todo = [s for s in failures if failures[s].kind != "not_found" or attempt == 1]
+                if not todo:
+                    break
+                delay = self.backoff * 2 ** (attempt - 1) * (1 + self.rng.random())
+                log.info(
+                    "retry %d of %d for %d symbols in %.1f s",
+                    attempt,
+                    self.retries,
+                    len(todo),
+                    delay,
+                )
+                self.sleep(delay)
+            for i in range(0, len(todo), self.chunk):
+                if i:
+                    self.sleep(self.pause)
+                part = todo[i : i + self.chunk]
+                frame, failed = self._download(part, start, end)
+                frames.append(frame)
+                for s in part:
+                    if s in failed:
+                        failures[s] = failed[s]
+                    else:
+                        failures.pop(s, None)
+                if attempt == 0 and i == 0 and not frame.size and failed:
+                    self._raise_if_offline(failed)
+        if not frames or not any(f.size for f in frames):
+            self._raise_if_offline(failures)
+        return [f for f in frames if f.size], failures
+
+    @staticmethod
+    def _raise_if_offline(failures: dict[str, Failure]) -> None:
+        if failures and all(f.kind == "network" for f in failures.values()):
+            # Quote the network error itself, not the "possibly delisted" it caused.
+            parts = [
+                p for f in failures.values() for p in f.reason.split("; ") if _NETWORK.search(p)
+            ]
+            sample = (parts or [next(iter(failures.values())).reason])[0]
+            raise NetworkError(
+                f"Yahoo Finance could not be reached ({sample}). Use --offline to work from "
+                "the stored prices, or --demo for synthetic data."
+            )
+
+    def _download(
+        self, part: list[str], start: dt.date, end: dt.date
+    ) -> tuple[pd.DataFrame, dict[str, Failure]]:
+        """One ``yf.download`` call: (long frame of the fetched symbols, failures)."""
+        self.download_calls += 1
+        with _yfinance_quiet() as capture:
+            try:
+                wide = yf.download(
+                    part,
+                    start=start.isoformat(),
+                    end=(end + dt.timedelta(days=1)).isoformat(),
+                    interval="1d",
+                    auto_adjust=False,
+                    back_adjust=False,
+                    actions=False,
+                    repair=False,
+                    keepna=False,
+                    ignore_tz=True,
+                    prepost=False,
+                    rounding=False,
+                    group_by="column",
+                    multi_level_index=True,
+                    threads=min(self.threads, len(part)),
+                    progress=False,
+                    timeout=self.timeout,
+                    session=self.session,
+                )
+            except (YFException, OSError, _CurlError) as err:  # the call as a whole failed
+                kind: FailureKind = (
+                    "rate_limit" if isinstance(err, YFRateLimitError) else classify([repr(err)])
+                )
+                return _long_frame(_empty_wide(), []), {s: Failure(repr(err), kind) for s in part}
+        if wide is None or not isinstance(wide.columns, pd.MultiIndex):
+            wide = _empty_wide()
+        close = (
+            wide["Close"] if "Close" in wide.columns.get_level_values("Price") else pd.DataFrame()
+        )
+        ok = [s for s in part if s in close.columns and close[s].notna().any()]
+        logged = failures_from_log(capture.messages, set(part))
+        failed = {
+            s: logged.get(s, Failure("no data returned for the requested dates", "not_found"))
+            for s in part
+            if s not in ok
+        }
+        return _long_frame(wide, ok), failed
+
+    # -- metadata -------------------------------------------------------------------------
+    def _metadata(self, symbols: list[str]) -> dict[str, dict[str, Any]]:
+        """Chart ``meta`` per symbol: one 5-day chart request each (tz already cached)."""
+        metas: dict[str, dict[str, Any]] = {}
+        for i, sym in enumerate(symbols):
+            if i and i % self.chunk == 0:
+                self.sleep(self.pause)
+            with _yfinance_quiet():
+                try:
+                    ticker = yf.Ticker(sym, session=self.session)
+                    ticker.history(
+                        period="5d",
+                        interval="1d",
+                        auto_adjust=False,
+                        actions=False,
+                        repair=False,
+                        timeout=self.timeout,
+                    )
+                    meta = ticker.get_history_metadata()
+                except (YFException, OSError, _CurlError) as err:
+                    log.info("metadata for %s unavailable (%r); using the exchange table", sym, err)
+                    continue
+            # Only plain keys: iterating the lazy mapping would fetch intraday `tradingPeriods`.
+            found = {k: meta.get(k) for k in _META_KEYS} if meta else {}
+            if found.get("currency"):
+                metas[sym] = found
+        return metas
+
+    @staticmethod
+    def _instrument(symbol: str, meta: dict[str, Any]) -> dict[str, Any]:
+        fallback = exchanges.exchange_of(symbol)
+        quote_ccy = meta.get("currency") or (fallback.currency if fallback else None)
+        currency, divisor = exchanges.major_unit(quote_ccy)
+        return {
+            "ticker": symbol,
+            "name": meta.get("longName") or meta.get("shortName"),
+            "currency": currency,
+            "exchange": meta.get("fullExchangeName") or (fallback.name if fallback else None),
+            "timezone": meta.get("exchangeTimezoneName")
+            or (fallback.timezone if fallback else None),
+            "market_cap": np.nan,  # not in the chart meta; see module docstring
+            "price_divisor": divisor,
+            "quote_currency": quote_ccy,
+        }
+
+
+def _empty_wide() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=pd.MultiIndex.from_tuples([], names=["Price", "Ticker"]),
+        index=pd.DatetimeIndex([], name="Date"),
+    )

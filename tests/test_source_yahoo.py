@@ -1,0 +1,326 @@
+"""YahooSource against yfinance's real download code and an in-process fake Yahoo (no network)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import socket
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yfinance as yf
+from fakes.yahoo import FakeYahoo, Listing, make_listing
+
+from screener.errors import NetworkError
+from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS
+from screener.sources.yahoo import (
+    YahooSource,
+    classify,
+    failures_from_log,
+    fx_pairs,
+    normalise_symbols,
+)
+
+START, END = dt.date(2025, 4, 1), dt.date(2025, 4, 30)
+# Real 2025 closures: Good Friday 04-18 (not Tokyo), Easter Monday 04-21 (ASX, LSE),
+# Anzac Day 04-25 (ASX), Showa Day 04-29 (Tokyo).
+HOLIDAYS = {
+    "MP": ["2025-04-18"],
+    "LYC.AX": ["2025-04-18", "2025-04-21", "2025-04-25"],
+    "IPG.AX": ["2025-04-18", "2025-04-21", "2025-04-25"],
+    "NEO.TO": ["2025-04-18"],
+    "PRE.L": ["2025-04-18", "2025-04-21"],
+    "4063.T": ["2025-04-29"],
+}
+PRICE = {"MP": 20.0, "LYC.AX": 7.0, "IPG.AX": 0.5, "NEO.TO": 9.0, "PRE.L": 45.0, "4063.T": 4500.0}
+
+
+def listing(symbol: str, **kw: Any) -> Listing:
+    return make_listing(symbol, "2025-03-03", "2025-05-30", seed=sum(map(ord, symbol)),
+                        price=PRICE[symbol], holidays=HOLIDAYS[symbol], **kw)
+
+
+class Sleeps:
+    """Records sleeps and moves the fake server's clock (so a backoff really lifts a 429)."""
+
+    def __init__(self, server: FakeYahoo) -> None:
+        self.server, self.calls = server, []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+        self.server.advance(seconds)
+
+
+def source(server: FakeYahoo, tmp_path: Path, **kw: Any) -> tuple[YahooSource, Sleeps]:
+    sleeps = Sleeps(server)
+    kw = {"pause": 0.25, "backoff": 5.0, "rng": random.Random(7), **kw}
+    return YahooSource(cache_dir=tmp_path / "yfinance-cache", session=server.session(),
+                       sleep=sleeps, **kw), sleeps
+
+
+def window(lst: Listing, start: dt.date = START, end: dt.date = END) -> pd.DataFrame:
+    return lst.bars.loc[pd.Timestamp(start) : pd.Timestamp(end)]
+
+
+# --- the multi-exchange batch ---------------------------------------------------------------
+
+
+def test_multi_exchange_batch(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    listings = {s: listing(s) for s in ("MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T", "IPG.AX")}
+    fake_yahoo.add(*listings.values())
+    fake_yahoo.rate_limited["IPG.AX"] = 3.0          # 429 until 3 s have passed
+    src, sleeps = source(fake_yahoo, tmp_path)
+
+    res = src.fetch([" mp", "LYC.AX", "NEO.TO", "PRE.L", "4063.T", "NOPE.AX", "IPG.AX", "MP"], START, END)
+
+    assert res.source == "yahoo" and res.synthetic is False
+    assert list(res.failures) == ["NOPE.AX"]
+    assert "possibly delisted" in res.failures["NOPE.AX"]
+    assert fake_yahoo.hits_429["IPG.AX"] >= 1                     # it really was rate-limited ...
+    assert sleeps.calls and 5.0 <= sleeps.calls[0] < 10.0          # ... the backoff ran ...
+    assert src.download_calls == 2                                  # ... one retry round, NOPE.AX once
+    prices = res.prices
+    assert list(prices.columns) == list(PRICE_COLUMNS)
+    assert list(dict.fromkeys(prices["ticker"])) == ["MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T", "IPG.AX"]
+    assert str(prices["date"].dtype) == "datetime64[ns]"
+    assert all(str(prices[c].dtype) == "float64" for c in PRICE_COLUMNS[2:])
+    # one row per day the symbol traded: no holiday rows, no NaN from the cross-exchange union
+    assert not prices[list(PRICE_COLUMNS[2:])].isna().any().any()
+    for sym, lst in listings.items():
+        got = prices[prices["ticker"] == sym].set_index("date")
+        exp = window(lst)
+        divisor = 100.0 if sym == "PRE.L" else 1.0
+        assert list(got.index) == list(exp.index), sym
+        for col in ("open", "high", "low", "close", "adj_close"):
+            np.testing.assert_allclose(got[col], exp[col] / divisor, rtol=1e-12, err_msg=f"{sym} {col}")
+        np.testing.assert_array_equal(got["volume"], exp["volume"])
+    assert pd.Timestamp("2025-04-29") in set(prices.loc[prices["ticker"] == "MP", "date"])
+    assert pd.Timestamp("2025-04-29") not in set(prices.loc[prices["ticker"] == "4063.T", "date"])
+
+    inst = res.instruments.set_index("ticker")
+    assert list(res.instruments.columns) == list(INSTRUMENT_COLUMNS)
+    assert list(inst.index) == list(dict.fromkeys(prices["ticker"]))
+    assert inst["currency"].to_dict() == {
+        "MP": "USD", "LYC.AX": "AUD", "NEO.TO": "CAD", "PRE.L": "GBP", "4063.T": "JPY", "IPG.AX": "AUD"}
+    assert inst.loc["PRE.L", "quote_currency"] == "GBp" and inst.loc["PRE.L", "price_divisor"] == 100.0
+    assert inst.loc["MP", "price_divisor"] == 1.0 and inst.loc["MP", "quote_currency"] == "USD"
+    assert inst.loc["MP", "exchange"] == "NYSE" and inst.loc["4063.T", "exchange"] == "Tokyo"
+    assert inst.loc["4063.T", "timezone"] == "Asia/Tokyo" and inst.loc["NEO.TO", "timezone"] == "America/Toronto"
+    assert inst.loc["LYC.AX", "name"] == "LYC.AX Fake Corp"
+    assert inst["market_cap"].isna().all()
+
+
+def test_download_arguments_are_explicit(fake_yahoo: FakeYahoo, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_yahoo.add(listing("MP"))
+    seen: list[dict[str, Any]] = []
+    real = yf.download
+
+    def spy(tickers: Any, **kw: Any) -> Any:
+        seen.append({"tickers": list(tickers), **kw})
+        return real(tickers, **kw)
+
+    monkeypatch.setattr(yf, "download", spy)
+    src, _ = source(fake_yahoo, tmp_path, threads=3, timeout=7)
+    src.fetch(["MP"], START, END, want_metadata=False)
+    (kw,) = seen
+    assert kw | {"session": None} == {
+        "tickers": ["MP"], "start": "2025-04-01", "end": "2025-05-01", "interval": "1d",
+        "auto_adjust": False, "back_adjust": False, "actions": False, "repair": False,
+        "keepna": False, "ignore_tz": True, "prepost": False, "rounding": False,
+        "group_by": "column", "multi_level_index": True, "threads": 1, "progress": False,
+        "timeout": 7, "session": None}
+    assert kw["session"] is src.session
+
+
+# --- dates, adjustment ---------------------------------------------------------------------
+
+
+def test_end_date_is_inclusive(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    fake_yahoo.add(listing("MP"), listing("4063.T"))
+    src, _ = source(fake_yahoo, tmp_path)
+    res = src.fetch(["MP", "4063.T"], dt.date(2025, 4, 7), dt.date(2025, 4, 11), want_metadata=False)
+    for sym in ("MP", "4063.T"):
+        dates = list(res.prices.loc[res.prices["ticker"] == sym, "date"].dt.date)
+        assert dates == [dt.date(2025, 4, d) for d in range(7, 12)], sym
+
+
+def test_raw_close_and_adjusted_close_are_both_kept(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    lst = listing("4063.T", ex_dividend="2025-04-10", dividend_factor=0.98)
+    fake_yahoo.add(lst)
+    src, _ = source(fake_yahoo, tmp_path)
+    got = src.fetch(["4063.T"], START, END, want_metadata=False).prices.set_index("date")
+    before, after = got.loc[:"2025-04-09"], got.loc["2025-04-10":]
+    np.testing.assert_allclose(got["close"], window(lst)["close"], rtol=1e-12)   # raw, unadjusted
+    np.testing.assert_allclose(before["adj_close"], before["close"] * 0.98, rtol=1e-12)
+    np.testing.assert_allclose(after["adj_close"], after["close"], rtol=1e-12)
+    assert len(before) > 0 and len(after) > 0
+
+
+# --- chunking, retries, failures -----------------------------------------------------------
+
+
+def test_chunks_with_pauses(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    syms = ["MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T"]
+    fake_yahoo.add(*(listing(s) for s in syms))
+    src, sleeps = source(fake_yahoo, tmp_path, chunk=2, pause=0.25)
+    res = src.fetch(syms, START, END, want_metadata=False)
+    assert src.download_calls == 3
+    assert sleeps.calls == [0.25, 0.25]                 # between chunks, not after the last
+    assert res.failures == {} and set(res.prices["ticker"]) == set(syms)
+    for s in syms:                                      # each symbol downloaded exactly once
+        assert len([q for q in fake_yahoo.chart_calls(s) if "period1" in q]) == 1
+
+
+def test_unknown_symbol_is_retried_once_only(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    fake_yahoo.add(listing("MP"))
+    src, sleeps = source(fake_yahoo, tmp_path, retries=3)
+    res = src.fetch(["MP", "NOPE.AX"], START, END, want_metadata=False)
+    assert src.download_calls == 2 and len(sleeps.calls) == 1
+    assert set(res.failures) == {"NOPE.AX"} and "no timezone found" in res.failures["NOPE.AX"]
+    assert set(res.prices["ticker"]) == {"MP"}
+
+
+def test_persistent_rate_limit_uses_jittered_exponential_backoff(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    fake_yahoo.add(listing("MP"), listing("LYC.AX"))
+    fake_yahoo.rate_limited["LYC.AX"] = 1e9
+    src, sleeps = source(fake_yahoo, tmp_path, retries=2, backoff=4.0, rng=random.Random(11))
+    res = src.fetch(["MP", "LYC.AX"], START, END, want_metadata=False)
+    r = random.Random(11)
+    assert sleeps.calls == pytest.approx([4.0 * (1 + r.random()), 8.0 * (1 + r.random())])
+    assert src.download_calls == 3
+    assert "YFRateLimitError" in res.failures["LYC.AX"]
+    assert set(res.prices["ticker"]) == {"MP"}
+
+
+def test_network_down_raises_network_error_without_waiting(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    fake_yahoo.add(*(listing(s) for s in ("MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T")))
+    fake_yahoo.down = True
+    src, sleeps = source(fake_yahoo, tmp_path, chunk=2)
+    with pytest.raises(NetworkError) as err:
+        src.fetch(["MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T"], START, END)
+    msg = str(err.value)
+    assert msg.startswith("Yahoo Finance could not be reached (")
+    assert "Use --offline to work from the stored prices, or --demo for synthetic data." in msg
+    assert "resolve host" in msg
+    assert src.download_calls == 1 and sleeps.calls == []
+
+
+def test_partial_network_failure_is_data(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    fake_yahoo.add(listing("MP"), listing("LYC.AX"))
+    fake_yahoo.unreachable.add("LYC.AX")
+    src, _ = source(fake_yahoo, tmp_path, retries=1)
+    res = src.fetch(["MP", "LYC.AX"], START, END, want_metadata=False)
+    assert set(res.failures) == {"LYC.AX"} and "timed out" in res.failures["LYC.AX"]
+    assert set(res.prices["ticker"]) == {"MP"}
+
+
+# --- metadata ------------------------------------------------------------------------------
+
+
+def test_metadata_costs_one_chart_request_per_symbol(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    fake_yahoo.add(listing("MP"), listing("PRE.L"))
+    src, _ = source(fake_yahoo, tmp_path)
+    src.fetch(["MP", "PRE.L"], START, END, want_metadata=["pre.l"])
+    assert [q.get("range") for q in fake_yahoo.chart_calls("PRE.L")] == ["1d", None, "5d"]
+    assert [q.get("range") for q in fake_yahoo.chart_calls("MP")] == ["1d", None]
+
+
+def test_without_metadata_the_exchange_table_is_used(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    fake_yahoo.add(listing("MP"), listing("PRE.L"))
+    src, _ = source(fake_yahoo, tmp_path)
+    res = src.fetch(["MP", "PRE.L"], START, END, want_metadata=False)
+    inst = res.instruments.set_index("ticker")
+    assert inst.loc["PRE.L", ["currency", "quote_currency", "price_divisor", "exchange", "timezone"]].tolist() == [
+        "GBP", "GBp", 100.0, "London Stock Exchange", "Europe/London"]
+    assert inst.loc["MP", "currency"] == "USD" and inst["name"].isna().all()
+    pre = res.prices[res.prices["ticker"] == "PRE.L"].set_index("date")
+    np.testing.assert_allclose(pre["close"], window(listing("PRE.L"))["close"] / 100.0)
+
+
+def test_fx_series_are_ordinary_tickers(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    fx = make_listing("AUDUSD=X", "2025-03-03", "2025-05-30", seed=3, price=0.63)
+    fake_yahoo.add(fx)
+    src, _ = source(fake_yahoo, tmp_path)
+    res = src.fetch(fx_pairs(["AUD", "USD"]), START, END)
+    assert set(res.prices["ticker"]) == {"AUDUSD=X"} and res.failures == {}
+    assert res.instruments.loc[0, "currency"] == "USD"
+
+
+# --- robustness ----------------------------------------------------------------------------
+
+
+def test_works_with_warnings_as_errors_and_restores_logging(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    fake_yahoo.add(listing("MP"), listing("4063.T"))
+    yf_log = logging.getLogger("yfinance")
+    handlers, propagate = list(yf_log.handlers), yf_log.propagate
+    src, _ = source(fake_yahoo, tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # stricter than pytest's config: no yfinance exemption
+        res = src.fetch(["MP", "4063.T"], START, END)
+    assert res.failures == {} and set(res.prices["ticker"]) == {"MP", "4063.T"}
+    assert yf_log.handlers == handlers and yf_log.propagate is propagate
+
+
+def test_empty_request_makes_no_call(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    src, _ = source(fake_yahoo, tmp_path)
+    res = src.fetch([" ", ""], START, END)
+    assert src.download_calls == 0 and fake_yahoo.calls == []
+    assert list(res.prices.columns) == list(PRICE_COLUMNS) and res.prices.empty
+    assert list(res.instruments.columns) == list(INSTRUMENT_COLUMNS) and res.instruments.empty
+
+
+def test_the_fixture_blocks_real_sockets(fake_yahoo: FakeYahoo) -> None:
+    import curl_cffi
+
+    with socket.socket() as sock, pytest.raises(AssertionError, match="real network"):
+        sock.connect(("127.0.0.1", 9))
+    with pytest.raises(AssertionError, match="real network"):
+        curl_cffi.Curl().perform()
+
+
+# --- pure helpers --------------------------------------------------------------------------
+
+
+def test_fx_pairs() -> None:
+    assert fx_pairs(["USD", "AUD", "GBp", "CAD", "AUD", None, " ", "ZAc", "ILA"]) == [
+        "AUDUSD=X", "CADUSD=X", "GBPUSD=X", "ILSUSD=X", "ZARUSD=X"]
+    assert fx_pairs(["USD"]) == []
+
+
+def test_normalise_symbols() -> None:
+    assert normalise_symbols([" lyc.ax", "MP", "LYC.AX ", "", "mp", "4063.T"]) == ["LYC.AX", "MP", "4063.T"]
+
+
+def test_failures_from_log_maps_reasons_to_symbols() -> None:
+    # Messages as yfinance 1.7 logs them (captured from its real code with the fake).
+    messages = [
+        "Failed to get ticker 'MP' reason: Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com.",
+        "$MP: possibly delisted; no timezone found",
+        "\n3 Failed downloads:",
+        "['IPG.AX']: YFRateLimitError('Too Many Requests. Rate limited. Try after a while.')",
+        "['MP', 'NOPE.AX']: possibly delisted; no timezone found",
+        "['ZZZ']: not ours",
+    ]
+    got = failures_from_log(messages, {"MP", "NOPE.AX", "IPG.AX"})
+    assert set(got) == {"MP", "NOPE.AX", "IPG.AX"}
+    assert got["MP"].kind == "network" and "Could not resolve host" in got["MP"].reason
+    assert got["NOPE.AX"].kind == "not_found"
+    assert got["NOPE.AX"].reason == "possibly delisted; no timezone found"
+    assert got["IPG.AX"].kind == "rate_limit"
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    ("DNSError('Failed to perform, curl: (6) Could not resolve host: x')", "network"),
+    ("ConnectTimeout('Failed to perform, curl: (28) Connection timed out')", "network"),
+    ("YFRateLimitError('Too Many Requests. Rate limited. Try after a while.')", "rate_limit"),
+    ("possibly delisted; no price data found  (1d 2025-04-01 -> 2025-05-01)", "not_found"),
+    ("KeyError('chart')", "other"),
+])
+def test_classify(message: str, kind: str) -> None:
+    assert classify([message]) == kind

@@ -1,0 +1,218 @@
+"""The run document rendered: HTML report, one-company card page, CSV and JSON.
+
+Compute → arrange → render: ``screen.build`` computes the document (docs/screen-json.md);
+:mod:`screener.report_context` arranges it into frozen view records; the jinja templates in
+``templates/`` only loop and format. One strict :class:`jinja2.Environment` (autoescape on,
+``StrictUndefined``); filters from :mod:`screener.formatters` return plain text, and nothing
+from the universe or the price source is ever wrapped in ``Markup``.
+
+All three outputs are written atomically (temp file in the target directory, fsync,
+``os.replace``) after all three have rendered, so a failed render leaves the previous files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from screener import formatters, settings
+from screener.errors import NotFoundError, ScreenerError
+from screener.fileio import atomic_write_text
+from screener.report_context import FACTORS, build_card_context, build_report_context
+
+__all__ = ["csv_columns", "csv_text", "json_text", "render_card", "render_report", "write_outputs"]
+
+_DQ_FIELDS = (
+    "observations",
+    "first_date",
+    "last_date",
+    "gaps",
+    "stale_days",
+    "flagged_jumps",
+    "currency",
+    "source",
+    "last_error",
+)
+# Cells that start like a spreadsheet formula are prefixed with ' (OWASP "CSV injection"):
+# names and error texts are untrusted and the CSV is meant to be opened in a spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@lru_cache(maxsize=4)
+def _environment(templates: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(formatters.FILTERS)
+    return env
+
+
+def environment() -> jinja2.Environment:
+    """The one template environment, loading from :func:`settings.templates_dir`."""
+    return _environment(str(settings.templates_dir()))
+
+
+def render_report(doc: dict[str, Any]) -> str:
+    """The self-contained HTML report of a run document."""
+    ctx = build_report_context(doc)
+    return environment().get_template("report.html").render(r=ctx)
+
+
+def render_card(doc: dict[str, Any], row_id: str) -> str:
+    """A standalone page with one company's card; ``row_id`` is its id or one of its tickers.
+
+    Raises :class:`NotFoundError` naming the run when no listed or context company matches.
+    """
+    ctx = build_card_context(doc, row_id)
+    if ctx is None:
+        run_id = (doc.get("run") or {}).get("id", "?")
+        raise NotFoundError(
+            f"no company with id or ticker {row_id!r} in run {run_id}; "
+            "ids and tickers are listed in the run's screen.csv"
+        )
+    return environment().get_template("card.html").render(r=ctx)
+
+
+def csv_columns(doc: dict[str, Any]) -> list[str]:
+    """The flat CSV header, in the order docs/screen-json.md gives.
+
+    Risk metrics follow the metric registry (``doc.metrics``) in its order; a risk key that a
+    row carries but the registry lacks is appended (sorted) rather than dropped.
+    """
+    cols = ["rank", "ticker", "id", "name", "hq", "score", "raw_score", "china_multiplier"]
+    for f in _factor_names(doc):
+        cols += [f"{f}_value", f"{f}_points"]
+    cols.append("flags")
+    registry = [str(m["name"]) for m in doc.get("metrics") or []]
+    extra = sorted({k for r in doc.get("rows", []) for k in (r.get("risk") or {})} - set(registry))
+    cols += registry + extra
+    cols += ["gate_market_cap", "gate_adv", "gate_pass", "quadrant", "frontier", "exposure_per_vol"]
+    cols += [f"dq_{f}" for f in _DQ_FIELDS]
+    cols.append("synthetic")
+    return cols
+
+
+def _factor_names(doc: dict[str, Any]) -> list[str]:
+    weights = (doc.get("run") or {}).get("weights") or {}
+    names = [str(k) for k in weights] or list(FACTORS)
+    return names
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "" if not math.isfinite(value) else repr(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _csv_record(doc: dict[str, Any], row: dict[str, Any], cols: list[str]) -> list[str]:
+    exp = row.get("exposure") or {}
+    factors = exp.get("factors") or {}
+    gates = row.get("gates") or {}
+    dq = row.get("data_quality") or {}
+    risk = row.get("risk") or {}
+    rec: dict[str, Any] = {
+        "rank": row.get("rank"),
+        "ticker": row.get("ticker"),
+        "id": row.get("id"),
+        "name": row.get("name"),
+        "hq": row.get("hq"),
+        "score": exp.get("score"),
+        "raw_score": exp.get("raw_score"),
+        "china_multiplier": exp.get("china_multiplier"),
+        "flags": ";".join(exp.get("flags") or []),
+        "gate_market_cap": gates.get("market_cap"),
+        "gate_adv": gates.get("adv"),
+        "gate_pass": gates.get("pass"),
+        "quadrant": row.get("quadrant"),
+        "frontier": row.get("frontier"),
+        "exposure_per_vol": row.get("exposure_per_vol"),
+        "synthetic": dq.get("synthetic", (doc.get("run") or {}).get("synthetic")),
+    }
+    for f in _factor_names(doc):
+        fac = factors.get(f) or {}
+        rec[f"{f}_value"], rec[f"{f}_points"] = fac.get("value"), fac.get("points")
+    for f in _DQ_FIELDS:
+        rec[f"dq_{f}"] = dq.get(f)
+    return [_csv_cell(rec[c] if c in rec else risk.get(c)) for c in cols]
+
+
+def csv_text(doc: dict[str, Any]) -> str:
+    """``screen.csv``: one line per listed company, columns from :func:`csv_columns`."""
+    cols = csv_columns(doc)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for row in doc.get("rows", []):
+        w.writerow(_csv_record(doc, row, cols))
+    return buf.getvalue()
+
+
+def _find_nan(value: Any, path: str) -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if (hit := _find_nan(v, f"{path}.{k}")) is not None:
+                return hit
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            if (hit := _find_nan(v, f"{path}[{i}]")) is not None:
+                return hit
+    return None
+
+
+def json_text(doc: dict[str, Any]) -> str:
+    """``screen.json``: the document itself. NaN/inf are refused: the contract says null."""
+    bad = _find_nan(doc, "doc")
+    if bad is not None:
+        raise ScreenerError(
+            f"screen document holds a non-finite number at {bad}; "
+            "a value that could not be computed must be null (docs/screen-json.md)"
+        )
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_outputs(doc: dict[str, Any], out_dir: Path) -> dict[str, Path]:
+    """Write ``report.html``, ``screen.csv`` and ``screen.json`` into ``out_dir``.
+
+    Everything renders in memory first; only then is each file replaced atomically, so a
+    rendering error never leaves a half-written or mixed set behind.
+    """
+    out_dir = Path(out_dir)
+    # JSON first: it validates the document (no NaN) before anything is rendered.
+    data = json_text(doc)
+    texts = {"report.html": render_report(doc), "screen.csv": csv_text(doc), "screen.json": data}
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ScreenerError(
+            f"cannot create output folder {out_dir}: {e.strerror}; pass another --out"
+        ) from e
+    paths: dict[str, Path] = {}
+    for name, text in texts.items():
+        target = out_dir / name
+        try:
+            atomic_write_text(target, text)
+        except OSError as e:
+            raise ScreenerError(
+                f"cannot write {target}: {e.strerror}; check the folder's permissions"
+            ) from e
+        paths[name] = target
+    return paths

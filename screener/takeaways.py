@@ -1,0 +1,159 @@
+"""Key takeaways: plain sentences built only from values in the run document.
+
+Each function reads the document (docs/screen-json.md) and returns one sentence or ``None``
+when the data gives nothing to say. No sentence carries a judgement the numbers do not: the
+text names tickers, counts and values, never "buy" or "attractive".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from screener import formatters
+
+Doc = dict[str, Any]
+
+
+def _score(row: dict[str, Any]) -> float | None:
+    exp = row.get("exposure") or {}
+    s = exp.get("score")
+    return None if s is None else float(s)
+
+
+def _names(items: Sequence[str], limit: int = 6) -> str:
+    """``A, B and C``; beyond ``limit`` items: ``A, B, … and 4 more``."""
+    items = list(items)
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def top_by_score(doc: Doc, n: int = 3) -> str | None:
+    rows = sorted(
+        (r for r in doc.get("rows", []) if _score(r) is not None), key=lambda r: r.get("rank") or 0
+    )[:n]
+    if not rows:
+        return None
+    parts = [
+        f"{r['ticker']} ({formatters.num(_score(r))}, {formatters.quadrant(r.get('quadrant'))})"
+        for r in rows
+    ]
+    return f"Highest exposure scores: {_names(parts)}."
+
+
+def gates(doc: Doc) -> str | None:
+    rows = doc.get("rows", [])
+    if not rows:
+        return None
+    verdicts = [(r.get("gates") or {}).get("pass") for r in rows]
+    passed = sum(1 for v in verdicts if v is True)
+    failed = sum(1 for v in verdicts if v is False)
+    unknown = len(verdicts) - passed - failed
+    run = doc.get("run", {})
+    label = run.get("preset_label") or run.get("preset") or "investability"
+    text = f"{passed} of {len(rows)} listed names pass the {label} gates"
+    if unknown:
+        text += f"; {unknown} cannot be judged for missing data"
+    return text + "."
+
+
+def frontier(doc: Doc) -> str | None:
+    names = [
+        str(r["ticker"])
+        for r in sorted(doc.get("rows", []), key=lambda r: r.get("rank") or 0)
+        if r.get("frontier")
+    ]
+    if not names:
+        return None
+    return (
+        f"On the exposure–volatility frontier (no other name has a higher score with lower "
+        f"1-year volatility): {_names(names)}."
+    )
+
+
+def rank_moves(doc: Doc, n: int = 3) -> str | None:
+    changes = doc.get("changes") or {}
+    if not changes.get("previous_run"):
+        return "First run: no previous run to compare."
+    moves = [
+        m
+        for m in changes.get("rank_moves", [])
+        if m.get("from") is not None and m.get("to") is not None
+    ]
+    if not moves:
+        return f"No rank changes since {changes['previous_run'].get('id')}."
+    moves.sort(key=lambda m: -abs(int(m["from"]) - int(m["to"])))
+    parts = []
+    for m in moves[:n]:
+        delta = int(m["from"]) - int(m["to"])
+        direction = "up" if delta > 0 else "down"
+        parts.append(f"{m['ticker']} {direction} {abs(delta)} ({m['from']} → {m['to']})")
+    return f"Biggest rank moves since {changes['previous_run'].get('id')}: {_names(parts)}."
+
+
+def china_links(doc: Doc) -> str | None:
+    rows = doc.get("rows", [])
+    if not rows:
+        return None
+    feoc = [r["ticker"] for r in rows if "FEOC" in ((r.get("exposure") or {}).get("flags") or [])]
+    covered = [
+        r["ticker"]
+        for r in rows
+        if "COVERED_CHAIN" in ((r.get("exposure") or {}).get("flags") or [])
+    ]
+    text = f"{len(feoc)} of {len(rows)} names are FEOC (Chinese ownership or control)"
+    if feoc:
+        text += f" ({_names(feoc)})"
+    text += f" and {len(covered)} have a covered-country link in their chain"
+    return text + "."
+
+
+def vol_regime(doc: Doc) -> str | None:
+    scored = [
+        (r["ticker"], float(v))
+        for r in doc.get("rows", [])
+        if (v := (r.get("risk") or {}).get("vol_regime")) is not None
+    ]
+    if not scored:
+        return None
+    ticker, value = max(scored, key=lambda t: t[1])
+    return (
+        f"Highest volatility regime: {ticker} (vol_regime {formatters.num(value, 2)}; "
+        f"1 means current volatility is at the top of its own history)."
+    )
+
+
+def failures(doc: Doc) -> str | None:
+    fails = doc.get("failures") or []
+    listed = len(doc.get("rows", []))
+    if not fails:
+        return f"All {listed} listed tickers were priced."
+    tickers = [str(f.get("ticker")) for f in fails]
+    noun = "ticker" if len(fails) == 1 else "tickers"
+    return f"{len(fails)} {noun} could not be priced: {_names(tickers)} (see Data quality)."
+
+
+def synthetic(doc: Doc) -> str | None:
+    if not (doc.get("run") or {}).get("synthetic"):
+        return None
+    return "Prices are synthetic demo data: risk numbers illustrate the method, not the market."
+
+
+RULES: tuple[Callable[[Doc], str | None], ...] = (
+    synthetic,
+    top_by_score,
+    gates,
+    frontier,
+    rank_moves,
+    china_links,
+    vol_regime,
+    failures,
+)
+
+
+def build(doc: Doc) -> list[str]:
+    """All takeaways for ``doc``, in reading order, skipping rules with nothing to say."""
+    return [s for rule in RULES if (s := rule(doc)) is not None]

@@ -1,0 +1,445 @@
+"""The HTML report, card page, CSV and JSON writers: parsed, asserted by stable selectors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import statistics
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from fixtures.screen_doc import make_doc
+
+from screener import report, settings
+from screener.errors import NotFoundError, ScreenerError
+
+SECTIONS = (
+    "takeaways",
+    "scatter",
+    "table",
+    "cards",
+    "changes",
+    "quality",
+    "methodology",
+    "disclaimer",
+)
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict[str, Any]:
+    return make_doc()
+
+
+@pytest.fixture(scope="module")
+def soup(doc: dict[str, Any]) -> BeautifulSoup:
+    return BeautifulSoup(report.render_report(doc), "html.parser")
+
+
+def _render(doc: dict[str, Any]) -> BeautifulSoup:
+    return BeautifulSoup(report.render_report(doc), "html.parser")
+
+
+def test_every_section_is_present_once(soup: BeautifulSoup) -> None:
+    for sid in SECTIONS:
+        assert len(soup.select(f"#{sid}")) == 1, sid
+
+
+def test_table_lists_rows_in_rank_order_with_filter_attributes(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    trs = soup.select("table#ranked tbody tr")
+    assert [tr["data-id"] for tr in trs] == [
+        r["id"] for r in sorted(doc["rows"], key=lambda r: r["rank"])
+    ]
+    first = doc["rows"][0]
+    tr = trs[0]
+    assert tr["data-country"] == first["hq"]
+    assert tr["data-quadrant"] == (first["quadrant"] or "")
+    assert set(tr["data-stages"].split()) == {s["stage"] for s in first["segments"]}
+    assert tr["data-gate"] == {True: "pass", False: "fail", None: "unknown"}[first["gates"]["pass"]]
+
+
+def test_null_metric_renders_dash_with_reason_and_sorts_empty(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    row = next(r for r in doc["rows"] if r["risk"]["vol_1y"] is None)
+    tr = soup.select_one(f'table#ranked tr[data-id="{row["id"]}"]')
+    vol_col = [th.get_text(strip=True) for th in soup.select("table#ranked thead th")].index(
+        "Volatility 1y"
+    )
+    cell = tr.find_all("td")[vol_col]
+    assert cell.get_text(strip=True) == "–"
+    assert cell["title"] == row["risk_reasons"]["vol_1y"]
+    assert cell["data-sort-value"] == ""
+
+
+def test_factor_bars_have_width_of_points_over_max(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    row = doc["rows"][0]
+    bars = soup.select_one(f'table#ranked tr[data-id="{row["id"]}"] .bars').select(".bar i")
+    assert len(bars) == 6
+    for bar, (_name, f) in zip(bars, row["exposure"]["factors"].items(), strict=True):
+        expected = round(100 * f["points"] / (100 * f["weight"]), 1)
+        assert bar["style"] == f"width: {expected}%"
+
+
+def test_scatter_plots_each_row_with_score_and_vol(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    priced = [
+        r
+        for r in doc["rows"]
+        if r["exposure"]["score"] is not None and r["risk"]["vol_1y"] is not None
+    ]
+    circles = soup.select("#scatter circle[data-ticker]")
+    assert sorted(c["data-ticker"] for c in circles) == sorted(r["ticker"] for r in priced)
+    assert all(c.find("title") for c in circles)
+    caption = soup.select_one("#scatter figcaption").get_text(" ", strip=True)
+    missing = len(doc["rows"]) - len(priced)
+    assert missing > 0 and f"{missing} not plotted" in caption
+    frontier = [r for r in priced if r["frontier"]]
+    points = soup.select_one("#scatter polyline.frontier-line")["points"].split()
+    assert len(points) == 2 * len(frontier) - 1  # one step (two vertices) per extra frontier name
+    assert len(soup.select("#scatter circle.frontier")) == len(frontier)
+
+
+def test_scatter_median_lines_are_medians_of_plotted_rows(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    priced = [r for r in doc["rows"] if r["risk"]["vol_1y"] is not None]
+    med_s = statistics.median(r["exposure"]["score"] for r in priced)
+    med_v = statistics.median(r["risk"]["vol_1y"] for r in priced)
+    titles = [t.get_text() for t in soup.select("#scatter .medians title")]
+    assert titles == [f"median volatility {100 * med_v:.1f}%", f"median score {med_s:.1f}"]
+
+
+def test_scatter_labels_do_not_overlap(soup: BeautifulSoup) -> None:
+    boxes = []
+    for t in soup.select("#scatter .labels text"):
+        x, y, w = float(t["x"]), float(t["y"]), 6.1 * len(t.get_text())
+        left = {"start": x, "end": x - w, "middle": x - w / 2}[t["text-anchor"]]
+        boxes.append((left, y - 9, left + w, y + 2))
+    assert len(boxes) > 20
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+
+
+def test_synthetic_banner_iff_synthetic() -> None:
+    on = _render(make_doc(synthetic=True))
+    off = _render(make_doc(synthetic=False))
+    banner = on.select_one("#synthetic-banner")
+    assert banner is not None and "SYNTHETIC DEMO DATA" in banner.get_text()
+    assert off.select_one("#synthetic-banner") is None
+    assert "SYNTHETIC DEMO DATA" not in off.get_text()
+
+
+def test_hostile_text_is_escaped_everywhere() -> None:
+    doc = make_doc(n=6)
+    evil = "<script>alert(1)</script>"
+    doc["rows"][0]["name"] = evil
+    doc["rows"][0]["segments"][0]["site"] = evil
+    doc["rows"][0]["sources"][0]["title"] = evil
+    doc["failures"][0]["reason"] = evil
+    doc["context"][0]["name"] = '"><img src=x onerror=alert(1)>'
+    html = report.render_report(doc)
+    soup = BeautifulSoup(html, "html.parser")
+    assert all("alert(1)" not in (s.string or "") for s in soup.find_all("script"))
+    assert soup.find("img") is None
+    assert not any(attr.startswith("on") for tag in soup.find_all(True) for attr in tag.attrs)
+    row = soup.select_one(f'table#ranked tr[data-id="{doc["rows"][0]["id"]}"] td.name')
+    assert row.get_text() == evil  # shown as text, not dropped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_non_http_source_urls_are_not_links() -> None:
+    doc = make_doc(n=4)
+    srcs = doc["rows"][0]["sources"]
+    srcs[0]["url"] = "javascript:alert(1)"
+    srcs.append(
+        {"n": len(srcs) + 1, "id": "SX", "url": " JaVaScRiPt:alert(2)", "date": None, "title": "t"}
+    )
+    srcs.append(
+        {"n": len(srcs) + 1, "id": "SY", "url": "data:text/html,hi", "date": None, "title": "d"}
+    )
+    soup = _render(doc)
+    hrefs = [a["href"] for a in soup.find_all("a", href=True)]
+    assert not [h for h in hrefs if not (h.startswith(("#", "https://", "http://")))]
+    card = soup.select_one(f"#card-{doc['rows'][0]['id']}")
+    assert "javascript:alert(1)" in card.get_text()  # still visible, as text
+    for a in soup.select("ol.sources a"):
+        assert a["rel"] == ["noopener", "noreferrer"]
+
+
+def test_no_external_resources(doc: dict[str, Any], soup: BeautifulSoup) -> None:
+    source_urls = {s["url"] for r in doc["rows"] for s in r["sources"]}
+    assert soup.find("link", rel="stylesheet") is None
+    assert [t for t in soup.find_all(src=True)] == []
+    for a in soup.find_all(href=True):
+        assert a["href"].startswith("#") or a["href"] in source_urls, a["href"]
+    for style in soup.find_all("style"):
+        assert "@import" not in style.text and "url(" not in style.text
+    assert all(
+        t.get("xmlns", "").startswith("http://www.w3.org/")
+        for t in soup.find_all("svg", xmlns=True)
+    )
+
+
+def test_size_is_reasonable_for_fifty_companies() -> None:
+    doc = make_doc(n=50)
+    assert all(len(r["series"]["close"]) == 52 for r in doc["rows"])
+    size = len(report.render_report(doc).encode("utf-8"))
+    assert size < 2_000_000, size
+
+
+def test_cards_show_breakdown_evidence_and_numbered_sources(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    cards = soup.select("section.card")
+    assert len(cards) == len(doc["rows"]) + len(doc["context"])
+    row = next(r for r in doc["rows"] if r["exposure"]["factors"]["processing"]["evidence"])
+    card = soup.select_one(f"section.card#card-{row['id']}")
+    ev = row["exposure"]["factors"]["processing"]["evidence"][0]
+    n = next(s["n"] for s in row["sources"] if s["id"] == ev["sources"][0])
+    stage = ev["stage"].replace("_", " ")
+    expected = f"{stage} at {ev['site']}, {ev['country']} ({ev['tier']}, {ev['status']}) [{n}]"
+    assert expected in [
+        tr.get_text(" ", strip=True).replace("\xa0", "").strip()
+        for tr in card.select("tr.evidence")
+    ]
+    assert card.select_one(f"#card-{row['id']}-src-{n}") is not None
+    stages = [th.get_text() for th in card.select(".stagemap tbody th")]
+    assert stages == ["mining", "separation", "metal alloy", "magnet", "recycling"]
+    assert [th.get_text() for th in card.select(".stagemap thead th")][1:] == list(
+        dict.fromkeys(s["country"] for s in row["segments"])
+    )
+    assert card.select_one("polyline.spark-price") is not None
+    assert len(card.select_one("polyline.spark-price")["points"].split()) == len(
+        row["series"]["close"]
+    )
+
+
+def test_stage_map_cells_hold_status_badges(doc: dict[str, Any], soup: BeautifulSoup) -> None:
+    row = doc["rows"][0]
+    card = soup.select_one(f"#card-{row['id']}")
+    countries = [th.get_text() for th in card.select(".stagemap thead th")][1:]
+    for seg in row["segments"]:
+        tr = next(
+            tr
+            for tr in card.select(".stagemap tbody tr")
+            if tr.th.get_text() == seg["stage"].replace("_", " ")
+        )
+        cell = tr.find_all("td")[countries.index(seg["country"])]
+        assert seg["status"] in [b.get_text() for b in cell.select(".badge")]
+
+
+def test_methodology_prints_the_parameters_in_force() -> None:
+    doc = make_doc(n=5)
+    doc["run"]["weights"] = {
+        "sourcing": 0.31,
+        "processing": 0.24,
+        "recycling": 0.1,
+        "heavy_ree": 0.15,
+        "purity": 0.15,
+        "support": 0.05,
+    }
+    doc["run"]["model"]["maturity"]["exploration"] = 0.123
+    doc["run"]["model"]["tiers"]["allied"]["countries"] = ["CA", "ZZ-TEST"]
+    doc["metrics"][0]["formula"] = "FORMULA-MARKER"
+    text = _render(doc).select_one("#methodology").get_text(" ", strip=True)
+    assert "sourcing 0.31" in text and "processing 0.24" in text
+    assert "exploration 0.12" in text
+    assert "CA, ZZ-TEST" in text
+    assert "FORMULA-MARKER" in text
+    assert "USD 150.0m" in text  # mvis min market cap from the model
+
+
+def test_changes_section_first_run_and_with_previous() -> None:
+    first = _render(make_doc(n=5, first_run=True)).select_one("#changes").get_text(" ", strip=True)
+    assert "First run: no previous run to compare" in first
+    doc = make_doc(n=12)
+    text = _render(doc).select_one("#changes").get_text(" ", strip=True)
+    move = doc["changes"]["rank_moves"][0]
+    assert f"{move['ticker']}: {move['from']} → {move['to']}" in text
+    assert "Compared with run 2026-W47" in text
+
+
+def test_quality_lists_failures_stale_profiles_and_stale_prices(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    q = soup.select_one("#quality")
+    text = q.get_text(" ", strip=True)
+    for f in doc["failures"]:
+        assert f["ticker"] in text
+    stale_profiles = [r["ticker"] for r in doc["rows"] if "STALE_PROFILE" in r["exposure"]["flags"]]
+    stale_prices = [
+        r["ticker"]
+        for r in doc["rows"]
+        if r["data_quality"]["stale_days"] >= settings.get("stale_price_days")
+    ]
+    assert stale_profiles and stale_prices
+    lists = q.find_all("ul")
+    linked = [[a.get_text() for a in ul.find_all("a")] for ul in lists]
+    assert stale_profiles in linked and stale_prices in linked
+
+
+def test_takeaways_come_from_the_document(doc: dict[str, Any], soup: BeautifulSoup) -> None:
+    items = [li.get_text() for li in soup.select("#takeaways li")]
+    top = sorted(doc["rows"], key=lambda r: r["rank"])[0]
+    assert any(top["ticker"] in t and f"{top['exposure']['score']:.1f}" in t for t in items)
+    doc2 = make_doc(n=5)
+    doc2["takeaways"] = ["Precomputed sentence from screen.build."]
+    assert [li.get_text() for li in _render(doc2).select("#takeaways li")] == doc2["takeaways"]
+
+
+def test_filters_offer_values_present_in_rows(doc: dict[str, Any], soup: BeautifulSoup) -> None:
+    def options(name: str) -> list[str]:
+        return [
+            o["value"] for o in soup.select(f'.filters select[name="{name}"] option') if o["value"]
+        ]
+
+    assert options("country") == sorted({r["hq"] for r in doc["rows"]})
+    assert options("quadrant") == sorted({r["quadrant"] for r in doc["rows"] if r["quadrant"]})
+    assert set(options("stage")) == {s["stage"] for r in doc["rows"] for s in r["segments"]}
+
+
+def test_templates_never_mark_text_safe() -> None:
+    for path in settings.templates_dir().iterdir():
+        assert "|safe" not in path.read_text(encoding="utf-8").replace(" ", ""), path.name
+    for module in (
+        "report.py",
+        "report_context.py",
+        "report_card.py",
+        "report_charts.py",
+        "formatters.py",
+        "takeaways.py",
+    ):
+        code = (Path(report.__file__).parent / module).read_text(encoding="utf-8")
+        assert "Markup(" not in code and "markupsafe" not in code, module
+
+
+# --- the card page ------------------------------------------------------------------------
+
+
+def test_render_card_by_id_and_ticker(doc: dict[str, Any]) -> None:
+    row = doc["rows"][3]
+    by_id = BeautifulSoup(report.render_card(doc, row["id"]), "html.parser")
+    by_ticker = BeautifulSoup(report.render_card(doc, row["ticker"]), "html.parser")
+    for s in (by_id, by_ticker):
+        cards = s.select("section.card")
+        assert [c["id"] for c in cards] == [f"card-{row['id']}"]
+        assert s.select_one("#disclaimer") is not None
+        assert (s.select_one("#synthetic-banner") is not None) is doc["run"]["synthetic"]
+    ctx = doc["context"][0]
+    page = BeautifulSoup(report.render_card(doc, ctx["id"]), "html.parser")
+    assert "never priced" in page.select_one("section.card").get_text()
+
+
+def test_render_card_unknown_id_names_run(doc: dict[str, Any]) -> None:
+    with pytest.raises(NotFoundError, match=r"no company with id or ticker 'NOPE' in run 2026-W48"):
+        report.render_card(doc, "NOPE")
+
+
+# --- CSV / JSON / writing -------------------------------------------------------------------
+
+
+def test_csv_columns_follow_the_contract(doc: dict[str, Any]) -> None:
+    cols = report.csv_columns(doc)
+    assert cols[:8] == [
+        "rank",
+        "ticker",
+        "id",
+        "name",
+        "hq",
+        "score",
+        "raw_score",
+        "china_multiplier",
+    ]
+    assert cols[8:20] == [f"{f}_{k}" for f in doc["run"]["weights"] for k in ("value", "points")]
+    assert cols[20] == "flags"
+    metric_names = [m["name"] for m in doc["metrics"]]
+    assert cols[21 : 21 + len(metric_names)] == metric_names
+    assert cols[-1] == "synthetic"
+    assert "gate_pass" in cols and "dq_stale_days" in cols and len(cols) == len(set(cols))
+
+
+def test_csv_rows_nulls_and_formula_guard(doc: dict[str, Any]) -> None:
+    d = make_doc(n=6)
+    d["rows"][0]["name"] = '=HYPERLINK("http://x")'
+    rows = list(csv.DictReader(io.StringIO(report.csv_text(d))))
+    assert len(rows) == len(d["rows"])
+    assert rows[0]["name"].startswith("'=")
+    unpriced = next(
+        r for r, src in zip(rows, d["rows"], strict=True) if src["risk"]["vol_1y"] is None
+    )
+    assert unpriced["vol_1y"] == ""
+    first = d["rows"][0]
+    assert float(rows[0]["score"]) == first["exposure"]["score"]
+    assert rows[0]["flags"] == ";".join(first["exposure"]["flags"])
+    assert rows[0]["synthetic"] == "true"
+    assert float(rows[0]["ret_1m"]) == first["risk"]["ret_1m"]  # repr() keeps full precision
+
+
+def test_json_round_trips_and_refuses_nan() -> None:
+    d = make_doc(n=4)
+    assert json.loads(report.json_text(d)) == d
+    d["rows"][1]["risk"]["vol_1y"] = float("nan")
+    with pytest.raises(ScreenerError, match=r"doc\.rows\[1\]\.risk\.vol_1y"):
+        report.json_text(d)
+
+
+def test_write_outputs_writes_three_files_and_no_temp(tmp_path: Path) -> None:
+    d = make_doc(n=5)
+    paths = report.write_outputs(d, tmp_path / "out")
+    assert set(paths) == {"report.html", "screen.csv", "screen.json"}
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "report.html",
+        "screen.csv",
+        "screen.json",
+    ]
+    assert json.loads(paths["screen.json"].read_text(encoding="utf-8")) == d
+    assert paths["screen.csv"].read_text(encoding="utf-8").splitlines()[0] == ",".join(
+        report.csv_columns(d)
+    )
+
+
+def test_write_outputs_failure_leaves_previous_files(tmp_path: Path) -> None:
+    good = make_doc(n=5)
+    report.write_outputs(good, tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    bad = make_doc(n=5, seed=8)
+    bad["rows"][0]["exposure"]["score"] = float("inf")
+    with pytest.raises(ScreenerError):
+        report.write_outputs(bad, tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_report_text_has_no_template_leftovers(soup: BeautifulSoup) -> None:
+    text = soup.get_text()
+    assert not re.search(r"\{\{|\}\}|\{%|None\b|nan\b", text)
+
+
+def test_sparse_documents_render() -> None:
+    """An empty run and a row with only the keys the contract guarantees still render."""
+    base = make_doc(n=3)
+    empty = {
+        "schema_version": 1,
+        "run": base["run"],
+        "rows": [],
+        "context": [],
+        "changes": {"previous_run": None},
+        "failures": [],
+        "metrics": base["metrics"],
+    }
+    soup = _render(empty)
+    assert soup.select("table#ranked tbody tr") == []
+    assert soup.select("#scatter circle") == []
+    bare = {"rank": 1, "ticker": "BARE", "id": "bare", "name": "Bare", "exposure": {"score": None}}
+    soup = _render(dict(empty, rows=[bare]))
+    assert soup.select_one('table#ranked tr[data-id="bare"]') is not None
+    assert "BARE (no exposure score)" in soup.select_one("#scatter figcaption").get_text()

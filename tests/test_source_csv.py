@@ -1,0 +1,369 @@
+"""CSV import: the happy paths, every error with its exact message, and all-or-nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from screener.errors import PriceDataError
+from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS, get_source
+from screener.sources.csvfile import CsvImportError, CsvSource, parse_csv
+
+FULL = """\
+date,ticker,open,high,low,close,adj_close,volume,currency
+2025-01-03,MP,20.0,21.0,19.5,20.5,20.4,3100000,USD
+2025-01-03,LYC.AX,7.0,7.3,6.9,7.2,7.1,2500000,AUD
+2025-01-06,MP,20.5,22.0,20.1,21.8,21.7,4200000,USD
+2025-01-06,LYC.AX,7.2,7.4,7.0,7.1,7.0,1800000,AUD
+"""
+
+
+def write(path: Path, text: str, *, encoding: str = "utf-8", newline: str = "\n") -> Path:
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(CsvImportError) as info:
+        parse_csv(path)
+    return info.value.problems
+
+
+# --- happy paths ------------------------------------------------------------------------------
+
+
+def test_full_file(tmp_path: Path) -> None:
+    res, notes = parse_csv(write(tmp_path / "prices.csv", FULL))
+    assert res.source == "csv" and res.synthetic is False and res.failures == {}
+    assert tuple(res.prices.columns) == PRICE_COLUMNS
+    assert tuple(res.instruments.columns) == INSTRUMENT_COLUMNS
+    assert res.prices.date.dtype == "datetime64[ns]"
+    assert list(res.prices.ticker) == ["LYC.AX", "LYC.AX", "MP", "MP"]  # sorted by ticker, date
+    mp = res.prices[res.prices.ticker == "MP"].iloc[1]
+    assert mp.date == pd.Timestamp("2025-01-06")
+    assert (mp.open, mp.high, mp.low, mp.close, mp.adj_close, mp.volume) == (
+        20.5,
+        22.0,
+        20.1,
+        21.8,
+        21.7,
+        4200000.0,
+    )
+    inst = res.instruments.set_index("ticker")
+    assert inst.loc[
+        "LYC.AX", ["currency", "exchange", "timezone", "price_divisor", "quote_currency"]
+    ].tolist() == [
+        "AUD",
+        "ASX",
+        "Australia/Sydney",
+        1.0,
+        "AUD",
+    ]
+    assert inst.market_cap.isna().all()
+    assert notes == []
+
+
+def test_folder_of_files_is_parsed_in_name_order(tmp_path: Path) -> None:
+    write(tmp_path / "b.csv", "date,ticker,close\n2025-01-06,MP,21.8\n")
+    write(tmp_path / "a.csv", "date,ticker,close\n2025-01-03,MP,20.5\n2025-01-03,ARU.AX,0.2\n")
+    write(tmp_path / "readme.txt", "not a csv")
+    res, _ = parse_csv(tmp_path)
+    assert res.prices[["ticker", "close"]].values.tolist() == [
+        ["ARU.AX", 0.2],
+        ["MP", 20.5],
+        ["MP", 21.8],
+    ]
+
+
+def test_optional_columns_absent(tmp_path: Path) -> None:
+    res, notes = parse_csv(write(tmp_path / "p.csv", "date,ticker,close\n2025-01-03,lyc.ax,7.2\n"))
+    row = res.prices.iloc[0]
+    assert row.ticker == "LYC.AX"
+    assert np.isnan(row.open) and np.isnan(row.high) and np.isnan(row.low) and np.isnan(row.volume)
+    assert row.adj_close == row.close == 7.2
+    assert res.instruments.currency.tolist() == ["AUD"]  # from the .AX suffix
+    assert notes == [
+        "p.csv: no adj_close; adj_close = close (no dividend or split adjustment)",
+        "no currency given for 1 ticker(s); taken from the suffix (LYC.AX -> AUD)",
+    ]
+
+
+def test_header_any_order_case_and_spaces(tmp_path: Path) -> None:
+    text = " Close ,Volume,TICKER,Adj Close, Date,Bloomberg Field\n20.5,100,MP,20.4,2025-01-03,x\n"
+    res, notes = parse_csv(write(tmp_path / "p.csv", text))
+    row = res.prices.iloc[0]
+    assert (row.ticker, row.close, row.adj_close, row.volume) == ("MP", 20.5, 20.4, 100.0)
+    assert notes == [
+        "p.csv: column 'Bloomberg Field' ignored",
+        "no currency given for 1 ticker(s); taken from the suffix (MP -> USD)",
+    ]
+
+
+def test_empty_optional_cells_are_nan_and_adj_close_falls_back(tmp_path: Path) -> None:
+    text = "date,ticker,open,close,adj_close,volume\n2025-01-03,MP,,20.5,,\n2025-01-06,MP,20.6,21,20.9,5\n"
+    res, _ = parse_csv(write(tmp_path / "p.csv", text))
+    first = res.prices.iloc[0]
+    assert np.isnan(first.open) and np.isnan(first.volume)
+    assert first.adj_close == 20.5
+    assert res.prices.iloc[1].adj_close == 20.9
+
+
+def test_bom_and_windows_line_endings(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.csv", FULL, encoding="utf-8-sig", newline="\r\n")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfdate")
+    res, _ = parse_csv(path)
+    expected, _ = parse_csv(write(tmp_path / "plain.csv", FULL))
+    pd.testing.assert_frame_equal(res.prices, expected.prices)
+
+
+def test_blank_lines_are_skipped_but_counted(tmp_path: Path) -> None:
+    text = "date,ticker,close\n\n2025-01-03,MP,20.5\n\n\n2025-01-06,MP,oops\n"
+    assert problems_of(write(tmp_path / "p.csv", text)) == [
+        "p.csv line 6: close 'oops' is not a number"
+    ]
+
+
+def test_lines_of_bare_separators_are_blank(tmp_path: Path) -> None:
+    text = "date,ticker,close\n2025-01-03,MP,20.5\n,,\n,,,,\n2025-01-06,MP,21\n"
+    res, _ = parse_csv(write(tmp_path / "p.csv", text))
+    assert res.prices.close.tolist() == [20.5, 21.0]
+
+
+def test_line_numbers_count_physical_lines_inside_quotes(tmp_path: Path) -> None:
+    text = 'date,ticker,close,note\n2025-01-03,MP,20.5,"two\nlines"\n2025-01-06,MP,x,\n'
+    assert problems_of(write(tmp_path / "p.csv", text)) == [
+        "p.csv line 4: close 'x' is not a number"
+    ]
+
+
+def test_non_positive_prices_are_kept_and_noted(tmp_path: Path) -> None:
+    text = "date,ticker,close\n2025-01-03,MP,0\n2025-01-06,MP,-2.5\n2025-01-07,MP,20\n"
+    res, notes = parse_csv(write(tmp_path / "p.csv", text))
+    assert res.prices.close.tolist() == [0.0, -2.5, 20.0]
+    assert notes[-1] == (
+        "2 row(s) with a zero or negative price kept (p.csv line 2, p.csv line 3); "
+        "the store's checks will flag them"
+    )
+
+
+# --- minor currency units -----------------------------------------------------------------------
+
+
+def test_pence_are_converted_to_pounds(tmp_path: Path) -> None:
+    text = (
+        "date,ticker,open,high,low,close,volume,currency\n"
+        "2025-01-03,RARE.L,150,155,149,152,1000,GBp\n"
+        "2025-01-03,OTHER.L,50,51,49,50.5,10,GBX\n"
+        "2025-01-03,POUND.L,1.5,1.6,1.4,1.55,10,GBP\n"
+    )
+    res, _ = parse_csv(write(tmp_path / "p.csv", text))
+    p = res.prices.set_index("ticker")
+    assert p.loc["RARE.L", ["open", "high", "low", "close", "adj_close"]].tolist() == [
+        1.5,
+        1.55,
+        1.49,
+        1.52,
+        1.52,
+    ]
+    assert p.loc["RARE.L", "volume"] == 1000  # shares are not scaled
+    assert p.loc["OTHER.L", "close"] == pytest.approx(0.505)
+    assert p.loc["POUND.L", "close"] == 1.55
+    i = res.instruments.set_index("ticker")
+    assert i.loc["RARE.L", ["currency", "price_divisor", "quote_currency"]].tolist() == [
+        "GBP",
+        100.0,
+        "GBp",
+    ]
+    assert i.loc["OTHER.L", ["currency", "price_divisor", "quote_currency"]].tolist() == [
+        "GBP",
+        100.0,
+        "GBX",
+    ]
+    assert i.loc["POUND.L", ["currency", "price_divisor"]].tolist() == ["GBP", 1.0]
+
+
+def test_suffix_implies_pence_when_no_currency_is_given(tmp_path: Path) -> None:
+    res, notes = parse_csv(write(tmp_path / "p.csv", "date,ticker,close\n2025-01-03,RARE.L,152\n"))
+    assert res.prices.close.tolist() == [1.52]
+    assert res.instruments.price_divisor.tolist() == [100.0]
+    assert (
+        "RARE.L: no currency given; GBp assumed from the '.L' suffix, prices divided by 100"
+        in notes
+    )
+
+
+def test_unknown_suffix_without_currency_is_noted(tmp_path: Path) -> None:
+    res, notes = parse_csv(write(tmp_path / "p.csv", "date,ticker,close\n2025-01-03,ABC.ZZ,1\n"))
+    assert pd.isna(res.instruments.currency.iloc[0])
+    assert "ABC.ZZ: no currency given and suffix '.ZZ' is unknown; currency left empty" in notes
+
+
+# --- errors: every class, exact text, line numbers ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("2025-01-07,MP,n/a", "close 'n/a' is not a number"),
+        ("2025-01-07,MP,nan", "close 'nan' is not a number"),
+        ("2025-01-07,MP,inf", "close 'inf' is not a number"),
+        ('2025-01-07,MP,"1,234.5"', "close '1,234.5' is not a number"),
+        ("2025-01-07,MP,", "close is empty"),
+        ("2025-13-01,MP,20", "date '2025-13-01' is not a date (use YYYY-MM-DD)"),
+        ("07/01/2025,MP,20", "date '07/01/2025' is not a date (use YYYY-MM-DD)"),
+        ("2025-02-30,MP,20", "date '2025-02-30' is not a date (use YYYY-MM-DD)"),
+        (",MP,20", "date is empty (use YYYY-MM-DD)"),
+        ("2025-01-07,,20", "ticker is empty"),
+        (
+            "2025-01-07,MP US Equity,20",
+            "ticker 'MP US Equity' contains spaces (use Yahoo symbols such as MP, LYC.AX, 4063.T)",
+        ),
+        ("2025-01-03,MP,20", "duplicate of line 2 (MP 2025-01-03)"),
+        ("2025-01-07,MP", "expected 3 fields, found 2"),
+        ("2025-01-07,MP,20,4", "expected 3 fields, found 4"),
+        (",,,4", "expected 3 fields, found 4"),
+    ],
+)
+def test_bad_row_messages(tmp_path: Path, row: str, problem: str) -> None:
+    text = f"date,ticker,close\n2025-01-03,MP,20.5\n2025-01-06,MP,21\n{row}\n"
+    assert problems_of(write(tmp_path / "prices.csv", text)) == [f"prices.csv line 4: {problem}"]
+
+
+def test_trailing_empty_fields_are_tolerated(tmp_path: Path) -> None:
+    res, _ = parse_csv(write(tmp_path / "p.csv", "date,ticker,close\n2025-01-03,MP,20.5,,\n"))
+    assert res.prices.close.tolist() == [20.5]
+
+
+def test_volume_and_currency_messages(tmp_path: Path) -> None:
+    text = (
+        "date,ticker,close,volume,currency\n"
+        "2025-01-03,MP,20.5,100,USD\n"
+        "2025-01-06,MP,21,-5,usd\n"
+        "2025-01-07,MP,21,5,AUD\n"
+        "2025-01-08,MP,21,5,US Dollar\n"
+        "2025-01-08,X.L,21,many,GBp\n"
+    )
+    assert problems_of(write(tmp_path / "prices.csv", text)) == [
+        "prices.csv line 3: volume '-5' is negative (must be >= 0)",
+        "prices.csv line 4: currency 'AUD' differs from 'USD' on line 2 for MP",
+        "prices.csv line 5: currency 'US Dollar' is not a currency code (use ISO codes like USD, or GBp for pence)",
+        "prices.csv line 6: volume 'many' is not a number",
+    ]
+
+
+def test_every_bad_row_is_listed_in_line_order(tmp_path: Path) -> None:
+    lines = ["date,ticker,close"] + [f"2025-01-{d:02d},MP,{d}" for d in range(1, 31)]
+    lines[17 - 1] = "2025-01-16,MP,n/a"
+    lines[20 - 1] = "2025-13-01,MP,1"
+    lines[22 - 1] = "2025-01-08,MP,3"  # same key as line 9
+    path = write(tmp_path / "prices.csv", "\n".join(lines) + "\n")
+    with pytest.raises(CsvImportError) as info:
+        parse_csv(path)
+    assert info.value.problems == [
+        "prices.csv line 17: close 'n/a' is not a number",
+        "prices.csv line 20: date '2025-13-01' is not a date (use YYYY-MM-DD)",
+        "prices.csv line 22: duplicate of line 9 (MP 2025-01-08)",
+    ]
+    assert str(info.value) == (
+        f"{path}: 3 problems, nothing imported\n"
+        "  - prices.csv line 17: close 'n/a' is not a number\n"
+        "  - prices.csv line 20: date '2025-13-01' is not a date (use YYYY-MM-DD)\n"
+        "  - prices.csv line 22: duplicate of line 9 (MP 2025-01-08)"
+    )
+    assert isinstance(info.value, PriceDataError) and info.value.exit_code == 2
+
+
+def test_duplicate_across_files_names_both(tmp_path: Path) -> None:
+    write(tmp_path / "a.csv", "date,ticker,close\n2025-01-02,MP,20\n2025-01-03,MP,20.5\n")
+    write(tmp_path / "b.csv", "date,ticker,close\n2025-01-03,mp,20.6\n")
+    assert problems_of(tmp_path) == ["b.csv line 2: duplicate of a.csv line 3 (MP 2025-01-03)"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [
+        (
+            "date,ticker,open\n2025-01-03,MP,1\n",
+            ["prices.csv: missing column 'close' (required: date, ticker, close)"],
+        ),
+        (
+            "Close\n1\n",
+            [
+                "prices.csv: missing column 'date' (required: date, ticker, close)",
+                "prices.csv: missing column 'ticker' (required: date, ticker, close)",
+            ],
+        ),
+        ("", ["prices.csv: file is empty (expected a header line: date,ticker,close,...)"]),
+        ("\n\n", ["prices.csv: file is empty (expected a header line: date,ticker,close,...)"]),
+        ("date,ticker,close\n", ["prices.csv: no data rows after the header (line 1)"]),
+        (
+            "date,ticker,close,Close\n2025-01-03,MP,1,1\n",
+            ["prices.csv: column 'close' appears twice"],
+        ),
+        (
+            "date;ticker;close\n2025-01-03;MP;1\n",
+            ["prices.csv: the header uses ';' as separator; export with ',' (comma) separators"],
+        ),
+    ],
+)
+def test_file_level_errors(tmp_path: Path, text: str, problems: list[str]) -> None:
+    assert problems_of(write(tmp_path / "prices.csv", text)) == problems
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "prices.csv"
+    path.write_bytes("date,ticker,close\n2025-01-03,MP,20\n2025-01-03,SOCIÉTÉ,1\n".encode("cp1252"))
+    assert problems_of(path) == ["prices.csv: not UTF-8 text (save the export as 'CSV UTF-8')"]
+
+
+def test_missing_path_and_empty_folder(tmp_path: Path) -> None:
+    with pytest.raises(PriceDataError, match="no such file or folder"):
+        parse_csv(tmp_path / "nope.csv")
+    with pytest.raises(PriceDataError, match=r"folder has no \*\.csv files"):
+        parse_csv(tmp_path)
+
+
+def test_all_or_nothing(tmp_path: Path) -> None:
+    good = [
+        f"{d.date()},MP,{20 + i * 0.1:.2f}"
+        for i, d in enumerate(pd.bdate_range("2024-01-01", periods=200))
+    ]
+    text = (
+        "date,ticker,close\n" + "\n".join([*good[:150], "2024-12-31,MP,#N/A", *good[150:]]) + "\n"
+    )
+    path = write(tmp_path / "prices.csv", text)
+    with pytest.raises(CsvImportError) as info:
+        parse_csv(path)
+    assert info.value.problems == ["prices.csv line 152: close '#N/A' is not a number"]
+    with pytest.raises(CsvImportError):  # the source does not return the 200 good rows either
+        CsvSource(path).fetch(["MP"], None, None)
+
+
+def test_one_bad_file_in_a_folder_blocks_the_others(tmp_path: Path) -> None:
+    write(tmp_path / "a.csv", FULL)
+    write(tmp_path / "b.csv", "date,ticker,close\n2025-01-03,ARU.AX,x\n")
+    assert problems_of(tmp_path) == ["b.csv line 2: close 'x' is not a number"]
+
+
+# --- the Source ---------------------------------------------------------------------------------
+
+
+def test_csv_source_filters_and_reports_failures(tmp_path: Path) -> None:
+    path = write(tmp_path / "prices.csv", FULL + "2024-06-03,ARU.AX,0.2,0.2,0.2,0.2,0.2,10,AUD\n")
+    src = get_source("csv", path=path)
+    assert isinstance(src, CsvSource) and src.name == "csv" and src.synthetic is False
+    res = src.fetch(["mp", "ARU.AX", "NOPE.AX"], date(2025, 1, 4), None)
+    assert res.source == "csv" and res.synthetic is False
+    assert res.prices[["ticker", "date"]].values.tolist() == [["MP", pd.Timestamp("2025-01-06")]]
+    assert res.instruments.ticker.tolist() == ["MP"]
+    assert res.failures == {
+        "ARU.AX": "no rows between 2025-01-04 and the end in prices.csv",
+        "NOPE.AX": "not in prices.csv",
+    }
+    everything = src.fetch([], None, None)
+    assert sorted(set(everything.prices.ticker)) == ["ARU.AX", "LYC.AX", "MP"]
+    assert everything.failures == {}

@@ -99,3 +99,11 @@ def universes_dir() -> Path:
 
 def templates_dir() -> Path:
     return package_data_dir() / "templates"
+
+
+def markdown_table() -> str:
+    """The README's settings table (tests/test_docs.py checks the README holds exactly this)."""
+    rows = ["| setting | default | unit | meaning |", "|---|---|---|---|"]
+    for s in _SETTINGS:
+        rows.append(f"| `{s.name}` | `{s.default!r}` | {s.unit} | {s.help} |")
+    return "\n".join(rows)

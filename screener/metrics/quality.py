@@ -1,0 +1,158 @@
+"""Data quality per ticker: how much history, how fresh, how gappy, how jumpy.
+
+Columns (one row per ticker):
+
+* ``observations`` – closes on or before ``as_of``;
+* ``first_date`` / ``last_date`` – first and last of them (NaT if none);
+* ``gaps`` – runs of missing business days (Mon–Fri; exchange holidays are not modelled, which
+  is why a run must be *longer than* ``gap_business_days`` = 3 to count: a holiday bridge of up
+  to 3 days is normal) between two consecutive closes inside the ticker's span;
+* ``stale_days`` – business days after ``last_date`` up to and including ``as_of``
+  (0 = it traded on ``as_of``);
+* ``flagged_jumps`` – daily own-day returns with ``|r| > jump_return`` (50 %), or, when the
+  store's ``flags`` frame is given, the number of its rows for the ticker;
+* ``currency`` – ISO code of the prices (``"USD"`` when no mapping is given, ``None`` if absent
+  from the mapping); ``synthetic`` – whether the series is synthetic (demo) data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from screener import settings
+from screener.errors import PriceDataError
+from screener.metrics._panel import check_frame
+
+QUALITY_COLUMNS: tuple[str, ...] = (
+    "observations",
+    "first_date",
+    "last_date",
+    "gaps",
+    "stale_days",
+    "flagged_jumps",
+    "currency",
+    "synthetic",
+)
+
+
+def quality(
+    close: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp | str | None = None,
+    synthetic: Mapping[str, bool] | None = None,
+    currency: Mapping[str, str] | None = None,
+    flags: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Data-quality table of a dates × tickers close frame (see the module docstring).
+
+    ``flags`` is a long frame with a ``ticker`` column (one row per flagged bar, optionally a
+    ``date`` column, rows after ``as_of`` are ignored).
+    """
+    arr = check_frame(close, "close", positive=True)
+    stamp = close.index[-1] if as_of is None else pd.Timestamp(as_of)
+    rows = int(close.index.searchsorted(stamp, side="right"))
+    return quality_from_array(
+        arr[:rows], close.index[:rows], close.columns, stamp, synthetic, currency, flags
+    )
+
+
+def quality_from_array(
+    arr: np.ndarray,
+    dates: pd.DatetimeIndex,
+    tickers: pd.Index,
+    as_of: pd.Timestamp,
+    synthetic: Mapping[str, bool] | None,
+    currency: Mapping[str, str] | None,
+    flags: pd.DataFrame | None,
+) -> pd.DataFrame:
+    t, n = arr.shape
+    valid = ~np.isnan(arr)
+    obs = valid.sum(axis=0)
+    has = obs > 0
+    day = dates.to_numpy().astype("datetime64[D]")
+    # First/last valid row as reductions over rows (argmax along axis 0 of a C-ordered array is
+    # several times slower than a row-wise max).
+    row = np.arange(t, dtype=np.int32)[:, None]
+    last_i = np.where(valid, row, 0).max(axis=0, initial=0)
+    first_i = t - 1 - np.where(valid, t - 1 - row, 0).max(axis=0, initial=0)
+    nat = np.datetime64("NaT", "D")
+    first = np.where(has, day[first_i] if t else nat, nat)
+    last = np.where(has, day[last_i] if t else nat, nat)
+
+    # Gaps and own-day jumps. Consecutive rows that are both valid are handled row-wise; a run
+    # of missing rows is located by its two edges (few: one pair per run), so no per-ticker
+    # work and no gather over the whole array is needed.
+    epoch = np.datetime64("1970-01-01", "D")
+    bd = np.busday_count(epoch, day)  # business days before each date
+    bd_next = np.busday_count(epoch, day + 1)
+    gap_days = int(settings.get("gap_business_days"))
+    jump = float(settings.get("jump_return"))
+    v8 = valid.view(np.int8)
+    edge = v8[1:] - v8[:-1]  # -1: last close before a run of NaN; +1: first close after it
+    ev = np.flatnonzero(edge)
+    er, ec = np.divmod(ev, max(n, 1))
+    order = np.lexsort((er, ec))
+    er, ec, sign = er[order], ec[order], edge.ravel()[ev][order]
+    pair = (sign[:-1] == -1) & (sign[1:] == 1) & (ec[:-1] == ec[1:])
+    before, after, pc = er[:-1][pair], er[1:][pair] + 1, ec[:-1][pair]
+    gaps = np.bincount(pc[bd[after] - bd_next[before] > gap_days], minlength=n)
+    # The index itself may skip more than gap_days business days (all markets shut, or data
+    # missing for everyone): that is a gap for every ticker with closes on both sides.
+    skip = np.flatnonzero(bd[1:] - bd_next[:-1] > gap_days)
+    if skip.size:
+        gaps = gaps + (valid[skip] & valid[skip + 1]).sum(axis=0)
+
+    as_of_d = np.datetime64(as_of.date(), "D")
+    stale = np.where(has, np.busday_count(np.where(has, last, as_of_d) + 1, as_of_d + 1), -1)
+
+    if flags is None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            adjacent = np.abs(arr[1:] / arr[:-1] - 1.0) > jump  # NaN compares False
+            across = np.abs(arr[after, pc] / arr[before, pc] - 1.0) > jump
+        jumps = adjacent.sum(axis=0) + np.bincount(pc[across], minlength=n)
+    else:
+        jumps = _count_flags(flags, tickers, as_of)
+
+    ccy = (
+        pd.Series("USD", index=tickers, dtype=object)
+        if currency is None
+        else pd.Series(tickers, index=tickers).map(currency).astype(object)
+    )
+    synth = (
+        pd.Series(False, index=tickers)
+        if synthetic is None
+        else pd.Series(tickers, index=tickers).map(synthetic).fillna(False).astype(bool)
+    )
+    out = pd.DataFrame(
+        {
+            "observations": obs.astype(np.int64),
+            "first_date": pd.to_datetime(first),
+            "last_date": pd.to_datetime(last),
+            "gaps": gaps.astype(np.int64),
+            "stale_days": pd.array(np.where(has, stale, 0), dtype="Int64"),
+            "flagged_jumps": np.asarray(jumps, dtype=np.int64),
+            "currency": ccy.to_numpy(),
+            "synthetic": synth.to_numpy(),
+        },
+        index=tickers.copy(),
+    )
+    out.loc[~has, "stale_days"] = pd.NA
+    out.index.name = "ticker"
+    return out
+
+
+def _count_flags(flags: pd.DataFrame, tickers: pd.Index, as_of: pd.Timestamp) -> np.ndarray:
+    if "ticker" not in flags.columns:
+        raise PriceDataError(
+            f"flags: expected a long frame with a 'ticker' column (one row per flagged bar), "
+            f"got columns {list(flags.columns)}."
+        )
+    f = flags
+    if "date" in f.columns:
+        f = f[pd.to_datetime(f["date"]) <= as_of]
+    counts = f["ticker"].value_counts()
+    out: np.ndarray = counts.reindex(tickers, fill_value=0).to_numpy(dtype=np.int64)
+    return out

@@ -1,0 +1,350 @@
+"""The embedded price store: prices, instruments, fetch log and the weekly run history.
+
+One DuckDB file, ``<data_dir>/screener.duckdb`` (DuckDB was chosen over SQLite by
+``bench/store.py``; numbers and reasons in ``docs/store.md``).
+
+Conventions. Frames carry dates as ``datetime64[us]`` (tz-naive, the exchange's trading
+day); dicts and scalars carry :class:`datetime.date`. Timestamps (``fetched_at``,
+``updated_at``, fetch log times) are naive UTC. Text columns of ``prices_long`` are
+``Categorical``.
+
+Concurrency and atomicity. No connection is kept open: each call opens the file, runs one
+transaction and closes it (:mod:`screener.store.connect`), so a refresh holds the write lock
+only for one chunk at a time and a reader waits at most one chunk's write. Every write is a
+single transaction: a process killed mid-write leaves the previous data intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from screener import settings
+from screener.errors import StoreError
+from screener.prices import check_prices
+from screener.sources.base import INSTRUMENT_COLUMNS, FetchResult
+from screener.store import runs as _runs
+from screener.store.connect import connect, transaction
+from screener.store.frames import (
+    DATE_DTYPE,
+    FIELDS,
+    LONG_COLUMNS,
+    read_long,
+    read_wide,
+    where_clause,
+)
+from screener.store.schema import MIGRATIONS, SCHEMA_VERSION, STORE_FILENAME
+from screener.store.writes import (
+    insert_log,
+    naive_utc,
+    recheck_with_history,
+    utcnow,
+    validated_instruments,
+    validated_prices,
+)
+
+__all__ = ["FIELDS", "LONG_COLUMNS", "SCHEMA_VERSION", "STORE_FILENAME", "Store"]
+
+
+class Store:
+    """Handle on the store file. Cheap to create; holds no connection between calls."""
+
+    def __init__(self, path: Path, *, read_only: bool, lock_wait: float) -> None:
+        self.path = path
+        self.read_only = read_only
+        self.lock_wait = lock_wait
+
+    # --- opening ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: str | Path,
+        *,
+        read_only: bool = False,
+        lock_wait: float | None = None,
+    ) -> Store:
+        """Open (and, unless ``read_only``, create or upgrade) the store in ``data_dir``.
+
+        Raises StoreError when the file is from a newer screener, is not a DuckDB file, stays
+        locked longer than ``lock_wait`` seconds, or (read-only) does not exist yet.
+        """
+        wait = float(settings.get("store_lock_wait") if lock_wait is None else lock_wait)
+        folder = Path(data_dir).expanduser()
+        path = folder / STORE_FILENAME
+        if read_only and not path.exists():
+            raise StoreError(
+                f"no price store at {path}: run `screener prices refresh` first "
+                "(or pass --demo for synthetic prices)."
+            )
+        folder.mkdir(parents=True, exist_ok=True)
+        store = cls(path, read_only=read_only, lock_wait=wait)
+        with connect(path, read_only=read_only, lock_wait=wait) as con:
+            if read_only:
+                store._check_version(con, _version(con))
+            else:
+                with transaction(con):
+                    store._migrate(con)
+        return store
+
+    def _check_version(self, con: duckdb.DuckDBPyConnection, found: int) -> None:
+        if found > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store {self.path} has schema version {found}, written by a newer "
+                f"screener; this version reads up to {SCHEMA_VERSION}. Upgrade screener, or "
+                "use another --data-dir."
+            )
+        if found < SCHEMA_VERSION and self.read_only:
+            raise StoreError(
+                f"the store {self.path} has schema version {found} and needs an upgrade to "
+                f"{SCHEMA_VERSION}: run any writing command (e.g. `screener prices refresh`) once."
+            )
+
+    def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
+        found = _version(con)
+        self._check_version(con, found)
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[version]:
+                con.execute(statement)
+            con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, utcnow()])
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing to release (no connection is held); kept for symmetry with ``open``."""
+
+    @contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # Read-only connections: any number of readers may share the file.
+        with connect(self.path, read_only=True, lock_wait=self.lock_wait) as con:
+            yield con
+
+    @contextmanager
+    def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self.read_only:
+            raise StoreError(f"the store {self.path} was opened read-only; cannot write.")
+        with connect(self.path, read_only=False, lock_wait=self.lock_wait) as con, transaction(con):
+            yield con
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def upsert(
+        self,
+        result: FetchResult,
+        *,
+        fetched_at: datetime | None = None,
+        log: Sequence[dict[str, Any]] | None = None,
+    ) -> int:
+        """Insert or overwrite the result's bars and instruments in one transaction.
+
+        Bars are keyed by (ticker, date): a re-fetched bar replaces the stored one (revisions
+        win), so the same result upserted twice leaves the same rows. The sanity checks of
+        :func:`screener.prices.check_prices` run on each affected ticker's whole stored
+        history merged with the new bars, because a new bar can turn the previous last bar
+        into a bad tick; stored bars whose flags change are updated. Instrument fields the
+        source left empty do not erase known values. ``log`` records (see :meth:`log_fetch`)
+        are written in the same transaction. Returns the number of bars written.
+        """
+        fetched = naive_utc(fetched_at) if fetched_at else utcnow()
+        new = validated_prices(result)
+        # The trading day may already be "tomorrow" in UTC+14 while it is today in UTC:
+        # judge future dates against the earliest time zone's calendar.
+        today = (fetched + timedelta(hours=14)).date()
+        checked = check_prices(new, today=today)
+        instruments = validated_instruments(result)
+        with self._writing() as con:
+            if len(checked):
+                changed, checked = recheck_with_history(con, checked, today)
+                if len(changed):
+                    con.register("changed_flags", changed)
+                    con.execute(
+                        "UPDATE prices SET flags = c.flags FROM changed_flags c "
+                        "WHERE prices.ticker = c.ticker AND prices.date = c.date::DATE"
+                    )
+                    con.unregister("changed_flags")
+                con.register("incoming", checked)
+                # Delete + plain INSERT rather than INSERT … ON CONFLICT: DuckDB keeps the
+                # insertion order of a plain INSERT … ORDER BY (ON CONFLICT scrambles it), so
+                # bars stored in (ticker, date) order read back without a sort.
+                con.execute(
+                    "DELETE FROM prices USING incoming i "
+                    "WHERE prices.ticker = i.ticker AND prices.date = i.date::DATE"
+                )
+                fields = ", ".join(f"{f}::DOUBLE" for f in FIELDS)
+                con.execute(
+                    f"INSERT INTO prices SELECT ticker::VARCHAR, date::DATE, {fields}, "
+                    "?, ?, flags::VARCHAR, ? FROM incoming ORDER BY ticker, date",
+                    [result.source, bool(result.synthetic), fetched],
+                )
+                con.unregister("incoming")
+            if len(instruments):
+                con.register("incoming_instruments", instruments)
+                keep = ", ".join(
+                    f"{c} = coalesce(excluded.{c}, instruments.{c})" for c in INSTRUMENT_COLUMNS[1:]
+                )
+                con.execute(
+                    "INSERT INTO instruments SELECT ticker::VARCHAR, name::VARCHAR, "
+                    "currency::VARCHAR, exchange::VARCHAR, timezone::VARCHAR, market_cap::DOUBLE, "
+                    "price_divisor::DOUBLE, quote_currency::VARCHAR, ?, ?, ? FROM incoming_instruments "
+                    f"ON CONFLICT (ticker) DO UPDATE SET {keep}, source = excluded.source, "
+                    "synthetic = excluded.synthetic, updated_at = excluded.updated_at",
+                    [result.source, bool(result.synthetic), fetched],
+                )
+                con.unregister("incoming_instruments")
+            if log:
+                insert_log(con, log)
+        return len(checked)
+
+    def log_fetch(self, records: Sequence[dict[str, Any]]) -> None:
+        """Append fetch outcomes: dicts with ticker, source, started_at, finished_at,
+        status ('ok' | 'failed'), and optionally reason, rows, first_date, last_date."""
+        if not records:
+            return
+        with self._writing() as con:
+            insert_log(con, records)
+
+    # --- runs -------------------------------------------------------------------------------
+
+    def save_run(
+        self, meta: dict[str, Any], document: dict[str, Any], rows: list[dict[str, Any]]
+    ) -> None:
+        """Store a run; a run with the same ``run_id`` is replaced in the same transaction."""
+        record, results = _runs.prepare(meta, document, rows)
+        with self._writing() as con:
+            _runs.write(con, record, results)
+
+    def list_runs(self) -> list[dict[str, Any]]:
+        """Stored runs without their documents, oldest first (by as_of, then run_id)."""
+        with self._reading() as con:
+            return _runs.list_all(con)
+
+    def load_run(self, run_id: str) -> dict[str, Any]:
+        """The run's metadata plus ``document`` and ``rows`` (payloads by rank); NotFoundError if absent."""
+        with self._reading() as con:
+            return _runs.load(con, run_id)
+
+    def previous_run(
+        self, before_run_id: str | None = None, *, before_as_of: date | None = None
+    ) -> dict[str, Any] | None:
+        """The latest run strictly before ``before_run_id``'s as_of (or ``before_as_of``), or None."""
+        with self._reading() as con:
+            return _runs.previous(con, before_run_id, before_as_of)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def last_dates(self, tickers: Sequence[str] | None = None) -> dict[str, date]:
+        """Last stored bar date per ticker (tickers without bars are absent)."""
+        where, params = where_clause(tickers, None, None)
+        with self._reading() as con:
+            rows = con.execute(
+                f"SELECT ticker, max(date) FROM prices {where} GROUP BY ticker", params
+            ).fetchall()
+        return {t: d for t, d in rows}
+
+    def prices_long(
+        self,
+        tickers: Sequence[str] | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> pd.DataFrame:
+        """Bars as a long frame with :data:`LONG_COLUMNS`, sorted by (ticker, date)."""
+        with self._reading() as con:
+            return read_long(con, tickers, start, end)
+
+    def wide(
+        self,
+        field: str = "adj_close",
+        tickers: Sequence[str] | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> pd.DataFrame:
+        """``field`` as dates × tickers (NaN where no bar); see :func:`frames.read_wide`."""
+        with self._reading() as con:
+            return read_wide(con, field, tickers, start, end)
+
+    def instruments(self, tickers: Sequence[str] | None = None) -> pd.DataFrame:
+        """Instrument metadata indexed by ticker."""
+        where, params = where_clause(tickers, None, None)
+        with self._reading() as con:
+            frame = con.execute(f"SELECT * FROM instruments {where} ORDER BY ticker", params).df()
+        return frame.set_index("ticker")
+
+    def status(self, today: date) -> pd.DataFrame:
+        """Per ticker (with bars, instrument data or fetch attempts): source, synthetic,
+        first_date, last_date, rows, currency, days_stale (calendar days from last_date to
+        ``today``), last_error (latest failure reason after the last success, else None),
+        flagged (bars with any flag). Indexed by ticker."""
+        with self._reading() as con:
+            frame = con.execute(_STATUS_SQL, [today]).df()
+        for col in ("first_date", "last_date"):
+            frame[col] = frame[col].astype(DATE_DTYPE)
+        frame["days_stale"] = frame["days_stale"].astype("Int64")
+        frame["rows"] = frame["rows"].astype("int64")
+        frame["flagged"] = frame["flagged"].astype("int64")
+        frame["synthetic"] = frame["synthetic"].astype(bool)
+        frame["last_error"] = (
+            frame["last_error"].astype(object).where(frame["last_error"].notna(), None)
+        )
+        return frame.set_index("ticker")
+
+    def has_synthetic(self, tickers: Sequence[str]) -> bool:
+        """True when any stored bar or instrument record of ``tickers`` is synthetic."""
+        sql = (
+            "SELECT (SELECT count(*) FROM prices WHERE synthetic AND ticker IN (SELECT unnest(?::VARCHAR[]))) "
+            "+ (SELECT count(*) FROM instruments WHERE synthetic AND ticker IN (SELECT unnest(?::VARCHAR[])))"
+        )
+        with self._reading() as con:
+            row = con.execute(sql, [list(tickers), list(tickers)]).fetchone()
+        return bool(row and row[0])
+
+
+_STATUS_SQL = """
+WITH p AS (
+    SELECT ticker, arg_max(source, date) AS source, bool_or(synthetic) AS synthetic,
+           min(date) AS first_date, max(date) AS last_date, count(*) AS rows,
+           count(*) FILTER (WHERE flags <> '') AS flagged
+    FROM prices GROUP BY ticker),
+ok AS (SELECT ticker, max(id) AS last_ok FROM fetch_log WHERE status = 'ok' GROUP BY ticker),
+err AS (
+    SELECT f.ticker, arg_max(f.reason, f.id) AS last_error
+    FROM fetch_log f LEFT JOIN ok USING (ticker)
+    WHERE f.status = 'failed' AND (ok.last_ok IS NULL OR f.id > ok.last_ok)
+    GROUP BY f.ticker),
+logsrc AS (SELECT ticker, arg_max(source, id) AS source FROM fetch_log GROUP BY ticker),
+t AS (SELECT ticker FROM p UNION SELECT ticker FROM instruments UNION SELECT ticker FROM fetch_log)
+SELECT t.ticker,
+       coalesce(p.source, i.source, logsrc.source) AS source,
+       coalesce(p.synthetic, i.synthetic, false) AS synthetic,
+       p.first_date, p.last_date, coalesce(p.rows, 0) AS rows, i.currency,
+       date_diff('day', p.last_date, ?::DATE) AS days_stale,
+       err.last_error, coalesce(p.flagged, 0) AS flagged
+FROM t LEFT JOIN p USING (ticker) LEFT JOIN instruments i USING (ticker)
+       LEFT JOIN err USING (ticker) LEFT JOIN logsrc USING (ticker)
+ORDER BY t.ticker
+"""
+
+
+def _version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0

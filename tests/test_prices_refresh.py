@@ -1,0 +1,393 @@
+"""Price sanity checks (``check_prices``, ``stale``) and the incremental ``refresh``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import FrozenInstanceError
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from screener import settings
+from screener.errors import NetworkError
+from screener.prices import RefreshReport, bad_ticks, check_prices, refresh, stale, years_before
+from screener.sources.base import INSTRUMENT_COLUMNS, FetchResult
+from screener.store import Store
+
+TODAY = date(2024, 3, 1)
+
+
+def frame(ticker: str, closes: Sequence[float], start: str = "2024-01-01") -> pd.DataFrame:
+    c = np.asarray(closes, dtype=float)
+    return pd.DataFrame(
+        {
+            "ticker": ticker,
+            "date": pd.bdate_range(start, periods=len(c)),
+            "open": c,
+            "high": c,
+            "low": c,
+            "close": c,
+            "adj_close": c,
+            "volume": 1000.0,
+        }
+    )
+
+
+def flags_of(long: pd.DataFrame) -> list[str]:
+    return check_prices(long, today=TODAY)["flags"].tolist()
+
+
+# --- check_prices ------------------------------------------------------------------------------
+
+
+def test_clean_prices_carry_empty_flags_and_the_input_is_not_mutated() -> None:
+    long = frame("A", [10, 10.5, 10.2, 10.8])
+    copy = long.copy()
+    out = check_prices(long, today=TODAY)
+    pd.testing.assert_frame_equal(long, copy)
+    assert out["flags"].tolist() == ["", "", "", ""]
+    assert list(out.columns) == [*long.columns, "flags"]
+
+
+def test_nonpositive_prices_are_flagged_and_kept() -> None:
+    long = frame("A", [10, 0.0, 10, 10])
+    long.loc[3, "low"] = -0.5
+    long.loc[2, "open"] = np.nan  # missing is not non-positive
+    assert flags_of(long) == ["", "nonpositive", "", "nonpositive"]
+
+
+def test_duplicate_dates_keep_the_last_copy_and_flag_it() -> None:
+    long = pd.concat(
+        [frame("A", [10, 11, 12]), frame("A", [11.5], start="2024-01-02"), frame("B", [5, 5])]
+    )
+    out = check_prices(long, today=TODAY)
+    assert len(out) == 5
+    a = out[out["ticker"] == "A"].set_index("date")
+    assert a.loc["2024-01-02", "close"] == 11.5
+    assert a["flags"].tolist() == ["", "duplicate_date", ""]
+    assert (out.loc[out["ticker"] == "B", "flags"] == "").all()
+
+
+@pytest.mark.parametrize(
+    ("closes", "flagged_at"),
+    [
+        ([10, 10, 16, 10, 10], 2),  # +60 % then back: bad tick
+        ([10, 10, 3, 10, 10], 2),  # -70 % then back
+        ([10, 10, 16, 11.5, 11.5], 2),  # -28 % undoes 70 % of the +60 % in log terms (>= half)
+        ([10, 10, 20, 10.1], 2),  # +100 % then -49.5 %: a full reversal in log terms
+    ],
+)
+def test_spikes_that_reverse_are_bad_ticks(closes: list[float], flagged_at: int) -> None:
+    expect = [""] * len(closes)
+    expect[flagged_at] = "bad_tick"
+    assert flags_of(frame("A", closes)) == expect
+
+
+@pytest.mark.parametrize(
+    "closes",
+    [
+        [10, 10, 16, 16, 16],  # a jump that stays (news, not a bad tick)
+        [10, 10, 16, 14.5, 14.5],  # reverses less than half of the move (log terms)
+        [10, 10, 15, 10, 10],  # exactly +50 %: not larger than bad_tick_move
+        [10, 10, 10, 10, 16],  # the last bar cannot be judged yet
+    ],
+)
+def test_moves_that_are_not_bad_ticks(closes: list[float]) -> None:
+    assert flags_of(frame("A", closes)) == [""] * len(closes)
+
+
+def test_only_the_spike_that_reverses_is_flagged_in_a_run_of_big_moves() -> None:
+    # +60 % (followed by another rise: not reversed), +62.5 % (then -38.5 %, a full reversal
+    # in log terms), -38.5 % (below the threshold), -37.5 %.
+    assert flags_of(frame("A", [10, 16, 26, 16, 10])) == ["", "", "bad_tick", "", ""]
+
+
+def test_bad_ticks_use_adj_close_so_splits_are_not_flagged() -> None:
+    long = frame("A", [10, 10, 10, 10])
+    long["close"] = [20.0, 20.0, 10.0, 10.0]  # a 2:1 split in the raw close; adj_close is smooth
+    long.loc[1, "close"] = 20.0
+    assert flags_of(long) == ["", "", "", ""]
+    # Without an adjusted series the raw close is used.
+    long["adj_close"] = np.nan
+    long["close"] = [10.0, 30.0, 10.0, 10.0]
+    assert flags_of(long) == ["", "bad_tick", "", ""]
+
+
+def test_bad_tick_threshold_comes_from_settings() -> None:
+    long = frame("A", [10, 10, 13, 10, 10])  # +30 % and back
+    sorted_long = check_prices(long, today=TODAY)
+    assert not bad_ticks(sorted_long).any()
+    assert bad_ticks(sorted_long, move=0.25).tolist() == [False, False, True, False, False]
+    assert settings.get("bad_tick_move") == 0.5
+
+
+def test_bad_ticks_do_not_cross_tickers_and_skip_unusable_prices() -> None:
+    # A's last price and B's first differ hugely: no return may be computed across them.
+    long = pd.concat([frame("A", [10, 10, 10]), frame("B", [500, 500, 500])])
+    assert flags_of(long) == [""] * 6
+    # A zero between two normal prices is flagged nonpositive, and creates no spike.
+    assert flags_of(frame("C", [10, 10, 0, 10, 10])) == ["", "", "nonpositive", "", ""]
+
+
+def test_future_dates_are_flagged() -> None:
+    long = frame("A", [10, 10, 10], start="2024-02-29")
+    assert flags_of(long) == ["", "", "future_date"]  # 29 Feb, 1 Mar, 4 Mar
+
+
+def test_several_codes_join_in_a_fixed_order() -> None:
+    long = pd.concat([frame("A", [10, 10]), frame("A", [-1], start="2024-01-02")])
+    assert flags_of(long) == ["", "nonpositive;duplicate_date"]
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "C"]),
+            st.integers(0, 15),
+            st.floats(-5, 1e4, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_checks_only_drop_earlier_copies_of_duplicate_keys(
+    rows: list[tuple[str, int, float]],
+) -> None:
+    long = pd.DataFrame(
+        {
+            "ticker": [r[0] for r in rows],
+            "date": [pd.Timestamp("2024-01-01") + pd.Timedelta(days=r[1]) for r in rows],
+            "open": 1.0,
+            "high": 1.0,
+            "low": 1.0,
+            "close": [r[2] for r in rows],
+            "adj_close": np.nan,
+            "volume": 1.0,
+        }
+    )
+    out = check_prices(long, today=TODAY)
+    keys = set(zip(long["ticker"], long["date"], strict=True))
+    assert len(out) == len(keys)
+    assert not out.duplicated(["ticker", "date"]).any()
+    last = long.drop_duplicates(["ticker", "date"], keep="last").set_index(["ticker", "date"])[
+        "close"
+    ]
+    got = out.set_index(["ticker", "date"])["close"]
+    assert got.sort_index().equals(last.sort_index())
+    assert ((out["close"] <= 0) == out["flags"].str.contains("nonpositive")).all()
+
+
+# --- stale -------------------------------------------------------------------------------------
+
+
+def test_stale_counts_calendar_days() -> None:
+    friday = date(2024, 3, 1)
+    assert not stale(friday, date(2024, 3, 4))  # Monday: 3 days
+    assert not stale(friday, date(2024, 3, 5))  # 4 days: the limit itself
+    assert stale(friday, date(2024, 3, 6))  # 5 days
+    assert stale(friday, date(2024, 3, 4), limit=2)
+    assert stale(None, friday)
+    assert not stale(pd.Timestamp("2024-03-01"), friday)
+
+
+# --- refresh -----------------------------------------------------------------------------------
+
+
+class FakeSource:
+    """A source serving prepared bars, recording each call; can fail per ticker or wholesale."""
+
+    name = "csv"
+
+    def __init__(
+        self,
+        data: dict[str, pd.DataFrame],
+        *,
+        synthetic: bool = False,
+        fail: dict[str, str] | None = None,
+        network_error_on_call: int | None = None,
+    ) -> None:
+        self.data = data
+        self.synthetic = synthetic
+        self.fail = fail or {}
+        self.network_error_on_call = network_error_on_call
+        self.calls: list[tuple[tuple[str, ...], date | None, date | None]] = []
+
+    def fetch(self, tickers: Sequence[str], start: date | None, end: date | None) -> FetchResult:
+        self.calls.append((tuple(tickers), start, end))
+        if self.network_error_on_call == len(self.calls):
+            raise NetworkError("cannot reach the price source: connection refused")
+        frames, failures = [], {}
+        for t in tickers:
+            if t in self.fail:
+                failures[t] = self.fail[t]
+                continue
+            bars = self.data[t]
+            keep = (
+                (bars["date"] >= pd.Timestamp(start))
+                if start
+                else pd.Series(True, index=bars.index)
+            )
+            if end:
+                keep &= bars["date"] <= pd.Timestamp(end)
+            if keep.any():
+                frames.append(bars[keep])
+            else:
+                failures[t] = "no bars in the requested window"
+        prices = pd.concat(frames, ignore_index=True) if frames else frame("x", []).iloc[0:0]
+        inst = pd.DataFrame(
+            [
+                {c: None for c in INSTRUMENT_COLUMNS} | {"ticker": t, "currency": "USD"}
+                for t in tickers
+                if t not in failures
+            ],
+            columns=list(INSTRUMENT_COLUMNS),
+        )
+        return FetchResult("csv", self.synthetic, prices, inst, failures)
+
+
+def history(
+    ticker: str, n: int = 400, first: float = 10.0, start: str = "2022-06-01"
+) -> pd.DataFrame:
+    return frame(ticker, first * 1.001 ** np.arange(n), start=start)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store.open(tmp_path / "data")
+
+
+def test_new_tickers_start_history_years_back_and_share_one_call(store: Store) -> None:
+    src = FakeSource({"A": history("A"), "B": history("B")})
+    seen: list[tuple[int, int, str]] = []
+    rep = refresh(
+        store, ["A", "B", "A"], src, today=TODAY, progress=lambda d, n, t: seen.append((d, n, t))
+    )
+    assert src.calls == [(("A", "B"), date(2019, 3, 1), None)]
+    assert rep.requested == ("A", "B")
+    assert rep.updated == {"A": 400, "B": 400} and rep.failures == {}
+    assert seen == [(1, 2, "A"), (2, 2, "B")]
+    assert isinstance(rep, RefreshReport) and rep.source == "csv" and not rep.synthetic
+    assert rep.started_at <= rep.finished_at
+    with pytest.raises(FrozenInstanceError):
+        rep.source = "demo"  # type: ignore[misc]
+    assert len(store.prices_long()) == 800
+
+
+def test_incremental_start_is_last_date_minus_overlap_grouped_by_start(store: Store) -> None:
+    store.upsert(
+        FetchResult(
+            "csv",
+            False,
+            pd.concat([history("A", 300), history("B", 300), history("C", 200)]),
+            pd.DataFrame(columns=list(INSTRUMENT_COLUMNS)),
+        )
+    )
+    last = store.last_dates()
+    overlap = timedelta(days=settings.get("refresh_overlap_days"))
+    src = FakeSource({t: history(t) for t in "ABCD"})
+    refresh(store, ["A", "B", "C", "D"], src, today=TODAY, end=date(2024, 2, 1))
+    calls = {c[1]: c[0] for c in src.calls}
+    assert calls == {
+        last["A"] - overlap: ("A", "B"),  # same last date: one call for both
+        last["C"] - overlap: ("C",),
+        years_before(TODAY, settings.get("history_years")): ("D",),
+    }
+    assert all(c[2] == date(2024, 2, 1) for c in src.calls)
+    assert store.last_dates()["A"] == history("A")["date"].iloc[-1].date()
+
+
+def test_since_overrides_the_planned_start(store: Store) -> None:
+    store.upsert(
+        FetchResult("csv", False, history("A", 300), pd.DataFrame(columns=list(INSTRUMENT_COLUMNS)))
+    )
+    src = FakeSource({"A": history("A"), "B": history("B")})
+    refresh(store, ["A", "B"], src, since=date(2023, 1, 2), today=TODAY)
+    assert src.calls == [(("A", "B"), date(2023, 1, 2), None)]
+
+
+def test_refreshing_twice_with_the_same_data_changes_nothing(store: Store) -> None:
+    src = FakeSource({"A": history("A"), "B": history("B")})
+    refresh(store, ["A", "B"], src, today=TODAY)
+    first = store.prices_long()
+    rep = refresh(store, ["A", "B"], src, today=TODAY)
+    last = history("A")["date"].iloc[-1]
+    overlap = (
+        history("A")["date"] >= last - pd.Timedelta(days=settings.get("refresh_overlap_days"))
+    ).sum()
+    assert 1 < overlap < 10
+    assert rep.updated == {"A": overlap, "B": overlap}  # only the overlap was asked for again
+    pd.testing.assert_frame_equal(store.prices_long(), first)
+
+
+def test_revisions_inside_the_overlap_overwrite_stored_bars(store: Store) -> None:
+    refresh(store, ["A"], FakeSource({"A": history("A")}), today=TODAY)
+    revised = history("A")
+    revised.loc[revised.index[-2:], "close"] = [77.0, 78.0]
+    revised.loc[revised.index[-2:], "adj_close"] = [77.0, 78.0]
+    refresh(store, ["A"], FakeSource({"A": revised}), today=TODAY)
+    tail = store.prices_long(["A"])["adj_close"].to_numpy()[-3:]
+    np.testing.assert_array_equal(tail[1:], [77.0, 78.0])
+    assert tail[0] == revised["adj_close"].iloc[-3]
+
+
+def test_failures_are_logged_and_other_tickers_still_written(store: Store) -> None:
+    src = FakeSource(
+        {"A": history("A"), "C": history("C")}, fail={"B": "no data found, symbol may be delisted"}
+    )
+    rep = refresh(store, ["A", "B", "C"], src, today=TODAY, chunk=2)
+    assert rep.failures == {"B": "no data found, symbol may be delisted"}
+    assert set(rep.updated) == {"A", "C"}
+    assert set(store.last_dates()) == {"A", "C"}
+    status = store.status(TODAY)
+    assert status.loc["B", "last_error"] == "no data found, symbol may be delisted"
+    assert status.loc["B", "rows"] == 0
+    assert status.loc["A", "last_error"] is None
+    assert len(src.calls) == 2  # chunks of two
+
+
+def test_a_network_error_writes_only_fetch_log_entries_and_propagates(store: Store) -> None:
+    refresh(
+        store, ["A", "B"], FakeSource({"A": history("A", 300), "B": history("B", 300)}), today=TODAY
+    )
+    before = store.prices_long()
+    instruments_before = store.instruments()
+    src = FakeSource({"A": history("A"), "B": history("B")}, network_error_on_call=1)
+    with pytest.raises(NetworkError, match="connection refused"):
+        refresh(store, ["A", "B"], src, today=TODAY)
+    pd.testing.assert_frame_equal(store.prices_long(), before)
+    pd.testing.assert_frame_equal(store.instruments(), instruments_before)
+    status = store.status(TODAY)
+    assert (
+        status.loc["A", "last_error"]
+        == "network error: cannot reach the price source: connection refused"
+    )
+    assert status.loc["B", "last_error"].startswith("network error:")
+
+
+def test_a_network_error_mid_way_keeps_finished_chunks_and_logs_the_rest(store: Store) -> None:
+    src = FakeSource({t: history(t) for t in "ABCD"}, network_error_on_call=2)
+    with pytest.raises(NetworkError):
+        refresh(store, ["A", "B", "C", "D"], src, today=TODAY, chunk=2)
+    assert set(store.last_dates()) == {"A", "B"}
+    errors = store.status(TODAY)["last_error"]
+    assert errors["A"] is None and errors["B"] is None
+    assert errors["C"].startswith("network error") and errors["D"].startswith("network error")
+
+
+def test_synthetic_sources_are_reported_and_stored_as_synthetic(store: Store) -> None:
+    rep = refresh(store, ["A"], FakeSource({"A": history("A")}, synthetic=True), today=TODAY)
+    assert rep.synthetic
+    assert store.has_synthetic(["A"])
+    assert store.status(TODAY).loc["A", "synthetic"]
+
+
+def test_years_before_handles_leap_days() -> None:
+    assert years_before(date(2024, 2, 29), 5) == date(2019, 2, 28)
+    assert years_before(date(2024, 3, 1), 5) == date(2019, 3, 1)

@@ -229,7 +229,8 @@ def test_sector_jumps_on_event_days(seed: int) -> None:
     # can land in a calm or a stormy GARCH regime, at least beats the 95th.
     assert jumps.mean() > calm.quantile(0.99)
     assert (jumps > calm.quantile(0.95)).all()
-    assert (f[on_event] > 0).all()
+    # supply news cuts both ways: over the whole event list both signs occur
+    assert (f[on_event] > 0).any() and (f[on_event] < 0).any()
     # without events the same factor has no jumps (the diffusive part is unchanged)
     plain = factor_returns(idx, seed, ())["sector"]
     assert np.allclose(plain[~on_event], f[~on_event])
@@ -240,11 +241,13 @@ def test_event_day_moves_by_profile() -> None:
     r = np.log(closes(res)).diff()
     ev = r.loc[[pd.Timestamp(d) for d in EVENTS]]
     non_china = ["MP", "LYC.AX", "ARU.AX", "NEW.V", "TINY.AX", "REMX"]
-    assert ev[non_china].mean().mean() > 0.05
-    assert ev["600111.SS"].mean() < 0.0
+    # non-China names move with the sector's jump, Chinese contrast names against it
+    assert (ev[non_china].corrwith(ev["REMX"]) > 0.5).all()
+    assert ev["600111.SS"].corr(ev["REMX"]) < 0.0
     assert ev["SPY"].abs().max() < 0.05
-    p99 = r["REMX"][~r.index.isin(ev.index)].abs().quantile(0.99)
-    assert ev["REMX"].mean() > p99
+    # the ETF dilutes the jump with its own noise: on average it still beats 9 ordinary days in 10
+    p90 = r["REMX"][~r.index.isin(ev.index)].abs().quantile(0.90)
+    assert ev["REMX"].abs().mean() > p90
 
 
 # --- FX ---------------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ The model, per trading day ``t`` (log returns)::
 * ``M`` is a broad-market factor (16 % a year), ``S`` a rare-earth sector factor (22 % a
   year). Both are GARCH(1,1) paths with Student-t(4) innovations and each has its own fixed
   seed, so every name sees the same factor path.
-* ``J`` is the sector's jump on a policy-event day (``event_dates``): about +10 %, lognormal
-  size, zero on other days. ``e`` is the profile's event loading: large and positive for
+* ``J`` is the sector's jump on a policy-event day (``event_dates``): about 8 % in size
+  (lognormal), up with probability 0.6 and down otherwise (supply news cuts both ways), zero
+  on other days. ``e`` is the profile's event loading: large and positive for
   non-China miners, negative for ``contrast`` (Chinese large caps), zero for SPY. ``j`` is
   a name-specific jump on the same days: normal with sd ``event_idio * J`` (0.1 to 0.6 by
   profile, 0 for SPY), so a few names move against the sector.
@@ -61,7 +62,8 @@ T_DF = 4.0
 T_CLIP = 6.0
 GARCH_A, GARCH_B = 0.05, 0.93
 MARKET_VOL, SECTOR_VOL = 0.16, 0.22
-EVENT_JUMP = 0.10  # median sector jump on a policy-event day (log return)
+EVENT_JUMP = 0.08  # median size of the sector's jump on a policy-event day (log return)
+EVENT_UP = 0.6  # probability that an event-day jump is up
 FX_HALF_LIFE_DAYS = 252
 
 PROFILES = ("producer", "developer", "explorer", "diversified", "contrast", "benchmark", "fx")
@@ -159,7 +161,7 @@ def factor_returns(
     """Synthetic daily log returns of the common factors on ``index`` (which must start at anchor).
 
     Columns: ``market``, ``sector`` (diffusive part plus jumps) and ``jump`` (the sector's jump
-    ``J``: lognormal around +10 % on event days, 0 elsewhere). Row 0 is 0 (the anchor day).
+    ``J``: lognormal size around 8 %, up with probability EVENT_UP, on event days; 0 elsewhere). Row 0 is 0 (the anchor day).
     """
     n = len(index)
     sd = np.sqrt(DAYS)
@@ -167,8 +169,9 @@ def factor_returns(
     sector = SECTOR_VOL / sd * _garch(_t_shocks(_rng(seed, "factor", "sector"), n))
     jump = np.zeros(n)
     for pos, d in _event_days(index, event_dates).items():
-        size = _rng(seed, "event", d.isoformat()).standard_normal()
-        jump[pos] = EVENT_JUMP * np.exp(0.3 * size)
+        rng = _rng(seed, "event", d.isoformat())
+        size, up = rng.standard_normal(), rng.random() < EVENT_UP
+        jump[pos] = (1.0 if up else -1.0) * EVENT_JUMP * np.exp(0.3 * size)
     market[:1] = sector[:1] = jump[:1] = 0.0
     return pd.DataFrame({"market": market, "sector": sector + jump, "jump": jump}, index=index)
 
@@ -342,13 +345,15 @@ class DemoSource:
         close = level_usd / fx * np.exp(np.cumsum(r))
         cols = _ohlcv(ticker, seed, close, p.vol / np.sqrt(DAYS), p.adv_usd / fx)
         cols["close"] = close
-        shares = p.mcap_usd * np.exp(0.5 * _rng(seed, "mcap", ticker).standard_normal()) / level_usd
+        # The market cap is drawn around the profile's median at the end date, not carried from
+        # the anchor: five years of a synthetic path would otherwise inflate it far out of range.
+        mcap_usd = p.mcap_usd * np.exp(0.5 * _rng(seed, "mcap", ticker).standard_normal())
         ex = exchanges.exchange_of(ticker)
         meta: dict[str, object] = {
             "currency": ccy,
             "exchange": ex.name if ex else None,
             "timezone": ex.timezone if ex else None,
-            "market_cap": float(shares * close[-1]),
+            "market_cap": float(mcap_usd / fx),
             "quote_currency": ccy,
         }
         return cols, meta

@@ -181,6 +181,58 @@ def universe_show(universe: str, weights: Path | None, as_json: bool, show_all: 
         click.echo(f"{i:>3} {ticker:<10} {c.name[:34]:<34} {e.score:>5.1f}  {top}{flags}")
 
 
+# --- shared options for price-reading commands -----------------------------------------------
+
+def price_mode_options(fn: F) -> F:
+    fn = click.option("--offline", is_flag=True, help="Use the stored prices only; never the network.")(fn)
+    fn = click.option(
+        "--demo", is_flag=True,
+        help="Use synthetic demo prices (kept in their own store; labelled synthetic everywhere).",
+    )(fn)
+    return fn
+
+
+def _mode(demo: bool, offline: bool) -> str:
+    if demo and offline:
+        # Demo prices are generated locally, so --demo --offline reads the demo store only.
+        return "demo-offline"
+    return "demo" if demo else "offline" if offline else "yahoo"
+
+
+def _data_dir() -> Path | None:
+    obj = click.get_current_context().find_root().obj or {}
+    return obj.get("data_dir")  # type: ignore[no-any-return]
+
+
+def _progress(label: str) -> Any:
+    """A progress bar on a terminal; plain log lines (for cron) when stderr is not one."""
+    if sys.stderr.isatty():
+        state: dict[str, Any] = {}
+
+        def bar(done: int, total: int, ticker: str) -> None:
+            if "bar" not in state:
+                state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+                state["bar"].__enter__()
+            state["bar"].update(done - state.get("done", 0), ticker)
+            state["done"] = done
+            if done >= total:
+                state.pop("bar").__exit__(None, None, None)
+                state["done"] = 0
+
+        return bar
+    last = {"t": 0.0}
+
+    def log(done: int, total: int, ticker: str) -> None:
+        import time
+
+        now = time.monotonic()
+        if done >= total or now - last["t"] > 5:
+            click.echo(f"{label}: {done}/{total} ({ticker})", err=True)
+            last["t"] = now
+
+    return log
+
+
 # --- lookup ----------------------------------------------------------------------------
 
 
@@ -189,31 +241,280 @@ def universe_show(universe: str, weights: Path | None, as_json: bool, show_all: 
 @universe_option
 @weights_option
 @json_option
+@price_mode_options
+@click.option("--preset", type=click.Choice(["mvis", "eqm", "none"]), default=None,
+              help="Investability gate preset (default: mvis).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the company's card as a standalone HTML page.")
+@click.option("--no-prices", is_flag=True, help="Profile only: do not read or fetch prices.")
 @domain_errors
-def lookup(queries: tuple[str, ...], universe: str, weights: Path | None, as_json: bool) -> None:
-    """One company's score, why, sources (and risk numbers once prices are stored).
+def lookup(
+    queries: tuple[str, ...], universe: str, weights: Path | None, as_json: bool,
+    demo: bool, offline: bool, preset: str | None, html_path: Path | None, no_prices: bool,
+) -> None:
+    """One company's score, why, sources and risk numbers, in a second.
 
     Accepts any listing symbol of a company (primary or secondary) or its id,
-    case-insensitive."""
-    from screener.lookup import find_company, format_text
+    case-insensitive. A symbol outside the universe gets its risk block only. Stored prices
+    older than the last trading day are refreshed first, unless --offline."""
+    from datetime import date
+
+    from screener import settings
+    from screener.lookup import find_company, format_outside, format_text, risk_lines
     from screener.profile import company_view
     from screener.scored import load_scored
 
     scored = load_scored(universe, weights=weights)
     listed_rank = {c.id: i for i, (c, _) in enumerate(scored.ranked(listed_only=True), start=1)}
-    views = []
-    for q in queries:
-        company = find_company(scored.universe, q)
-        view = company_view(company, scored.exposures[company.id], scored.jurisdictions)
-        views.append(view)
+    doc = None
+    if no_prices:
+        views = []
+        for q in queries:
+            company = find_company(scored.universe, q)
+            views.append(company_view(company, scored.exposures[company.id], scored.jurisdictions))
+    else:
+        from screener.adhoc import lookup as adhoc_lookup
+
+        mode = _mode(demo, offline)
+        result = adhoc_lookup(
+            list(queries), scored,
+            mode="offline" if mode == "demo-offline" else mode,  # type: ignore[arg-type]
+            data_dir=_data_dir() if mode != "demo-offline" else _demo_dir(),
+            today=date.today(), preset=preset or str(settings.get("preset")),
+        )
+        views, doc = result.views, result.document
+        for note in result.notes:
+            click.echo(f"warning: {note}", err=True)
+    if html_path is not None:
+        from screener.fileio import atomic_write_text
+        from screener.report import render_card
+
+        if doc is None:
+            raise ScreenerClickError("--html needs prices (none stored; drop --offline or pass --demo)", 2)
+        view = views[0]
+        if view.get("id") is None:
+            raise ScreenerClickError(f"--html: {view['ticker']} has no exposure profile to render", 2)
+        atomic_write_text(html_path, render_card(doc, view["id"]))
+        click.echo(f"card written to {html_path}", err=True)
     if as_json:
         _dump(views[0] if len(views) == 1 else views)
         return
     for i, view in enumerate(views):
         if i:
             click.echo("\n" + "─" * 100 + "\n")
+        if view.get("exposure") is None:
+            click.echo(format_outside(view))
+            continue
         rank = (listed_rank[view["id"]], len(listed_rank)) if view["id"] in listed_rank else None
-        click.echo(format_text(view, rank=rank))
+        click.echo(format_text(view, rank=rank, risk_block=None if no_prices else risk_lines))
+
+
+def _demo_dir() -> Path:
+    from screener.run import store_dir
+
+    return store_dir(_data_dir(), demo=True).parent
+
+
+# --- prices --------------------------------------------------------------------------------
+
+
+@cli.group()
+def prices() -> None:
+    """Refresh, import and inspect stored prices."""
+
+
+@prices.command("refresh")
+@universe_option
+@click.option("--source", type=click.Choice(["yahoo", "csv", "demo"]), default="yahoo", show_default=True)
+@click.option("--csv", "csv_path", type=click.Path(exists=True, path_type=Path),
+              help="With --source csv: the file or folder to read.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Fetch from this date (default: incremental).")
+@domain_errors
+def prices_refresh(universe: str, source: str, csv_path: Path | None, since: Any) -> None:
+    """Fetch prices for every listed company, the benchmarks and FX into the store.
+
+    Incremental: only from the last stored date minus a few days of overlap. Exit 1 when
+    some symbols failed (listed with their reasons)."""
+    from datetime import date
+
+    from screener.prices import refresh
+    from screener.run import make_source, refresh_prices, store_dir, universe_symbols
+    from screener.sources import get_source
+    from screener.store import Store
+    from screener.universe import load
+
+    uni = load(universe)
+    folder = store_dir(_data_dir(), demo=source == "demo")
+    symbols = universe_symbols(uni)
+    today = date.today()
+    with Store.open(folder) as store:
+        if source == "csv":
+            if csv_path is None:
+                raise ScreenerClickError("--source csv needs --csv PATH (a file or a folder of CSV files)", 2)
+            src = get_source("csv", path=csv_path)
+            rep = refresh(store, symbols, src, since=since.date() if since else None, today=today,
+                          progress=_progress("prices"))
+            failures, updated = dict(rep.failures), dict(rep.updated)
+        else:
+            src = make_source("demo" if source == "demo" else "yahoo", uni, folder)
+            r = refresh_prices(store, symbols, src, end=None, today=today, progress=_progress("prices"))
+            failures, updated = r.failures, r.updated
+    rows = sum(updated.values())
+    click.echo(f"{len(updated)} symbols updated ({rows} rows) into {folder}")
+    if source == "demo":
+        click.echo("These are SYNTHETIC demo prices, stored apart from market data.")
+    if failures:
+        for t, reason in sorted(failures.items()):
+            click.echo(f"failed: {t}: {reason}", err=True)
+        raise ScreenerClickError(f"{len(failures)} symbol(s) failed; the others were stored", 1)
+
+
+@prices.command("status")
+@price_mode_options
+@json_option
+@domain_errors
+def prices_status(demo: bool, offline: bool, as_json: bool) -> None:
+    """Per ticker: source, first/last date, rows, currency, days stale, last error."""
+    from datetime import date
+
+    from screener.run import store_dir
+    from screener.store import Store
+
+    folder = store_dir(_data_dir(), demo=demo)
+    store = Store.open(folder, read_only=True)
+    status = store.status(date.today())
+    if as_json:
+        from screener.document import clean
+
+        _dump(clean(status.reset_index().to_dict(orient="records")))
+        return
+    if status.empty:
+        click.echo(f"the store at {folder} holds no prices yet")
+        return
+    click.echo(status.reset_index().to_string(index=False, na_rep="–"))
+
+
+@prices.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@domain_errors
+def prices_import(path: Path) -> None:
+    """Import a CSV file, or a folder of CSV files, into the store. All or nothing.
+
+    Header: date,ticker,close and optionally open,high,low,adj_close,volume,currency."""
+    from screener.sources.csvfile import parse_csv
+    from screener.store import Store
+
+    result, notes = parse_csv(path)
+    for n in notes:
+        click.echo(f"note: {n}", err=True)
+    with Store.open(_data_dir_resolved()) as store:
+        rows = store.upsert(result)
+    tickers = result.prices["ticker"].nunique()
+    click.echo(f"imported {rows} rows for {tickers} tickers from {path}")
+
+
+def _data_dir_resolved() -> Path:
+    from screener import settings
+
+    return settings.data_dir(_data_dir())
+
+
+# --- run, history, report ------------------------------------------------------------------
+
+
+@cli.command()
+@universe_option
+@weights_option
+@price_mode_options
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Reproduce a past week from stored data (prices up to this date).")
+@click.option("--preset", type=click.Choice(["mvis", "eqm", "none"]), default=None,
+              help="Investability gate preset (default: mvis).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for report.html, screen.csv, screen.json (default: reports/<year>-W<week>/).")
+@domain_errors
+def run(
+    universe: str, weights: Path | None, demo: bool, offline: bool, as_of: Any,
+    preset: str | None, out_dir: Path | None,
+) -> None:
+    """The weekly screening run: refresh prices, score, measure risk, store, report.
+
+    Exit 0 when all data was fetched; 1 when the run completed but some symbols failed
+    (named in the summary); 2 on bad input."""
+    from screener.run import run as run_job
+    from screener.run import summary
+
+    mode = _mode(demo, offline)
+    result = run_job(
+        universe=universe,
+        mode="demo" if mode.startswith("demo") else mode,  # type: ignore[arg-type]
+        as_of=as_of.date() if as_of else None,
+        preset=preset, weights=weights, out_dir=out_dir, data_dir=_data_dir(),
+        progress=_progress("prices"),
+    )
+    for line in summary(result):
+        click.echo(line)
+    if result.exit_code:
+        raise ScreenerClickError(
+            f"{len(result.failures)} symbol(s) have no fresh prices; the report marks them", 1
+        )
+
+
+@cli.command()
+@click.option("--demo", is_flag=True, help="List the demo store's runs.")
+@json_option
+@domain_errors
+def history(demo: bool, as_json: bool) -> None:
+    """Stored runs, newest first."""
+    from screener.run import store_dir
+    from screener.store import Store
+
+    store = Store.open(store_dir(_data_dir(), demo=demo), read_only=True)
+    runs = store.list_runs()
+    if as_json:
+        from screener.document import clean
+
+        _dump(clean(runs))
+        return
+    if not runs:
+        click.echo("no runs stored yet: `screener run` makes one")
+        return
+    click.echo(f"{'run':<10} {'as of':<11} {'generated':<26} {'universe':<12} {'preset':<6} {'source':<10} synthetic")
+    for r in runs:
+        click.echo(
+            f"{r['run_id']:<10} {str(r['as_of']):<11} {str(r['generated_at'])[:25]:<26} "
+            f"{r['universe_name']:<12} {r['preset']:<6} {str(r['source'])[:10]:<10} "
+            f"{'SYNTHETIC' if r['synthetic'] else 'no'}"
+        )
+
+
+@cli.command()
+@click.option("--week", help="ISO week of a stored run, e.g. 2026-W48.")
+@click.option("--run", "run_id", help="A stored run id (see `screener history`).")
+@click.option("--demo", is_flag=True, help="Read the demo store.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the files (default: reports/<run id>/).")
+@domain_errors
+def report(week: str | None, run_id: str | None, demo: bool, out_dir: Path | None) -> None:
+    """Re-render a stored run (default: the newest) without touching the network."""
+    from screener.errors import NotFoundError
+    from screener.report import write_outputs
+    from screener.run import default_out_dir, store_dir
+    from screener.store import Store
+
+    if week and run_id and week != run_id:
+        raise ScreenerClickError("give --week or --run, not both", 2)
+    store = Store.open(store_dir(_data_dir(), demo=demo), read_only=True)
+    wanted = week or run_id
+    if wanted is None:
+        runs = store.list_runs()
+        if not runs:
+            raise NotFoundError("no runs stored yet: `screener run` makes one")
+        wanted = runs[0]["run_id"]
+    doc = store.load_run(wanted)
+    paths = write_outputs(doc, out_dir or default_out_dir(wanted, demo=demo))
+    for kind, path in paths.items():
+        click.echo(f"{kind}: {path}")
 
 
 def main() -> None:

@@ -130,3 +130,67 @@ def format_text(
         lines.append(f"  [{s['n']}] {date:<10} {s['title']}{sec}")
         lines.append(f"       {s['url']}")
     return "\n".join(lines)
+
+
+def risk_lines(view: Mapping[str, Any]) -> list[str]:
+    """The risk block of ``lookup``: metrics with units and as-of, gates, quadrant, peers."""
+    from screener.formatters import metric, quadrant, usd
+    from screener.metrics import METRICS
+
+    risk = view.get("risk")
+    if not risk:
+        return ["Risk: no stored prices for this ticker (run `screener prices refresh`, drop "
+                "--offline, or pass --demo)"]
+    dq = view.get("data_quality") or {}
+    synthetic = " — SYNTHETIC DEMO PRICES, not market data" if dq.get("synthetic") else ""
+    lines = [
+        f"Risk (prices as of {view.get('risk_as_of')}, {dq.get('observations') or 0} daily "
+        f"closes in {dq.get('currency') or '?'}{synthetic})"
+    ]
+    reasons = view.get("risk_reasons") or {}
+    cells = []
+    for name, value in risk.items():
+        m = METRICS.get(name)
+        label = m.label if m else name
+        text = metric(value, name, m.unit if m else "")
+        if value is None and name in reasons:
+            text += f" ({reasons[name]})"
+        cells.append(f"{label}: {text}")
+    width = max((len(c) for c in cells), default=0) + 2
+    per_line = max(1, WIDTH // width)
+    for i in range(0, len(cells), per_line):
+        lines.append("  " + "".join(c.ljust(width) for c in cells[i : i + per_line]).rstrip())
+    gates = view.get("gates")
+    if gates:
+        state = {True: "pass", False: "fail", None: "unknown"}
+        lines.append(
+            f"Gates ({gates.get('label') or gates.get('preset')}): market cap "
+            f"{state[gates.get('market_cap')]}, ADV {usd(gates.get('adv_usd'))} "
+            f"{state[gates.get('adv')]} → {state[gates.get('pass')]}"
+        )
+    if view.get("exposure") is not None:
+        front = ", on the exposure/volatility frontier" if view.get("frontier") else ""
+        lines.append(f"Quadrant: {quadrant(view.get('quadrant'))}{front}")
+    peers = view.get("peers") or []
+    if peers:
+        lines.append(
+            "Nearest peers by score: "
+            + "; ".join(
+                f"{p['ticker']} {p['score']:.1f} (vol {metric(p['vol_1y'], 'vol_1y', 'annualised')})"
+                for p in peers
+            )
+        )
+    dq_bits = [
+        f"{k.replace('_', ' ')} {dq[k]}" for k in ("first_date", "last_date", "gaps", "stale_days", "flagged_jumps")
+        if dq.get(k) is not None
+    ]
+    if dq_bits:
+        lines.append("Data quality: " + ", ".join(dq_bits))
+    if dq.get("last_error"):
+        lines.append(f"Last fetch error: {dq['last_error']}")
+    return lines
+
+
+def format_outside(view: Mapping[str, Any]) -> str:
+    """A symbol outside the universe: its risk block only."""
+    return "\n".join([f"{view['name']}  ({view['ticker']})", "no exposure profile", "", *risk_lines(view)])

@@ -10,6 +10,38 @@ from typing import Any
 import pytest
 
 # --------------------------------------------------------------------------------------------
+# every test: its own data dir, and no network beyond loopback
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes to the user's data dir or reaches past this machine.
+
+    Loopback stays open (the browser tests talk to chromedriver on localhost); any other
+    address, and any libcurl transfer (yfinance's HTTP client), raises at once.
+    """
+    import curl_cffi
+
+    monkeypatch.setenv("SCREENER_HOME", str(tmp_path / "screener-home"))
+    real_connect = socket.socket.connect
+
+    def loopback_only(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family == getattr(socket, "AF_UNIX", None) or (
+            isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1"))
+        ):
+            return real_connect(self, address)
+        raise AssertionError(f"a test tried to reach {address}: tests never use the network")
+
+    def no_transfer(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a test tried an HTTP transfer through libcurl: tests never use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
+    monkeypatch.setattr(curl_cffi.Curl, "perform", no_transfer)
+
+
+# --------------------------------------------------------------------------------------------
 # fake Yahoo (tests/fakes/yahoo.py): yfinance's real code against an in-process server
 # --------------------------------------------------------------------------------------------
 

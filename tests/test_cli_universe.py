@@ -80,7 +80,7 @@ def test_universe_show_ranked(runner: CliRunner) -> None:
 
 
 def test_lookup_text(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["lookup", "exm", "--universe", EXAMPLE], catch_exceptions=False)
+    result = runner.invoke(cli, ["lookup", "exm", "--universe", EXAMPLE, "--offline"], catch_exceptions=False)
     assert result.exit_code == 0
     out = result.output
     assert "Example Miner  (EXM)  id: example-miner" in out
@@ -90,7 +90,7 @@ def test_lookup_text(runner: CliRunner) -> None:
 
 
 def test_lookup_json_contract(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["lookup", "EXM", "-u", EXAMPLE, "--json"], catch_exceptions=False)
+    result = runner.invoke(cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--offline"], catch_exceptions=False)
     doc = json.loads(result.output)
     assert doc["ticker"] == "EXM" and doc["id"] == "example-miner" and doc["name"] == "Example Miner"
     assert doc["exposure"]["score"] == pytest.approx(62.744)
@@ -106,14 +106,17 @@ def test_lookup_json_contract(runner: CliRunner) -> None:
 
 
 def test_lookup_unknown_symbol_exit_2_with_close_matches(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["lookup", "EXN", "-u", EXAMPLE])
+    result = runner.invoke(cli, ["lookup", "EXN", "-u", EXAMPLE, "--offline"])
     assert result.exit_code == 2
-    assert result.output == "Error: 'EXN' is not in universe 'worked_example'; close matches: EXM\n"
+    assert result.output == (
+        "Error: 'EXN' is not in universe 'worked_example'; close matches: EXM; "
+        "no prices for it either (offline, and the store has none)\n"
+    )
 
 
 def test_lookup_secondary_listing_and_id(runner: CliRunner) -> None:
-    by_secondary = runner.invoke(cli, ["lookup", "efr.to", "--json"], catch_exceptions=False)
-    by_id = runner.invoke(cli, ["lookup", "energy-fuels", "--json"], catch_exceptions=False)
+    by_secondary = runner.invoke(cli, ["lookup", "efr.to", "--json", "--offline"], catch_exceptions=False)
+    by_id = runner.invoke(cli, ["lookup", "energy-fuels", "--json", "--offline"], catch_exceptions=False)
     assert json.loads(by_secondary.output)["id"] == "energy-fuels"
     assert json.loads(by_id.output)["ticker"] == "UUUU"
 
@@ -121,7 +124,7 @@ def test_lookup_secondary_listing_and_id(runner: CliRunner) -> None:
 def test_weights_file_changes_score(runner: CliRunner, tmp_path: Path) -> None:
     w = tmp_path / "w.yaml"
     w.write_text("weights: {sourcing: 0.35, processing: 0.20}\n", encoding="utf-8")
-    base = json.loads(runner.invoke(cli, ["lookup", "EXM", "-u", EXAMPLE, "--json"]).output)
-    new = json.loads(runner.invoke(cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--weights", str(w)]).output)
+    base = json.loads(runner.invoke(cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--offline"]).output)
+    new = json.loads(runner.invoke(cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--offline", "--weights", str(w)]).output)
     assert new["exposure"]["factors"]["sourcing"]["points"] == pytest.approx(35.0)
     assert new["exposure"]["score"] != base["exposure"]["score"]

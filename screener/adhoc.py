@@ -1,0 +1,186 @@
+"""Ad hoc lookup: one or more symbols, fresh prices, the risk block beside the profile.
+
+Ad hoc means fresh: a symbol whose stored prices are missing or older than the last trading
+day is fetched (with its benchmarks and FX) before answering, unless offline. Any symbol
+works: one outside the universe gets its risk block and "no exposure profile".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from screener.errors import NetworkError, NotFoundError, PriceDataError, StoreError
+from screener.lookup import find_company
+from screener.run import Mode, assemble, fx_for, make_source, store_dir, universe_symbols
+from screener.scored import Scored
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    views: list[dict[str, Any]]
+    document: dict[str, Any] | None   # the in-memory screen the rows come from (for --html)
+    notes: list[str]                  # fetch problems worth a line on stderr
+
+
+def _stale(last: date | None, today: date) -> bool:
+    """Missing, or older than the last business day before today."""
+    if last is None:
+        return True
+    prev_bday = (pd.Timestamp(today) - pd.offsets.BDay(1)).date()
+    return last < prev_bday
+
+
+def lookup(
+    queries: Sequence[str],
+    scored: Scored,
+    *,
+    mode: Mode,
+    data_dir: Path | None,
+    today: date,
+    preset: str,
+) -> LookupResult:
+    from screener.prices import refresh
+    from screener.store import Store
+
+    uni = scored.universe
+    companies = []
+    outside: list[str] = []
+    unknown: dict[str, str] = {}
+    for q in queries:
+        try:
+            companies.append(find_company(uni, q))
+        except NotFoundError as exc:
+            outside.append(q.strip().upper())
+            unknown[q] = str(exc)
+            companies.append(None)
+    folder = store_dir(data_dir, demo=mode == "demo")
+    notes: list[str] = []
+    wanted = [c.primary_ticker for c in companies if c is not None and c.primary_ticker]
+    wanted += outside
+    doc = None
+    store_exists = (folder / "screener.duckdb").exists()
+    if mode == "offline" and not store_exists:
+        store = None
+    else:
+        store = Store.open(folder)
+    if store is not None:
+        if mode != "offline":
+            last = store.last_dates(wanted + uni.benchmark_symbols())
+            need = [s for s in wanted if _stale(last.get(s), today)]
+            if need:
+                need += [b for b in uni.benchmark_symbols() if _stale(last.get(b), today)]
+                src = make_source(mode, uni, folder)
+                try:
+                    rep = refresh(store, need, src, today=today)
+                    inst = store.instruments(need)
+                    fx = fx_for(list(inst["currency"].dropna())) if "currency" in inst else []
+                    fx = [f for f in fx if _stale(store.last_dates([f]).get(f), today)]
+                    if fx:
+                        refresh(store, fx, src, today=today)
+                    notes += [f"{t}: {r}" for t, r in rep.failures.items()]
+                except NetworkError as exc:
+                    notes.append(f"prices not refreshed: {exc}")
+        try:
+            doc = assemble(
+                scored, store, as_of=None, today=today, preset=preset, source_name=None,
+                failures={}, extra=outside,
+            )
+        except PriceDataError as exc:
+            notes.append(str(exc))
+            doc = None
+        except StoreError as exc:
+            notes.append(str(exc))
+            doc = None
+
+    views: list[dict[str, Any]] = []
+    rows = {r["id"]: r for r in doc.document["rows"]} if doc else {}
+    for q, c in zip(queries, companies, strict=True):
+        if c is not None:
+            from screener.profile import company_view
+
+            view = company_view(c, scored.exposures[c.id], scored.jurisdictions)
+            view.update(_risk_part(rows.get(c.id), doc))
+            view["peers"] = _peers(c.id, doc.document if doc else None, scored)
+            views.append(view)
+            continue
+        sym = q.strip().upper()
+        if doc is None or sym not in doc.values.index or doc.panel.close.get(sym, pd.Series(dtype=float)).dropna().empty:
+            where = (
+                "offline, and the store has none" if mode == "offline"
+                else "the price source has none"
+            )
+            raise NotFoundError(f"{unknown[q]}; no prices for it either ({where})")
+        views.append(_outside_view(sym, doc))
+    return LookupResult(views, doc.document if doc else None, notes)
+
+
+def _risk_part(row: dict[str, Any] | None, a: Any) -> dict[str, Any]:
+    """The screen row's risk keys (as in screen.json rows); None values when unpriced."""
+    if row is None or a is None:
+        return {"risk": None, "risk_reasons": {}, "data_quality": None, "gates": None,
+                "quadrant": None, "frontier": None, "exposure_per_vol": None, "risk_as_of": None}
+    run = a.document["run"]
+    return {
+        "risk": row["risk"],
+        "risk_reasons": row["risk_reasons"],
+        "risk_as_of": run["as_of"],
+        "data_quality": row["data_quality"],
+        "gates": {**row["gates"], "label": run["preset_label"]},
+        "quadrant": row["quadrant"],
+        "quadrant_label": row.get("quadrant_label"),
+        "frontier": row["frontier"],
+        "exposure_per_vol": row["exposure_per_vol"],
+    }
+
+
+def _peers(cid: str, doc: dict[str, Any] | None, scored: Scored, n: int = 3) -> list[dict[str, Any]]:
+    """The n listed companies nearest by score (excluding itself)."""
+    me = scored.exposures[cid].score
+    others = [(c, e) for c, e in scored.ranked(listed_only=True) if c.id != cid]
+    others.sort(key=lambda p: (abs(p[1].score - me), p[0].id))
+    rows = {r["id"]: r for r in doc["rows"]} if doc else {}
+    out = []
+    for c, e in others[:n]:
+        vol = rows.get(c.id, {}).get("risk", {}).get("vol_1y")
+        out.append({"id": c.id, "ticker": c.primary_ticker, "name": c.name, "score": e.score, "vol_1y": vol})
+    return out
+
+
+def _outside_view(sym: str, a: Any) -> dict[str, Any]:
+    from screener.document import clean
+
+    names = [m for m in a.values.columns]
+    risk = {m: clean(a.values.at[sym, m]) for m in names}
+    reasons = {
+        m: r for m in names
+        if risk[m] is None and isinstance(r := a.reasons.at[sym, m] if m in a.reasons.columns else None, str)
+    }
+    dq = {k: clean(v) for k, v in a.quality.loc[sym].items()} if sym in a.quality.index else {}
+    inst = a.panel.instruments
+    name = inst["name"].get(sym) if "name" in inst else None
+    return {
+        "ticker": sym,
+        "tickers": [sym],
+        "id": None,
+        "name": name if isinstance(name, str) else sym,
+        "exposure": None,
+        "note": "no exposure profile",
+        "risk": risk,
+        "risk_reasons": reasons,
+        "risk_as_of": a.document["run"]["as_of"],
+        "data_quality": dq,
+        "gates": None,
+        "quadrant": None,
+        "frontier": None,
+        "exposure_per_vol": None,
+        "peers": [],
+    }
+
+
+__all__ = ["LookupResult", "lookup", "universe_symbols"]

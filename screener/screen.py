@@ -1,0 +1,205 @@
+"""The screen table: exposure + risk metrics + investability gates + pairing.
+
+``build`` returns one DataFrame indexed by company id (listed companies only), with the
+documented columns below. It never changes a score: gates and pairing sit beside it.
+
+Columns
+-------
+rank, ticker, name, hq, score, raw_score, china_multiplier, ``<factor>_value`` and
+``<factor>_points`` for the six factors, flags (tuple), every metric column passed in,
+``adv_gate_usd`` (the preset's ADV window), gate_market_cap, gate_adv, gate_pass (True/False,
+or None when the input is unknown), exposure_per_vol, quadrant, frontier, pct_score,
+pct_vol_1y, pct_exposure_per_vol, rank_median, rank_p05, rank_p95, rank_unstable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from screener.model import FACTORS, Model
+from screener.scored import Scored
+
+Quadrant = Literal["high_exp_low_vol", "high_exp_high_vol", "low_exp_low_vol", "low_exp_high_vol"]
+QUADRANT_LABELS: dict[str, str] = {
+    "high_exp_low_vol": "high exposure, low volatility",
+    "high_exp_high_vol": "high exposure, high volatility",
+    "low_exp_low_vol": "low exposure, low volatility",
+    "low_exp_high_vol": "low exposure, high volatility",
+}
+
+
+@dataclass(frozen=True)
+class RankRobustness:
+    """Summary of §10: how much the ranking depends on the weights."""
+
+    draws: int
+    concentration: float
+    seed: int
+    median_kendall_tau: float | None
+    table: pd.DataFrame  # index company id: rank_median, rank_p05, rank_p95, rank_unstable
+
+
+def factor_matrix(scored: Scored, ids: list[str]) -> np.ndarray:
+    """n × 6 factor values, in FACTORS order."""
+    return np.array(
+        [[scored.exposures[i].factors[f].value for f in FACTORS] for i in ids], dtype=float
+    ).reshape(len(ids), len(FACTORS))
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """Dense-free competition ranks, 1 = highest, per row of a (draws × n) matrix."""
+    order = np.argsort(-scores, axis=-1, kind="stable")
+    ranks = np.empty_like(order)
+    rows = np.arange(scores.shape[0])[:, None]
+    ranks[rows, order] = np.arange(1, scores.shape[1] + 1)
+    return ranks
+
+
+def rank_robustness(scored: Scored, ids: list[str], model: Model) -> RankRobustness:
+    """Rescore under Dirichlet weight draws centred on the weights in force (§10).
+
+    ``alpha = concentration × w``; a factor with zero weight stays at zero. For each draw the
+    companies are re-ranked; we report each company's median rank and 5–95% interval, and
+    the median Kendall τ between the base ranking and the draws.
+    """
+    from scipy.stats import kendalltau
+
+    params = model.raw["rank_robustness"]
+    draws, conc, seed = int(params["draws"]), float(params["concentration"]), int(params["seed"])
+    unstable_share = float(params["unstable_share"])
+    n = len(ids)
+    table = pd.DataFrame(
+        {"rank_median": np.nan, "rank_p05": np.nan, "rank_p95": np.nan, "rank_unstable": False},
+        index=pd.Index(ids, name="id"),
+    )
+    if n < 3:
+        return RankRobustness(draws, conc, seed, None, table)
+    w = np.array([model.weights[f] for f in FACTORS], dtype=float)
+    live = w > 0
+    rng = np.random.default_rng(seed)
+    sample = np.zeros((draws, len(FACTORS)))
+    sample[:, live] = rng.dirichlet(conc * w[live], size=draws)
+    F = factor_matrix(scored, ids)
+    mult = np.array([scored.exposures[i].china_multiplier for i in ids])
+    base = 100.0 * mult * (F @ w)
+    drawn = 100.0 * mult[None, :] * (sample @ F.T)  # draws × n
+    ranks = _ranks(drawn)
+    base_rank = _ranks(base[None, :])[0]
+    taus = [kendalltau(base_rank, r).statistic for r in ranks]
+    table["rank_median"] = np.median(ranks, axis=0)
+    table["rank_p05"] = np.percentile(ranks, 5, axis=0)
+    table["rank_p95"] = np.percentile(ranks, 95, axis=0)
+    table["rank_unstable"] = (table["rank_p95"] - table["rank_p05"]) > unstable_share * n
+    return RankRobustness(draws, conc, seed, float(np.nanmedian(taus)), table)
+
+
+def pareto_frontier(score: pd.Series, vol: pd.Series) -> pd.Series:
+    """True where no other name has a higher-or-equal score at a lower-or-equal volatility
+    (with one of the two strict)."""
+    ok = score.notna() & vol.notna()
+    out = pd.Series(False, index=score.index)
+    if not ok.any():
+        return out
+    # Sorted by vol ascending (ties: highest score first), a name is on the frontier when its
+    # score beats every name before it, i.e. every name at lower or equal volatility.
+    frame = pd.DataFrame({"s": score[ok], "v": vol[ok]}).sort_values(["v", "s"], ascending=[True, False])
+    best_before = frame["s"].cummax().shift(1, fill_value=-np.inf)
+    out[frame.index[frame["s"] > best_before]] = True
+    return out
+
+
+def quadrants(score: pd.Series, vol: pd.Series) -> pd.Series:
+    """Split at the medians of score and vol_1y (of names having both)."""
+    ok = score.notna() & vol.notna()
+    out = pd.Series(None, index=score.index, dtype=object)
+    if not ok.any():
+        return out
+    ms, mv = score[ok].median(), vol[ok].median()
+    hi = score[ok] >= ms
+    lo_vol = vol[ok] <= mv
+    out[ok] = np.where(
+        hi, np.where(lo_vol, "high_exp_low_vol", "high_exp_high_vol"),
+        np.where(lo_vol, "low_exp_low_vol", "low_exp_high_vol"),
+    )
+    return out
+
+
+def _gate(values: pd.Series, minimum: float | None) -> pd.Series:
+    if minimum is None:
+        return pd.Series(True, index=values.index, dtype=object)
+    return values.map(lambda x: None if pd.isna(x) else bool(x >= minimum)).astype(object)
+
+
+def gates(risk: pd.DataFrame, preset: Mapping[str, Any], adv: pd.Series) -> pd.DataFrame:
+    """Pass/fail columns of §8. Unknown input (no market cap, no volume) → None, not fail."""
+    cap = risk["market_cap_usd"] if "market_cap_usd" in risk else pd.Series(np.nan, index=risk.index)
+    g_cap = _gate(cap, preset.get("min_market_cap_usd"))
+    g_adv = _gate(adv.reindex(risk.index), preset.get("min_adv_usd"))
+
+    def both(a: Any, b: Any) -> Any:
+        if a is False or b is False:
+            return False
+        if a is None or b is None:
+            return None
+        return True
+
+    passed = pd.Series([both(a, b) for a, b in zip(g_cap, g_adv, strict=True)], index=risk.index, dtype=object)
+    return pd.DataFrame({"gate_market_cap": g_cap, "gate_adv": g_adv, "gate_pass": passed})
+
+
+def build(
+    scored: Scored,
+    risk: pd.DataFrame,
+    *,
+    preset: str,
+    adv_gate_usd: pd.Series | None = None,
+) -> tuple[pd.DataFrame, RankRobustness]:
+    """The screen. ``risk`` is ``metrics.compute`` output indexed by ticker (primary
+    listings); companies without prices keep NaN metrics and None gates."""
+    ranked = scored.ranked(listed_only=True)
+    ids = [c.id for c, _ in ranked]
+    tickers = [c.primary_ticker for c, _ in ranked]
+    rows: dict[str, list[Any]] = {
+        "rank": list(range(1, len(ranked) + 1)),
+        "ticker": tickers,
+        "name": [c.name for c, _ in ranked],
+        "hq": [c.hq for c, _ in ranked],
+        "score": [e.score for _, e in ranked],
+        "raw_score": [e.raw_score for _, e in ranked],
+        "china_multiplier": [e.china_multiplier for _, e in ranked],
+        "flags": [e.flags for _, e in ranked],
+    }
+    for f in FACTORS:
+        rows[f"{f}_value"] = [e.factors[f].value for _, e in ranked]
+        rows[f"{f}_points"] = [e.factors[f].points for _, e in ranked]
+    table = pd.DataFrame(rows, index=pd.Index(ids, name="id"))
+
+    metrics = risk.reindex(tickers)
+    metrics.index = table.index
+    table = table.join(metrics)
+
+    spec = scored.model.gate(preset)
+    if adv_gate_usd is None:
+        adv_gate_usd = table.get("adv_3m_usd", pd.Series(np.nan, index=table.index))
+    else:
+        adv_gate_usd = adv_gate_usd.reindex(tickers).set_axis(table.index)
+    table["adv_gate_usd"] = adv_gate_usd
+    table = table.join(gates(table, spec, adv_gate_usd))
+
+    vol = table["vol_1y"] if "vol_1y" in table else pd.Series(np.nan, index=table.index)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["exposure_per_vol"] = table["score"] / vol.where(vol > 0)
+    table["quadrant"] = quadrants(table["score"], vol)
+    table["frontier"] = pareto_frontier(table["score"], vol)
+    table["pct_score"] = table["score"].rank(pct=True)
+    table["pct_vol_1y"] = vol.rank(pct=True)
+    table["pct_exposure_per_vol"] = table["exposure_per_vol"].rank(pct=True)
+
+    robust = rank_robustness(scored, ids, scored.model)
+    table = table.join(robust.table)
+    return table, robust

@@ -89,7 +89,7 @@ def lookup(
         try:
             doc = assemble(
                 scored, store, as_of=None, today=today, preset=preset, source_name=None,
-                failures={}, extra=outside,
+                failures={}, extra=outside, robustness=False,
             )
         except PriceDataError as exc:
             notes.append(str(exc))

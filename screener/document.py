@@ -32,7 +32,7 @@ def clean(x: Any) -> Any:
         return [clean(v) for v in x]
     if isinstance(x, np.ndarray):
         return [clean(v) for v in x.tolist()]
-    if x is None or x is pd.NaT:
+    if x is None or x is pd.NaT or x is pd.NA:  # pd.NA: nullable columns (quality.stale_days)
         return None
     if isinstance(x, (np.bool_, bool)):
         return bool(x)
@@ -86,7 +86,9 @@ def weekly_series(close: pd.DataFrame, ticker: str, as_of: date, weeks: int = 53
     if s.empty:
         return {"dates": [], "close": []}
     weekly = s.groupby(s.index.to_period("W-FRI")).last().tail(weeks)
-    dates = [p.end_time.date().isoformat() for p in weekly.index]
+    # Labelled by week end (Friday), but never after as_of: a mid-week as_of would otherwise
+    # date the partial week's last close in the future.
+    dates = [min(p.end_time.date(), as_of).isoformat() for p in weekly.index]
     return {"dates": dates, "close": [clean(v) for v in weekly.to_numpy()]}
 
 
@@ -145,7 +147,7 @@ def build_document(
                     "median_rank": clean(t["rank_median"]),
                     "p05": clean(t["rank_p05"]),
                     "p95": clean(t["rank_p95"]),
-                    "unstable": bool(t["rank_unstable"]),
+                    "unstable": None if pd.isna(t["rank_unstable"]) else bool(t["rank_unstable"]),
                 },
                 "data_quality": dq,
                 "series": weekly_series(close, ticker, meta.as_of) if ticker else {"dates": [], "close": []},

@@ -52,8 +52,11 @@ def signed_pct(x: Any, digits: int = 1) -> str:
     return text[1:] if float(text[1:-1]) == 0.0 else text
 
 
-def usd(x: Any) -> str:
-    """A USD amount, compact: ``12_300_000`` -> ``USD 12.3m``; ``1.2e9`` -> ``USD 1.2bn``."""
+def usd(x: Any, prefix: bool = True) -> str:
+    """A USD amount, compact: ``12_300_000`` -> ``USD 12.3m``; ``1.2e9`` -> ``USD 1.2bn``.
+
+    ``prefix=False`` drops the ``USD`` for table cells whose column header names the currency.
+    """
     if _is_missing(x):
         return DASH
     v = float(x)
@@ -65,7 +68,8 @@ def usd(x: Any) -> str:
     if i + 1 < len(units) and round(a / units[i][0], 0 if i == 0 else 1) >= 1000:
         i += 1
     scale, suffix = units[i]
-    return f"USD {sign}{a:.0f}" if i == 0 else f"USD {sign}{a / scale:.1f}{suffix}"
+    cur = "USD " if prefix else ""
+    return f"{cur}{sign}{a:.0f}" if i == 0 else f"{cur}{sign}{a / scale:.1f}{suffix}"
 
 
 def isodate(x: Any) -> str:
@@ -110,7 +114,7 @@ def metric_kind(name: str, unit: str = "") -> MetricKind:
     u = unit.lower()
     if name.startswith("ret_") or "return" in u:
         return "signed_pct"
-    if name.endswith("_usd") or "usd" in u:
+    if u == "usd" or (not u and name.endswith("_usd")):
         return "usd"
     if "day" in u and "per" not in u:
         return "days"
@@ -137,9 +141,17 @@ _KIND_FORMAT: dict[MetricKind, Callable[[Any], str]] = {
 }
 
 
-def metric(x: Any, name: str, unit: str = "") -> str:
-    """Format a risk metric value by its kind (see :func:`metric_kind`)."""
-    return _KIND_FORMAT[metric_kind(name, unit)](x)
+def metric(x: Any, name: str, unit: str = "", bare: bool = False) -> str:
+    """Format a risk metric value by its kind (see :func:`metric_kind`).
+
+    ``bare=True`` leaves out a unit the column header already states (``USD``, ``d``).
+    """
+    kind = metric_kind(name, unit)
+    if bare and kind == "usd":
+        return usd(x, prefix=False)
+    if bare and kind == "days":
+        return num(x, 1)
+    return _KIND_FORMAT[kind](x)
 
 
 _QUADRANT_LABELS: Mapping[str, str] = {

@@ -81,15 +81,25 @@ def refresh_prices(
     store: Any, symbols: Sequence[str], source: Any, *, end: date | None, today: date,
     progress: Progress | None = None,
 ) -> Refreshed:
-    """Refresh ``symbols`` and then the FX series of their currencies."""
+    """Refresh ``symbols`` and then the FX series of their currencies.
+
+    With ``end`` (a past ``--as-of``), symbols whose stored bars already reach ``end`` are
+    not fetched: an incremental fetch would start after ``end`` and fail for no reason.
+    """
     from screener.prices import refresh
 
-    report = refresh(store, list(symbols), source, end=end, today=today, progress=progress)
+    def needed(syms: Sequence[str]) -> list[str]:
+        if end is None:
+            return list(syms)
+        last = store.last_dates(list(syms))
+        return [s for s in syms if s not in last or last[s] < end]
+
+    report = refresh(store, needed(symbols), source, end=end, today=today, progress=progress)
     failures, updated = dict(report.failures), dict(report.updated)
     inst = store.instruments(list(symbols))
     currencies = list(inst["currency"].dropna()) if "currency" in inst else []
     currencies += [exchange_of(s).currency for s in symbols if exchange_of(s)]  # type: ignore[union-attr]
-    fx = fx_for(currencies)
+    fx = needed(fx_for(currencies))
     if fx:
         fxr = refresh(store, fx, source, end=end, today=today, progress=progress)
         failures.update(fxr.failures)
@@ -148,6 +158,8 @@ def compute_risk(panel: Panel, equities: Sequence[str], benchmarks: Sequence[str
     cols = [s for s in [*equities, *benchmarks] if s in panel.close.columns]
     bench = panel.close[[b for b in benchmarks if b in panel.close.columns]]
     cap = panel.instruments["market_cap"].to_dict() if "market_cap" in panel.instruments else {}
+    # Per-ticker synthetic flag, so each row's data quality labels demo prices as synthetic.
+    synth = panel.instruments["synthetic"] if "synthetic" in panel.instruments else pd.Series(dtype=bool)
     return compute_detailed(
         panel.close[cols],
         panel.volume.reindex(index=panel.close.index, columns=cols),
@@ -156,6 +168,7 @@ def compute_risk(panel: Panel, equities: Sequence[str], benchmarks: Sequence[str
         fx=panel.fx if not panel.fx.empty else None,
         market_cap={k: v for k, v in cap.items() if k in cols},
         as_of=panel.as_of,
+        synthetic={k: bool(v) for k, v in synth.items() if k in cols},
     )
 
 
@@ -190,6 +203,7 @@ def assemble(
     failures: dict[str, str],
     extra: Sequence[str] = (),
     now: datetime | None = None,
+    robustness: bool = True,
 ) -> Assembled:
     """Read the store, compute metrics, build the screen and arrange the document.
 
@@ -218,9 +232,9 @@ def assemble(
             panel.raw_close[cols], panel.volume.reindex(index=panel.raw_close.index, columns=cols),
             fx=panel.fx if not panel.fx.empty else None,
             currency={s: panel.currency.get(s, "USD") for s in cols},
-            window=int(gate["adv_window_days"]), as_of=panel.as_of,
+            window=int(gate["adv_window_days"]),  # the panel already ends at as_of
         )
-    table, robust = build(scored, detailed.values, preset=preset, adv_gate_usd=adv)
+    table, robust = build(scored, detailed.values, preset=preset, adv_gate_usd=adv, robustness=robustness)
     status = store.status(today)
     last_errors = {
         str(t): str(e) for t, e in status.get("last_error", pd.Series(dtype=object)).items()

@@ -109,7 +109,11 @@ def pareto_frontier(score: pd.Series, vol: pd.Series) -> pd.Series:
     # score beats every name before it, i.e. every name at lower or equal volatility.
     frame = pd.DataFrame({"s": score[ok], "v": vol[ok]}).sort_values(["v", "s"], ascending=[True, False])
     best_before = frame["s"].cummax().shift(1, fill_value=-np.inf)
-    out[frame.index[frame["s"] > best_before]] = True
+    on = frame["s"] > best_before
+    # Exact duplicates sit next to each other in that order and neither dominates the other
+    # (nothing is strict), so they share the verdict of the first of them.
+    on = on.groupby([frame["v"], frame["s"]]).transform("any")
+    out[frame.index[on]] = True
     return out
 
 
@@ -158,6 +162,7 @@ def build(
     *,
     preset: str,
     adv_gate_usd: pd.Series | None = None,
+    robustness: bool = True,
 ) -> tuple[pd.DataFrame, RankRobustness]:
     """The screen. ``risk`` is ``metrics.compute`` output indexed by ticker (primary
     listings); companies without prices keep NaN metrics and None gates."""
@@ -200,6 +205,11 @@ def build(
     table["pct_vol_1y"] = vol.rank(pct=True)
     table["pct_exposure_per_vol"] = table["exposure_per_vol"].rank(pct=True)
 
-    robust = rank_robustness(scored, ids, scored.model)
+    if robustness:
+        robust = rank_robustness(scored, ids, scored.model)
+    else:  # ad hoc lookups skip the 500 re-rankings: a second matters there, the interval doesn't
+        robust = rank_robustness(scored, ids[:0], scored.model)
+        robust = RankRobustness(robust.draws, robust.concentration, robust.seed, None,
+                                robust.table.reindex(ids).astype({"rank_unstable": object}))
     table = table.join(robust.table)
     return table, robust

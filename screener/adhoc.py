@@ -17,6 +17,7 @@ import pandas as pd
 
 from screener.errors import NetworkError, NotFoundError, PriceDataError, StoreError
 from screener.lookup import find_company
+from screener.records import Company
 from screener.run import Mode, assemble, fx_for, make_source, store_dir, universe_symbols
 from screener.scored import Scored
 
@@ -33,7 +34,7 @@ def _stale(last: date | None, today: date) -> bool:
     if last is None:
         return True
     prev_bday = (pd.Timestamp(today) - pd.offsets.BDay(1)).date()
-    return last < prev_bday
+    return bool(last < prev_bday)
 
 
 def lookup(
@@ -49,7 +50,7 @@ def lookup(
     from screener.store import Store
 
     uni = scored.universe
-    companies = []
+    companies: list[Company | None] = []
     outside: list[str] = []
     unknown: dict[str, str] = {}
     for q in queries:
@@ -65,10 +66,7 @@ def lookup(
     wanted += outside
     doc = None
     store_exists = (folder / "screener.duckdb").exists()
-    if mode == "offline" and not store_exists:
-        store = None
-    else:
-        store = Store.open(folder)
+    store = None if mode == "offline" and not store_exists else Store.open(folder)
     if store is not None:
         if mode != "offline":
             last = store.last_dates(wanted + uni.benchmark_symbols())

@@ -21,10 +21,17 @@ from screener.errors import ScreenerError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class ScreenerClickError(click.ClickException):
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+class _DataFailed(click.ClickException):
+    exit_code = 1
+
+
+class _BadInput(click.ClickException):
+    exit_code = 2
+
+
+def ScreenerClickError(message: str, exit_code: int) -> click.ClickException:
+    """A click error whose exit code follows the contract (1 data failed, 2 bad input)."""
+    return _DataFailed(message) if exit_code == 1 else _BadInput(message)
 
 
 def domain_errors(fn: F) -> F:
@@ -201,7 +208,8 @@ def _mode(demo: bool, offline: bool) -> str:
 
 def _data_dir() -> Path | None:
     obj = click.get_current_context().find_root().obj or {}
-    return obj.get("data_dir")  # type: ignore[no-any-return]
+    data_dir: Path | None = obj.get("data_dir")
+    return data_dir
 
 
 def _progress(label: str) -> Any:
@@ -378,10 +386,15 @@ def prices_status(demo: bool, offline: bool, as_json: bool) -> None:
     from datetime import date
 
     from screener.run import store_dir
-    from screener.store import Store
 
     folder = store_dir(_data_dir(), demo=demo)
-    store = Store.open(folder, read_only=True)
+    store = _read_store(demo)
+    if store is None:  # nothing stored yet is an empty status, not an error
+        if as_json:
+            _dump([])
+        else:
+            click.echo(f"the store at {folder} holds no prices yet")
+        return
     status = store.status(date.today())
     if as_json:
         from screener.document import clean
@@ -411,6 +424,17 @@ def prices_import(path: Path) -> None:
         rows = store.upsert(result)
     tickers = result.prices["ticker"].nunique()
     click.echo(f"imported {rows} rows for {tickers} tickers from {path}")
+
+
+def _read_store(demo: bool) -> Any:
+    """The (demo) store opened read-only, or None when nothing has been stored yet."""
+    from screener.run import store_dir
+    from screener.store import STORE_FILENAME, Store
+
+    folder = store_dir(_data_dir(), demo=demo)
+    if not (folder / STORE_FILENAME).exists():
+        return None
+    return Store.open(folder, read_only=True)
 
 
 def _data_dir_resolved() -> Path:
@@ -466,11 +490,8 @@ def run(
 @domain_errors
 def history(demo: bool, as_json: bool) -> None:
     """Stored runs, newest first."""
-    from screener.run import store_dir
-    from screener.store import Store
-
-    store = Store.open(store_dir(_data_dir(), demo=demo), read_only=True)
-    runs = store.list_runs()
+    store = _read_store(demo)
+    runs = store.list_runs()[::-1] if store else []  # the store lists oldest first
     if as_json:
         from screener.document import clean
 
@@ -482,7 +503,7 @@ def history(demo: bool, as_json: bool) -> None:
     click.echo(f"{'run':<10} {'as of':<11} {'generated':<26} {'universe':<12} {'preset':<6} {'source':<10} synthetic")
     for r in runs:
         click.echo(
-            f"{r['run_id']:<10} {str(r['as_of']):<11} {str(r['generated_at'])[:25]:<26} "
+            f"{r['run_id']:<10} {r['as_of']!s:<11} {str(r['generated_at'])[:25]:<26} "
             f"{r['universe_name']:<12} {r['preset']:<6} {str(r['source'])[:10]:<10} "
             f"{'SYNTHETIC' if r['synthetic'] else 'no'}"
         )
@@ -499,19 +520,20 @@ def report(week: str | None, run_id: str | None, demo: bool, out_dir: Path | Non
     """Re-render a stored run (default: the newest) without touching the network."""
     from screener.errors import NotFoundError
     from screener.report import write_outputs
-    from screener.run import default_out_dir, store_dir
-    from screener.store import Store
+    from screener.run import default_out_dir
 
     if week and run_id and week != run_id:
         raise ScreenerClickError("give --week or --run, not both", 2)
-    store = Store.open(store_dir(_data_dir(), demo=demo), read_only=True)
+    store = _read_store(demo)
+    if store is None:
+        raise NotFoundError("no runs stored yet: `screener run` makes one")
     wanted = week or run_id
     if wanted is None:
         runs = store.list_runs()
         if not runs:
             raise NotFoundError("no runs stored yet: `screener run` makes one")
-        wanted = runs[0]["run_id"]
-    doc = store.load_run(wanted)
+        wanted = runs[-1]["run_id"]  # the store lists oldest first
+    doc = store.load_run(wanted)["document"]
     paths = write_outputs(doc, out_dir or default_out_dir(wanted, demo=demo))
     for kind, path in paths.items():
         click.echo(f"{kind}: {path}")

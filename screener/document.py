@@ -167,7 +167,7 @@ def build_document(
         benchmarks.append({"symbol": b.symbol, "name": b.name, "role": b.role, "notes": b.notes,
                            "risk": risk, "risk_reasons": why})
     preset = model.gate(meta.preset)
-    return clean(
+    document: dict[str, Any] = clean(
         {
             "schema_version": SCHEMA_VERSION,
             "run": {
@@ -215,6 +215,7 @@ def build_document(
             "takeaways": [],
         }
     )
+    return document
 
 
 def by_id(doc: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:

@@ -5,9 +5,9 @@ Also the shared "read what the store holds for a universe" step that ``lookup`` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,8 +66,8 @@ def universe_symbols(universe: Universe) -> list[str]:
 
 
 def fx_for(currencies: Sequence[str | None]) -> list[str]:
-    out = sorted({major_unit(c)[0] for c in currencies if c} - {"USD", None})  # type: ignore[arg-type]
-    return [fx_symbol(c) for c in out if c]
+    majors = {major_unit(c)[0] for c in currencies if c}
+    return [fx_symbol(c) for c in sorted(m for m in majors if m and m != "USD")]
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ def assemble(
             failures.setdefault(s, last_errors.get(s, "no stored prices"))
     meta = RunMeta(
         run_id=iso_week(panel.as_of), as_of=panel.as_of,
-        generated_at=now or datetime.now(timezone.utc),
+        generated_at=now or datetime.now(UTC),
         source=source_name, synthetic=panel.synthetic, preset=preset,
     )
     doc = build_document(

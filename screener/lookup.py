@@ -152,14 +152,18 @@ def risk_lines(view: Mapping[str, Any]) -> list[str]:
     for name, value in risk.items():
         m = METRICS.get(name)
         label = m.label if m else name
-        text = metric(value, name, m.unit if m else "")
-        if value is None and name in reasons:
-            text += f" ({reasons[name]})"
-        cells.append(f"{label}: {text}")
+        cells.append(f"{label}: {metric(value, name, m.unit if m else '')}")
     width = max((len(c) for c in cells), default=0) + 2
     per_line = max(1, WIDTH // width)
     for i in range(0, len(cells), per_line):
         lines.append("  " + "".join(c.ljust(width) for c in cells[i : i + per_line]).rstrip())
+    # Why a value is a dash, grouped so one reason shared by many metrics prints once.
+    by_reason: dict[str, list[str]] = {}
+    for name, value in risk.items():
+        if value is None and reasons.get(name):
+            by_reason.setdefault(reasons[name], []).append(name)
+    for reason, names in by_reason.items():
+        lines.append(_wrap(f"– {', '.join(names)}: {reason}", 2))
     gates = view.get("gates")
     if gates:
         state = {True: "pass", False: "fail", None: "unknown"}

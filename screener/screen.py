@@ -52,7 +52,7 @@ def factor_matrix(scored: Scored, ids: list[str]) -> np.ndarray:
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
-    """Dense-free competition ranks, 1 = highest, per row of a (draws × n) matrix."""
+    """Ordinal ranks, 1 = highest (ties in input order), per row of a (draws × n) matrix."""
     order = np.argsort(-scores, axis=-1, kind="stable")
     ranks = np.empty_like(order)
     rows = np.arange(scores.shape[0])[:, None]
@@ -120,7 +120,8 @@ def pareto_frontier(score: pd.Series, vol: pd.Series) -> pd.Series:
 def quadrants(score: pd.Series, vol: pd.Series) -> pd.Series:
     """Split at the medians of score and vol_1y (of names having both)."""
     ok = score.notna() & vol.notna()
-    out = pd.Series(None, index=score.index, dtype=object)
+    # a list of None: pandas 3 broadcasts a scalar None to NaN even in an object Series
+    out = pd.Series([None] * len(score), index=score.index, dtype=object)
     if not ok.any():
         return out
     ms, mv = score[ok].median(), vol[ok].median()

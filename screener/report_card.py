@@ -36,6 +36,17 @@ _FLAG_MEANINGS = {
     "LOW_CONFIDENCE": "The profile's evidence was rated low confidence.",
     "UNSOURCED": "A segment, China link or support item cites no source.",
 }
+# Short badge text for the ranked table, where nearly every row carries a flag or two; the
+# full code and meaning stay in the badge's title, the table's legend and the card.
+FLAG_SHORT = {
+    "FEOC": "FEOC",
+    "COVERED_CHAIN": "covered",
+    "UNSOURCED": "unsourced",
+    "LOW_CONFIDENCE": "low conf",
+    "PURITY_UNKNOWN": "purity?",
+    "PRE_REVENUE": "pre-rev",
+    "STALE_PROFILE": "stale",
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ class FactorView:
 class FlagView:
     code: str
     meaning: str
+    short: str
 
 
 @dataclass(frozen=True)
@@ -134,10 +146,14 @@ class Company:
     unstable: bool
     quality: tuple[Line, ...]
     profile: str
+    profile_as_of: str
+    profile_age_days: int | None
+    confidence: str
     revenue: str | None
     spark: Sparkline | None
     stale_price: bool
     synthetic_price: bool
+    currency: str | None  # of the closes in the sparkline (local currency)
 
 
 def safe_href(url: str) -> str | None:
@@ -181,6 +197,30 @@ def _flag_meaning(code: str, model: dict[str, Any]) -> str:
         feoc=china.get("feoc_ownership_pct", "?"),
         purity_unknown=model.get("purity_unknown", "?"),
         stale=model.get("stale_profile_days", "?"),
+    )
+
+
+def flag_view(code: str, model: dict[str, Any]) -> FlagView:
+    return FlagView(code, _flag_meaning(code, model), FLAG_SHORT.get(code, code))
+
+
+def is_synthetic(doc: dict[str, Any], dq: dict[str, Any]) -> bool:
+    """Whether a row's prices are generated: its own mark, or the demo source of a synthetic run.
+
+    The demo source only ever generates prices, so a synthetic run's ``demo`` rows count even
+    when the per-row mark is missing or false.
+    """
+    run = doc.get("run") or {}
+    return bool(dq.get("synthetic")) or (bool(run.get("synthetic")) and dq.get("source") == "demo")
+
+
+def _support_text(s: dict[str, Any]) -> str:
+    who = str(s.get("counterparty") or "unknown counterparty")
+    if s.get("country"):
+        who += f" ({s['country']})"
+    when = f", {formatters.isodate(s['date'])}" if s.get("date") else ""
+    return f"{formatters.label(s.get('kind'))} — {who}{when}" + (
+        f": {s['note']}" if s.get("note") else ""
     )
 
 
@@ -267,12 +307,7 @@ def company(doc: dict[str, Any], row: dict[str, Any], listed: bool) -> Company:
         for p in exp.get("china_penalties") or []
     )
     support = tuple(
-        Line(
-            f"{formatters.label(s.get('kind'))} — {s.get('counterparty') or '?'} ({s.get('country') or '?'}), "
-            f"{formatters.isodate(s.get('date'))}" + (f": {s['note']}" if s.get("note") else ""),
-            refs(s.get("sources")),
-        )
-        for s in row.get("support") or []
+        Line(_support_text(s), refs(s.get("sources"))) for s in row.get("support") or []
     )
     gates = row.get("gates") or {}
     detail = ", ".join(
@@ -283,14 +318,14 @@ def company(doc: dict[str, Any], row: dict[str, Any], listed: bool) -> Company:
     rr = row.get("rank_robustness") or {}
     dq = row.get("data_quality") or {}
     stale_days = dq.get("stale_days")
+    synthetic = is_synthetic(doc, dq)
     quality = tuple(
         Line(t)
         for t in (
             f"{dq.get('observations', '?')} daily observations, {formatters.isodate(dq.get('first_date'))} to "
             f"{formatters.isodate(dq.get('last_date'))}; {dq.get('gaps', '?')} gaps, {dq.get('flagged_jumps', '?')} flagged jumps",
             f"Last price {stale_days} days before the run date; currency {dq.get('currency') or '?'}; "
-            f"source {dq.get('source') or '?'}"
-            + ("; SYNTHETIC prices" if dq.get("synthetic") else ""),
+            f"source {dq.get('source') or '?'}" + ("; SYNTHETIC prices" if synthetic else ""),
         )
         if dq
     ) + ((Line(f"Last error: {dq['last_error']}"),) if dq.get("last_error") else ())
@@ -314,7 +349,7 @@ def company(doc: dict[str, Any], row: dict[str, Any], listed: bool) -> Company:
         penalties=penalties,
         china=china,
         support=support,
-        flags=tuple(FlagView(str(c), _flag_meaning(str(c), model)) for c in exp.get("flags") or []),
+        flags=tuple(flag_view(str(c), model) for c in exp.get("flags") or []),
         sources=sources,
         stage_map=StageMap(countries, stage_rows),
         stages=tuple(st for st in STAGES if any(s.get("stage") == st for s in segs)),
@@ -334,6 +369,9 @@ def company(doc: dict[str, Any], row: dict[str, Any], listed: bool) -> Company:
         quality=quality,
         profile=f"profile as of {formatters.isodate(exp.get('as_of'))} ({exp.get('age_days', '?')} days old), "
         f"confidence {exp.get('confidence') or '?'}",
+        profile_as_of=formatters.isodate(exp.get("as_of")),
+        profile_age_days=exp.get("age_days"),
+        confidence=str(exp.get("confidence") or "?"),
         revenue=(
             f"rare-earth revenue share {formatters.pct(rev.get('share'), 0)} ({rev.get('basis') or '?'})"
             + (f": {rev['note']}" if rev.get("note") else "")
@@ -342,5 +380,6 @@ def company(doc: dict[str, Any], row: dict[str, Any], listed: bool) -> Company:
         else None,
         spark=sparkline(series.get("dates") or [], series.get("close") or []) if listed else None,
         stale_price=stale_days is not None and stale_days >= int(settings.get("stale_price_days")),
-        synthetic_price=bool(dq.get("synthetic")),
+        synthetic_price=synthetic,
+        currency=dq.get("currency") or None,
     )

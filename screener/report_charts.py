@@ -12,6 +12,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from screener import formatters
@@ -111,8 +112,8 @@ def scatter(rows: Sequence[dict[str, Any]]) -> Scatter:
     The Pareto frontier is drawn as a step line through the rows marked ``frontier``, sorted by
     volatility: right along the lower name's score, then up to the next one (the boundary of
     the region the frontier dominates). Labels are placed greedily in rank order at the first of
-    eight positions around the point that overlaps no earlier label or point; a label with no
-    free position is left out and counted.
+    eight positions around the point that overlaps no earlier label, point or frontier segment;
+    a label with no free position is left out and counted.
     """
     plotted: list[tuple[dict[str, Any], float, float]] = []
     not_plotted: list[tuple[str, str]] = []
@@ -157,9 +158,23 @@ def scatter(rows: Sequence[dict[str, Any]]) -> Scatter:
     med_v = statistics.median(v for _, _, v in plotted) if plotted else None
     med_s = statistics.median(s for _, s, _ in plotted) if plotted else None
 
+    frontier = sorted(
+        ((v, s) for r, s, v in plotted if r.get("frontier")), key=lambda t: (t[0], t[1])
+    )
+    corners: list[tuple[float, float]] = []
+    for i, (v, s) in enumerate(frontier):
+        if i > 0:
+            corners.append((px(v), py(frontier[i - 1][1])))
+        corners.append((px(v), py(s)))
+
     # Points occupy space too: a label must not cover another point's circle.
     boxes: list[tuple[float, float, float, float]] = [
         (px(v) - 4, py(s) - 4, px(v) + 4, py(s) + 4) for _, s, v in plotted
+    ]
+    # Nor cross the frontier's step line (each segment is horizontal or vertical).
+    lines = [
+        (min(a[0], b[0]) - 1, min(a[1], b[1]) - 1, max(a[0], b[0]) + 1, max(a[1], b[1]) + 1)
+        for a, b in pairwise(corners)
     ]
     points: list[ScatterPoint] = []
     unlabelled = 0
@@ -168,7 +183,7 @@ def scatter(rows: Sequence[dict[str, Any]]) -> Scatter:
         ticker = str(r.get("ticker") or r.get("id"))
         w = CHAR_W * len(ticker)
         own = (cx - 4, cy - 4, cx + 4, cy + 4)
-        others = [b for b in boxes if b != own]
+        others = [b for b in boxes if b != own] + lines
         placed = None
         for dx, dy, anchor in (
             (7, -3, "start"),
@@ -208,15 +223,6 @@ def scatter(rows: Sequence[dict[str, Any]]) -> Scatter:
             )
         )
 
-    frontier = sorted(
-        ((v, s) for r, s, v in plotted if r.get("frontier")), key=lambda t: (t[0], t[1])
-    )
-    path: list[str] = []
-    for i, (v, s) in enumerate(frontier):
-        if i > 0:
-            path.append(f"{px(v)},{py(frontier[i - 1][1])}")
-        path.append(f"{px(v)},{py(s)}")
-
     return Scatter(
         width=WIDTH,
         height=HEIGHT,
@@ -231,7 +237,7 @@ def scatter(rows: Sequence[dict[str, Any]]) -> Scatter:
         median_score=med_s,
         median_x=px(med_v) if med_v is not None else None,
         median_y=py(med_s) if med_s is not None else None,
-        frontier_path=" ".join(path),
+        frontier_path=" ".join(f"{x},{y}" for x, y in corners),
         not_plotted=tuple(not_plotted),
         unlabelled=unlabelled,
     )

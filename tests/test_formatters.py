@@ -107,3 +107,13 @@ def test_usd_parses_back_within_rounding(x: float) -> None:
     suffix = next((s for s in ("bn", "tn", "k", "m") if body.endswith(s)), "")
     value = float(body[: len(body) - len(suffix)]) * scale.get(suffix, 1.0)
     assert abs(value - x) <= max(0.5, 0.05 * scale.get(suffix, 1.0) + 1e-9 * abs(x))
+
+
+def test_usd_without_prefix_and_bare_metric_cells() -> None:
+    assert f.usd(12_300_000, prefix=False) == "12.3m"
+    assert f.usd(None, prefix=False) == "–"
+    assert f.metric(1.2e9, "market_cap_usd", "USD", True) == "1.2bn"
+    assert f.metric(0.25, "days_to_trade", "days", True) == "0.2"
+    assert f.metric(0.25, "days_to_trade", "days") == "0.2 d"
+    # bare only drops a unit: percentages keep their sign and %.
+    assert f.metric(0.123, "ret_1m", "return", True) == "+12.3%"

@@ -7,6 +7,7 @@ import io
 import json
 import re
 import statistics
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,10 @@ from screener.errors import NotFoundError, ScreenerError
 
 SECTIONS = (
     "takeaways",
+    "changes",
     "scatter",
     "table",
     "cards",
-    "changes",
     "quality",
     "methodology",
     "disclaimer",
@@ -128,6 +129,29 @@ def test_scatter_labels_do_not_overlap(soup: BeautifulSoup) -> None:
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+
+
+def test_scatter_labels_do_not_cross_the_frontier_line() -> None:
+    # A steep frontier through a crowd of labels: one check over many fixture sizes.
+    crossings = 0
+    for n in (12, 30, 60):
+        soup = _render(make_doc(n=n))
+        line = soup.select_one("#scatter polyline.frontier-line")
+        if line is None:
+            continue
+        pts = [tuple(map(float, p.split(","))) for p in line["points"].split()]
+        segs = [
+            (min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1]))
+            for a, b in pairwise(pts)
+        ]
+        for t in soup.select("#scatter .labels text"):
+            x, y, w = float(t["x"]), float(t["y"]), 6.1 * len(t.get_text())
+            left = {"start": x, "end": x - w, "middle": x - w / 2}[t["text-anchor"]]
+            box = (left, y - 9, left + w, y + 2)
+            for sx0, sy0, sx1, sy1 in segs:
+                if not (box[2] <= sx0 or sx1 <= box[0] or box[3] <= sy0 or sy1 <= box[1]):
+                    crossings += 1
+    assert crossings == 0
 
 
 def test_synthetic_banner_iff_synthetic() -> None:
@@ -259,14 +283,78 @@ def test_methodology_prints_the_parameters_in_force() -> None:
     assert "USD 150.0m" in text  # mvis min market cap from the model
 
 
+def test_china_multiplier_separates_penalties_from_ownership_thresholds() -> None:
+    doc = make_doc(n=5)
+    doc["run"]["model"]["china"]["feoc_ownership_pct"] = 30
+    doc["run"]["model"]["china"]["processing_in_china"] = 0.17
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        for tr in _render(doc).select("#methodology table.china-penalties tbody tr")
+    ]
+    assert rows[0][0].startswith("HQ in China") and "≥ 30%" in rows[0][0]
+    assert rows[0][1] == "1.00"
+    assert rows[1] == ["Chinese ownership from 5% to below 30%", "ownership % / 100"]
+    assert ["Processes or tolls in China", "0.17"] in rows
+    # Thresholds are not listed as if they were penalties.
+    assert not any(r[0].startswith(("feoc ownership", "minority ownership")) for r in rows)
+
+
+def test_factor_weights_say_what_each_factor_measures() -> None:
+    rows = {
+        tr.td.get_text(): tr.find_all("td")[2].get_text(" ", strip=True)
+        for tr in _render(make_doc(n=5)).select("#methodology table.weights tbody tr")
+    }
+    assert "separation ×" in rows["processing"]
+    assert rows["purity"] == "rare-earth share of revenue"
+    assert rows["support"].startswith("sum of the support items")
+
+
 def test_changes_section_first_run_and_with_previous() -> None:
     first = _render(make_doc(n=5, first_run=True)).select_one("#changes").get_text(" ", strip=True)
     assert "First run: no previous run to compare" in first
     doc = make_doc(n=12)
-    text = _render(doc).select_one("#changes").get_text(" ", strip=True)
-    move = doc["changes"]["rank_moves"][0]
-    assert f"{move['ticker']}: {move['from']} → {move['to']}" in text
+    section = _render(doc).select_one("#changes")
+    text = section.get_text(" ", strip=True)
     assert "Compared with run 2026-W47" in text
+    # One table per non-empty group; each row: ticker (linked to its card), name, the change.
+    moves = section.select('table[data-group="rank_moves"] tr')
+    assert len(moves) == len(doc["changes"]["rank_moves"])
+    first = doc["changes"]["rank_moves"][0]  # 6 -> 2 in the fixture
+    cells = [td.get_text(" ", strip=True) for td in moves[0].find_all("td")]
+    assert cells[0] == first["ticker"]
+    assert cells[1] == next(r["name"] for r in doc["rows"] if r["id"] == first["id"])
+    assert cells[2] == f"rank {first['from']} → {first['to']} (up {first['from'] - first['to']})"
+    assert moves[0].find("a")["href"] == f"#card-{first['id']}"
+    # A removed company has no card to link to.
+    removed = section.select('table[data-group="removed"] tr')
+    assert [tr.find("a") for tr in removed] == [None]
+    # The regime shift is labelled with its bands, and the bands are explained.
+    shift = section.select_one('table[data-group="regime_shifts"] tr').get_text(" ", strip=True)
+    assert "normal → high volatility (vol_regime 0.40 → 0.95)" in shift
+    assert "counts as high" in text
+
+
+def test_changes_summary_names_the_quiet_groups() -> None:
+    doc = make_doc(n=12)
+    for k in ("added", "removed", "score_changes", "gate_changes", "new_failures"):
+        doc["changes"][k] = []
+    section = _render(doc).select_one("#changes")
+    summary = section.select_one(".change-summary").get_text(" ", strip=True)
+    assert summary.startswith("Rank moves: 2; Volatility regime shifts: 1.")
+    assert "No score changes, added, removed, gate changes, new failures." in summary
+    assert [t["data-group"] for t in section.select("table")] == ["rank_moves", "regime_shifts"]
+
+
+def test_changes_come_right_after_the_takeaways_and_the_nav_lists_every_section(
+    soup: BeautifulSoup,
+) -> None:
+    order = [s["id"] for s in soup.select("main > section")]
+    assert order[:3] == ["takeaways", "changes", "scatter"]
+    assert order.index("cards") < order.index("quality") < order.index("methodology")
+    nav = [a["href"] for a in soup.select("nav.toc a")]
+    assert nav == [f"#{sid}" for sid in SECTIONS]
+    for href in nav:
+        assert soup.select_one(href) is not None
 
 
 def test_quality_lists_failures_stale_profiles_and_stale_prices(
@@ -285,7 +373,34 @@ def test_quality_lists_failures_stale_profiles_and_stale_prices(
     assert stale_profiles and stale_prices
     lists = q.find_all("ul")
     linked = [[a.get_text() for a in ul.find_all("a")] for ul in lists]
-    assert stale_profiles in linked and stale_prices in linked
+    assert stale_prices in linked
+    # Stale profiles: a table, oldest profile first, each linked to its card.
+    by_ticker = {r["ticker"]: r for r in doc["rows"]}
+    trs = q.select("table.stale-profiles tbody tr")
+    shown = [tr.find("a").get_text() for tr in trs]
+    assert sorted(shown) == sorted(stale_profiles)
+    ages = [by_ticker[t]["exposure"]["age_days"] for t in shown]
+    assert ages == sorted(ages, reverse=True)
+    assert [int(tr.select("td")[3].get_text()) for tr in trs] == ages
+
+
+def test_quality_counts_demo_rows_as_synthetic_even_without_the_row_mark() -> None:
+    doc = make_doc(n=6)
+    for r in doc["rows"]:
+        r["data_quality"]["synthetic"] = False
+        r["data_quality"]["source"] = "demo"
+    soup = _render(doc)
+    text = soup.select_one("#quality").get_text(" ", strip=True)
+    assert "all 6 listed names are priced from generated data" in text
+    card = soup.select_one(f"#card-{doc['rows'][0]['id']}").get_text(" ", strip=True)
+    assert "SYNTHETIC prices" in card
+    # A real-data run with a csv source claims nothing synthetic.
+    doc["run"]["synthetic"] = False
+    for r in doc["rows"]:
+        r["data_quality"]["source"] = "csv"
+    soup = _render(doc)
+    assert "SYNTHETIC" not in soup.select_one(f"#card-{doc['rows'][0]['id']}").get_text()
+    assert "generated data" not in soup.select_one("#quality").get_text()
 
 
 def test_takeaways_come_from_the_document(doc: dict[str, Any], soup: BeautifulSoup) -> None:
@@ -443,3 +558,65 @@ def test_sparse_documents_render() -> None:
     soup = _render(dict(empty, rows=[bare]))
     assert soup.select_one('table#ranked tr[data-id="bare"]') is not None
     assert "BARE (no exposure score)" in soup.select_one("#scatter figcaption").get_text()
+
+
+def test_table_flags_are_short_badges_with_full_meaning_and_a_legend(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    row = next(r for r in doc["rows"] if r["exposure"]["flags"])
+    badges = soup.select(f'table#ranked tr[data-id="{row["id"]}"] td.flags .flag')
+    assert [b["title"].split(":")[0] for b in badges] == row["exposure"]["flags"]
+    for b in badges:
+        code = b["title"].split(":")[0]
+        assert code in b["class"] and len(b.get_text()) <= 9  # short text, full code in title
+        assert len(b["title"]) > len(code) + 10  # the meaning follows the code
+    legend = soup.select_one("#flag-legend")
+    assert soup.select_one('table#ranked thead a[href="#flag-legend"]') is not None
+    every = [f for r in doc["rows"] + doc["context"] for f in r["exposure"]["flags"]]
+    codes = [dd.code.get_text() for dd in legend.select("dd")]
+    assert sorted(codes) == sorted(set(every))
+    for dd in legend.select("dd"):
+        code = dd.code.get_text()
+        assert f"({every.count(code)} of {len(doc['rows']) + len(doc['context'])} companies)" in (
+            dd.get_text()
+        )
+
+
+def test_table_money_cells_leave_the_currency_to_the_header(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    heads = [th.get_text(" ", strip=True) for th in soup.select("table#ranked thead th")]
+    col = heads.index("Market cap (USD)")
+    row = next(r for r in doc["rows"] if r["risk"]["market_cap_usd"] is not None)
+    tr = soup.select_one(f'table#ranked tr[data-id="{row["id"]}"]')
+    text = tr.find_all("td")[col].get_text(strip=True)
+    assert not text.startswith("USD") and text[-1] in "kmnt"
+    # The card keeps the currency in the value.
+    card = soup.select_one(f"#card-{row['id']} table.risk").get_text(" ", strip=True)
+    assert "USD " + text in card
+
+
+def test_scatter_caption_sentences_are_separated() -> None:
+    doc = make_doc(n=60)
+    for r in doc["rows"]:  # every name plotted: the caption's "every listed company" branch
+        if r["risk"]["vol_1y"] is None:
+            r["risk"]["vol_1y"] = 0.5
+    cap = _render(doc).select_one("#scatter figcaption").get_text(" ", strip=True)
+    assert "every listed company has a score and a volatility." in cap
+    assert re.search(r"[a-z]\.\d", cap) is None  # "volatility.7 labels" was one word
+    assert re.search(r"\. \d+ labels? (is|are) left out", cap)
+    assert "1 labels" not in cap
+
+
+def test_card_price_names_its_currency_and_support_drops_unknowns() -> None:
+    doc = make_doc(n=5)
+    row = doc["rows"][0]
+    row["data_quality"]["currency"] = "AUD"
+    row["support"] = [
+        {"kind": "strategic_offtake", "counterparty": "Buyer Co", "country": None, "date": None}
+    ]
+    card = _render(doc).select_one(f"#card-{row['id']}")
+    heads = [h.get_text() for h in card.select("h4")]
+    assert "Weekly closes, 1 year (AUD)" in heads
+    support = [li.get_text(" ", strip=True) for li in card.select("ul li")]
+    assert "strategic offtake — Buyer Co" in support

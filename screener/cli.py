@@ -268,13 +268,14 @@ def lookup(
     from datetime import date
 
     from screener import settings
-    from screener.lookup import find_company, format_outside, format_text, risk_lines
+    from screener.lookup import find_company
     from screener.profile import company_view
     from screener.scored import load_scored
 
     scored = load_scored(universe, weights=weights)
     listed_rank = {c.id: i for i, (c, _) in enumerate(scored.ranked(listed_only=True), start=1)}
     doc = None
+    fetch_failed = False
     if no_prices:
         views = []
         for q in queries:
@@ -293,6 +294,9 @@ def lookup(
         views, doc = result.views, result.document
         for note in result.notes:
             click.echo(f"warning: {note}", err=True)
+        # Offline, missing prices are what the user chose to accept; online, a refresh was
+        # asked for and failed, which the contract's exit 1 reports.
+        fetch_failed = bool(result.notes) and mode in ("yahoo", "demo")
     if html_path is not None:
         from screener.fileio import atomic_write_text
         from screener.report import render_card
@@ -306,7 +310,17 @@ def lookup(
         click.echo(f"card written to {html_path}", err=True)
     if as_json:
         _dump(views[0] if len(views) == 1 else views)
-        return
+    else:
+        _print_views(views, listed_rank, no_prices)
+    if fetch_failed:
+        raise ScreenerClickError(
+            "prices could not be refreshed (warnings above); the risk numbers may be missing or stale", 1
+        )
+
+
+def _print_views(views: list[dict[str, Any]], listed_rank: dict[str, int], no_prices: bool) -> None:
+    from screener.lookup import format_outside, format_text, risk_lines
+
     for i, view in enumerate(views):
         if i:
             click.echo("\n" + "─" * 100 + "\n")

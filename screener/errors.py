@@ -31,6 +31,12 @@ class PriceDataError(ScreenerError):
     """Prices could not be fetched, parsed or imported."""
 
 
+class FetchFailed(PriceDataError):
+    """The job ran and fetched, but no usable prices came back (each symbol's reason is known)."""
+
+    exit_code = 1
+
+
 class NetworkError(PriceDataError):
     """The price source could not be reached at all (as opposed to one ticker failing)."""
 

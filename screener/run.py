@@ -15,7 +15,7 @@ import pandas as pd
 
 from screener import settings
 from screener.document import RunMeta, build_document, iso_week
-from screener.errors import NotFoundError, PriceDataError
+from screener.errors import FetchFailed, NotFoundError, PriceDataError
 from screener.exchanges import exchange_of, fx_symbol, major_unit
 from screener.records import Company, Universe
 from screener.scored import Scored, load_scored
@@ -119,6 +119,7 @@ class Panel:
     as_of: date
     synthetic: bool
     currency: dict[str, str] = field(default_factory=dict)
+    flags: pd.DataFrame | None = None  # ticker, date, flags: the store's flagged bars
 
 
 def read_panel(store: Any, symbols: Sequence[str], *, as_of: date | None, today: date) -> Panel:
@@ -148,7 +149,12 @@ def read_panel(store: Any, symbols: Sequence[str], *, as_of: date | None, today:
     last = close.dropna(how="all").index.max()
     used_as_of = as_of or pd.Timestamp(last).date()
     synthetic = bool(store.has_synthetic(list(symbols) + fx_syms))
-    return Panel(close, raw, volume, fx, inst, used_as_of, synthetic, currency)
+    long = store.prices_long(list(symbols), start=start_d, end=end)
+    flagged = long.loc[long["flags"].astype(str) != "", ["ticker", "date", "flags"]]
+    flagged = flagged.assign(ticker=flagged["ticker"].astype(str))
+    # Non-positive prices stay in the store, flagged; no return can be taken from them.
+    close = close.where(close > 0)
+    return Panel(close, raw, volume, fx, inst, used_as_of, synthetic, currency, flagged)
 
 
 def compute_risk(panel: Panel, equities: Sequence[str], benchmarks: Sequence[str]) -> Any:
@@ -169,6 +175,7 @@ def compute_risk(panel: Panel, equities: Sequence[str], benchmarks: Sequence[str
         market_cap={k: v for k, v in cap.items() if k in cols},
         as_of=panel.as_of,
         synthetic={k: bool(v) for k, v in synth.items() if k in cols},
+        flags=panel.flags,
     )
 
 
@@ -292,8 +299,19 @@ def run(
             )
             failures.update(refreshed.failures)
             source_name = refreshed.source
-        a = assemble(scored, store, as_of=as_of, today=today, preset=preset,
-                     source_name=source_name, failures=failures, now=now)
+        try:
+            a = assemble(scored, store, as_of=as_of, today=today, preset=preset,
+                         source_name=source_name, failures=failures, now=now)
+        except PriceDataError as exc:
+            if mode == "offline" or not failures:
+                raise
+            # We did fetch, and every symbol failed: that is failed data (exit 1), named.
+            named = "; ".join(f"{t}: {r}" for t, r in sorted(failures.items())[:5])
+            more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+            raise FetchFailed(
+                f"no usable prices: all {len(failures)} symbols failed to fetch: {named}{more}. "
+                "Use --offline to work from stored prices, or --demo for synthetic data."
+            ) from exc
         doc = a.document
         run_id = doc["run"]["id"]
         # The previous run is the newest from an earlier ISO week (a rerun of this week

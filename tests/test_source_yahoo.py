@@ -23,6 +23,7 @@ from screener.sources.yahoo import (
     classify,
     failures_from_log,
     fx_pairs,
+    market_cap_major,
     normalise_symbols,
 )
 
@@ -324,3 +325,159 @@ def test_failures_from_log_maps_reasons_to_symbols() -> None:
 ])
 def test_classify(message: str, kind: str) -> None:
     assert classify([message]) == kind
+
+
+# --- market cap (v7 quote) -----------------------------------------------------------------
+
+SHARES = {"MP": 1.63e8, "LYC.AX": 9.35e8, "NEO.TO": 4.4e7, "PRE.L": 2.1e8, "4063.T": 1.99e9}
+
+
+def with_shares(symbol: str) -> Listing:
+    return listing(symbol, shares=SHARES[symbol])
+
+
+def last_close(lst: Listing) -> float:
+    """The listing's latest close in its quote unit: the price Yahoo's market cap is based on."""
+    return float(lst.bars["close"].iloc[-1])
+
+
+def test_market_cap_for_us_asx_and_lse_in_the_price_unit(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    listings = {s: with_shares(s) for s in ("MP", "LYC.AX", "PRE.L")}
+    fake_yahoo.add(*listings.values(), make_listing("AUDUSD=X", "2025-03-03", "2025-05-30", seed=3, price=0.63))
+    src, _ = source(fake_yahoo, tmp_path)
+    res = src.fetch(["MP", "LYC.AX", "PRE.L", "AUDUSD=X"], START, END)
+    cap = res.instruments.set_index("ticker")["market_cap"]
+    assert str(cap.dtype) == "float64"
+    # Yahoo sends whole currency units, hence rel=1e-8 (the fake rounds like Yahoo does).
+    assert cap["MP"] == pytest.approx(SHARES["MP"] * last_close(listings["MP"]), rel=1e-8)          # USD
+    assert cap["LYC.AX"] == pytest.approx(SHARES["LYC.AX"] * last_close(listings["LYC.AX"]), rel=1e-8)  # AUD
+    # PRE.L trades in pence: its cap is in GBP, the unit of the stored (divided) prices.
+    assert cap["PRE.L"] == pytest.approx(SHARES["PRE.L"] * last_close(listings["PRE.L"]) / 100, rel=1e-8)
+    assert 5e7 < cap["PRE.L"] < 2e8                    # a ~GBP 97m company, not 9.7bn (pence)
+    assert np.isnan(cap["AUDUSD=X"])                   # FX pairs have no market cap ...
+    assert fake_yahoo.quote_calls() == [["MP", "LYC.AX", "PRE.L"]]  # ... and are not asked for
+    assert src.quote_calls == 1 and res.failures == {}
+
+
+def test_market_cap_requests_are_batched_and_bounded(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    syms = ["MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T"]
+    fake_yahoo.add(*(with_shares(s) for s in syms))
+    src, sleeps = source(fake_yahoo, tmp_path, chunk=2, pause=0.25)
+    res = src.fetch(syms, START, END)
+    # 5 symbols, chunk 2 -> ceil(5/2) = 3 quote requests, each after a pause; nothing per symbol.
+    assert fake_yahoo.quote_calls() == [["MP", "LYC.AX"], ["NEO.TO", "PRE.L"], ["4063.T"]]
+    assert src.quote_calls == 3
+    assert sleeps.calls == [0.25] * 2 + [0.25] * 2 + [0.25] * 3   # downloads, metadata, quotes
+    assert not [c for c in fake_yahoo.calls if "quoteSummary" in c or "timeseries" in c]
+    assert res.instruments["market_cap"].notna().all()
+
+
+def test_no_market_cap_request_without_metadata(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    fake_yahoo.add(with_shares("MP"), with_shares("PRE.L"))
+    src, _ = source(fake_yahoo, tmp_path)
+    res = src.fetch(["MP", "PRE.L"], START, END, want_metadata=False)
+    assert fake_yahoo.quote_calls() == [] and res.instruments["market_cap"].isna().all()
+    res = src.fetch(["MP", "PRE.L"], START, END, want_metadata=["pre.l"])
+    assert fake_yahoo.quote_calls() == [["PRE.L"]]
+    assert res.instruments.set_index("ticker")["market_cap"].notna().to_dict() == {"MP": False, "PRE.L": True}
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_market_cap_http_error_leaves_nan_and_prices(fake_yahoo: FakeYahoo, tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture, status: int) -> None:
+    fake_yahoo.add(with_shares("MP"), with_shares("PRE.L"))
+    fake_yahoo.quote_status = status
+    src, sleeps = source(fake_yahoo, tmp_path, retries=3)
+    with caplog.at_level(logging.INFO, logger="screener.sources.yahoo"):
+        res = src.fetch(["MP", "PRE.L"], START, END)
+    assert res.failures == {} and set(res.prices["ticker"]) == {"MP", "PRE.L"}
+    assert res.instruments["market_cap"].isna().all()
+    # Not retried by us (deterministic); yfinance repeats a >= 400 once with its other cookie.
+    assert src.quote_calls == 1 and len(fake_yahoo.quote_calls()) == 2
+    assert sleeps.calls == [0.25]                       # the pause before the quote, no backoff
+    msgs = [r.getMessage() for r in caplog.records if r.name == "screener.sources.yahoo" and r.levelno == logging.INFO]
+    for sym in ("MP", "PRE.L"):
+        assert any(m.startswith(f"market cap for {sym} left NaN: v7 quote request failed") and str(status) in m
+                   for m in msgs), msgs
+
+
+def test_market_cap_429_is_retried_with_the_price_backoff(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    fake_yahoo.add(with_shares("MP"), with_shares("LYC.AX"))
+    fake_yahoo.quote_rate_limited = 3.0                  # 429 until 3 s have passed on the fake clock
+    src, sleeps = source(fake_yahoo, tmp_path, backoff=5.0, rng=random.Random(5))
+    res = src.fetch(["MP", "LYC.AX"], START, END)
+    r = random.Random(5)
+    assert sleeps.calls == pytest.approx([0.25, 5.0 * (1 + r.random())])
+    assert src.quote_calls == 2 and fake_yahoo.quote_calls() == [["MP", "LYC.AX"]] * 3
+    assert res.instruments["market_cap"].notna().all() and res.failures == {}
+
+
+def test_persistent_market_cap_429_never_aborts_the_prices(fake_yahoo: FakeYahoo, tmp_path: Path,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    syms = ["MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T"]
+    fake_yahoo.add(*(with_shares(s) for s in syms))
+    fake_yahoo.quote_rate_limited = 1e9
+    src, sleeps = source(fake_yahoo, tmp_path, chunk=2, retries=2, backoff=4.0, rng=random.Random(11))
+    with caplog.at_level(logging.INFO, logger="screener.sources.yahoo"):
+        res = src.fetch(syms, START, END)
+    assert res.failures == {} and list(dict.fromkeys(res.prices["ticker"])) == syms
+    assert res.instruments["market_cap"].isna().all()
+    # The first batch uses 1 + retries attempts; the later batches are not tried at all.
+    assert src.quote_calls == 3 and fake_yahoo.quote_calls() == [["MP", "LYC.AX"]] * 6
+    r = random.Random(11)
+    assert sleeps.calls[-3:] == pytest.approx([0.25, 4.0 * (1 + r.random()), 8.0 * (1 + r.random())])
+    msgs = [r.getMessage() for r in caplog.records if r.name == "screener.sources.yahoo"]
+    for sym in syms:
+        assert any(m.startswith(f"market cap for {sym} left NaN:") and "YFRateLimitError" in m for m in msgs), sym
+
+
+def test_lse_market_cap_reported_in_pence_is_still_gbp(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    lst = with_shares("PRE.L")
+    pence = SHARES["PRE.L"] * last_close(lst)
+    fake_yahoo.add(lst)
+    fake_yahoo.quote_overrides["PRE.L"] = {"marketCap": pence}   # Yahoo switching to the quote unit
+    src, _ = source(fake_yahoo, tmp_path)
+    cap = src.fetch(["PRE.L"], START, END).instruments.loc[0, "market_cap"]
+    np.testing.assert_allclose(cap, pence / 100, rtol=1e-12)
+
+
+def test_market_cap_missing_from_the_quote_is_nan_and_logged(fake_yahoo: FakeYahoo, tmp_path: Path,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    fake_yahoo.add(with_shares("MP"), listing("LYC.AX"), with_shares("PRE.L"))  # LYC.AX: no shares
+    fake_yahoo.quote_overrides["PRE.L"] = {"currency": "USD"}
+    src, _ = source(fake_yahoo, tmp_path)
+    with caplog.at_level(logging.INFO, logger="screener.sources.yahoo"):
+        res = src.fetch(["MP", "LYC.AX", "PRE.L"], START, END)
+    cap = res.instruments.set_index("ticker")["market_cap"]
+    assert cap.notna().to_dict() == {"MP": True, "LYC.AX": False, "PRE.L": False}
+    text = caplog.text
+    assert "market cap for LYC.AX left NaN: Yahoo's quote has no marketCap" in text
+    assert "market cap for PRE.L left NaN: quote currency USD differs from the price currency GBp" in text
+
+
+@pytest.mark.parametrize(("quote", "ccy", "divisor", "expected", "why"), [
+    ({"marketCap": 2.5e9, "currency": "USD"}, "USD", 1.0, 2.5e9, None),
+    ({"marketCap": 3e9, "currency": "AUD", "sharesOutstanding": 1e9, "regularMarketPrice": 3.0}, "AUD", 1.0, 3e9, None),
+    # GBp quote, cap in GBP: 2e8 shares x 500p = GBP 1bn -> kept
+    ({"marketCap": 1e9, "currency": "GBp", "sharesOutstanding": 2e8, "regularMarketPrice": 500.0}, "GBp", 100.0, 1e9, None),
+    # the same cap reported in pence -> divided
+    ({"marketCap": 1e11, "currency": "GBp", "sharesOutstanding": 2e8, "regularMarketPrice": 500.0}, "GBp", 100.0, 1e9, None),
+    # two share classes: shares cover half the cap, still clearly GBP
+    ({"marketCap": 2e9, "currency": "GBp", "sharesOutstanding": 2e8, "regularMarketPrice": 500.0}, "GBp", 100.0, 2e9, None),
+    # no shares to check against: Yahoo's convention (major unit) is assumed
+    ({"marketCap": 1e9, "currency": "ZAc"}, "ZAc", 100.0, 1e9, None),
+    ({"currency": "USD"}, "USD", 1.0, np.nan, "no marketCap"),
+    ({"marketCap": 0, "currency": "USD"}, "USD", 1.0, np.nan, "no marketCap"),
+    ({"marketCap": None}, "USD", 1.0, np.nan, "no marketCap"),
+    ({"marketCap": True}, "USD", 1.0, np.nan, "no marketCap"),
+    ({"marketCap": "1e9"}, "USD", 1.0, np.nan, "no marketCap"),
+    ({"marketCap": 1e9, "currency": "USD"}, "GBp", 100.0, np.nan, "differs"),
+    (None, "USD", 1.0, np.nan, "missing"),
+])
+def test_market_cap_major(quote: dict[str, Any] | None, ccy: str, divisor: float, expected: float,
+                          why: str | None) -> None:
+    cap, reason = market_cap_major(quote, ccy, divisor)
+    if why is None:
+        assert reason is None and cap == pytest.approx(expected, rel=1e-12)
+    else:
+        assert np.isnan(cap) and reason is not None and why in reason

@@ -32,24 +32,27 @@ Metadata comes from the chart response's ``meta`` (currency, exchange, timezone,
 does not expose the meta of a ``download``, so it costs one extra chart request per symbol
 (``Ticker.history(period="5d")``; the timezone is already in yfinance's sqlite cache). Pass
 ``want_metadata=False`` (or the symbols still lacking metadata) to skip it; the exchange table
-is the fallback. Market cap needs Yahoo's quote/fundamentals endpoints (shares outstanding), not
-the chart meta, so it is left NaN rather than spending rate-limit-prone requests on it.
+is the fallback.
+
+Market cap, for the same symbols (minus FX pairs and indices), comes from Yahoo's v7 ``quote``
+endpoint, which answers for a comma-separated batch: ``ceil(n / chunk)`` extra requests for
+``n`` symbols, sent through yfinance's ``YfData`` (cookie and crumb). ``fast_info`` would cost
+two requests per symbol (1-year chart + fundamentals-timeseries shares, times a price that is in
+pence for LSE) and ``info`` three. Each batch waits ``pause`` first and is retried with the price
+backoff on 429 or network errors; a batch still failing ends the market-cap lookups. A missing
+cap is NaN with the reason logged at INFO, never a price failure. Unit: see
+:func:`~screener.sources.yahoo_log.market_cap_major`.
 """
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import logging
 import random
-import re
 import time
-import warnings
-from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,6 +62,16 @@ from yfinance.exceptions import YFException, YFRateLimitError
 from screener import exchanges, settings
 from screener.errors import NetworkError
 from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS, FetchResult, SourceName
+from screener.sources.yahoo_log import (
+    NETWORK,
+    Failure,
+    FailureKind,
+    classify,
+    failures_from_log,
+    market_cap_major,
+    quotes_by_symbol,
+    yfinance_quiet,
+)
 
 try:  # curl_cffi is yfinance's default HTTP backend; its CurlError is not an OSError
     from curl_cffi import CurlError as _CurlError
@@ -67,9 +80,6 @@ except ImportError:  # pragma: no cover - yfinance falls back to requests
 
 log = logging.getLogger(__name__)
 
-FailureKind = Literal["rate_limit", "network", "not_found", "other"]
-
-_YF_MODULES = r"yfinance(\.|$)"
 _FIELDS = {
     "Open": "open",
     "High": "high",
@@ -80,24 +90,9 @@ _FIELDS = {
 }
 _PRICE_FIELDS = ("open", "high", "low", "close", "adj_close")
 _META_KEYS = ("currency", "fullExchangeName", "exchangeTimezoneName", "longName", "shortName")
-_RATE = re.compile(r"YFRateLimitError|Too Many Requests|Rate limited|\b429\b")
-_NETWORK = re.compile(
-    r"DNSError|ConnectionError|ConnectTimeout|ReadTimeout|Timeout|timed out|Could not resolve"
-    r"|Connection refused|Network is unreachable|curl: \((5|6|7|28|35|52|56)\)",
-    re.IGNORECASE,
-)
-_NOT_FOUND = re.compile(r"possibly delisted|no timezone found|No data found|Not Found|\b404\b")
-_SUMMARY = re.compile(r"^(\[[^\]]*\]): (.*)$", re.DOTALL)  # "['A', 'B']: reason"
-_TZ_CAUSE = re.compile(r"^Failed to get ticker '([^']+)' reason: (.*)$", re.DOTALL)
-_SYMBOL_MSG = re.compile(r"^\$([^:\s]+): (.*)$", re.DOTALL)  # "$A: reason"
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Why one symbol could not be fetched; ``kind`` decides whether it is retried."""
-
-    reason: str
-    kind: FailureKind
+# The endpoint behind yfinance's ``Ticker.info`` (``Quote._fetch_additional_info``), which takes a
+# comma-separated symbol list; yfinance itself only ever sends one symbol.
+_QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"
 
 
 def fx_pairs(currencies: Collection[str | None]) -> list[str]:
@@ -118,82 +113,6 @@ def normalise_symbols(tickers: Sequence[str]) -> list[str]:
     ``set`` (losing order), hence doing it here.
     """
     return list(dict.fromkeys(s.strip().upper() for s in tickers if s and s.strip()))
-
-
-def classify(messages: Sequence[str]) -> FailureKind:
-    """Failure kind of a symbol from every yfinance message naming it (rate limit first)."""
-    text = "\n".join(messages)
-    if _RATE.search(text):
-        return "rate_limit"
-    if _NETWORK.search(text):
-        return "network"
-    if _NOT_FOUND.search(text):
-        return "not_found"
-    return "other"
-
-
-def failures_from_log(messages: Sequence[str], symbols: Collection[str]) -> dict[str, Failure]:
-    """Map yfinance log messages to the symbols they name (symbols not named are absent)."""
-    named: dict[str, list[str]] = {}
-    for msg in messages:
-        msg = msg.strip()
-        syms: list[str] = []
-        text = msg
-        if m := _SUMMARY.match(msg):
-            try:
-                syms = [str(s) for s in ast.literal_eval(m.group(1))]
-            except (ValueError, SyntaxError):
-                continue
-            text = m.group(2)
-        elif m := (_TZ_CAUSE.match(msg) or _SYMBOL_MSG.match(msg)):
-            syms, text = [m.group(1)], m.group(2)
-            if msg.startswith("Failed to get ticker"):
-                text = f"timezone lookup failed: {text}"
-        for s in syms:
-            if s.upper() in symbols and text not in named.setdefault(s.upper(), []):
-                named[s.upper()].append(text)
-    return {s: Failure("; ".join(texts), classify(texts)) for s, texts in named.items()}
-
-
-class _Capture(logging.Handler):
-    """Collects the message of every record yfinance logs while attached."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-@contextmanager
-def _yfinance_quiet() -> Iterator[_Capture]:
-    """Capture yfinance's log and silence its pandas deprecation warnings for one call.
-
-    yfinance 1.7 calls pandas with ``inplace=True``, which pandas 3.1 deprecates
-    (``Pandas4Warning``, a ``DeprecationWarning``); under ``-W error`` that would fail every
-    symbol. The ignore is scoped to yfinance's modules so our own code stays strict. The
-    records are our failure ledger, so they do not also propagate to the root logger (where
-    they would print as noise); they are re-logged at DEBUG on this module's logger.
-    """
-    yf_log = logging.getLogger("yfinance")
-    capture = _Capture()
-    saved = (yf_log.level, yf_log.propagate)
-    if yf_log.getEffectiveLevel() > logging.WARNING:
-        yf_log.setLevel(logging.WARNING)
-    yf_log.addHandler(capture)
-    yf_log.propagate = False
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=DeprecationWarning, module=_YF_MODULES)
-            warnings.filterwarnings("ignore", category=FutureWarning, module=_YF_MODULES)
-            yield capture
-    finally:
-        yf_log.removeHandler(capture)
-        yf_log.setLevel(saved[0])
-        yf_log.propagate = saved[1]
-        for msg in capture.messages:
-            log.debug("yfinance: %s", msg)
 
 
 _cache_location: str | None = None
@@ -264,6 +183,7 @@ class YahooSource:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.download_calls = 0
+        self.quote_calls = 0  # v7 quote (market cap) requests, retries included
 
     # -- public ---------------------------------------------------------------------------
     def fetch(
@@ -301,6 +221,8 @@ class YahooSource:
         instruments = pd.DataFrame(
             [self._instrument(s, metas.get(s, {})) for s in ok], columns=list(INSTRUMENT_COLUMNS)
         )
+        caps = self._market_caps(wanted, instruments)
+        instruments["market_cap"] = [caps.get(s, np.nan) for s in instruments["ticker"]]
         for row in instruments.itertuples():
             if row.price_divisor != 1.0:
                 mask = prices["ticker"] == row.ticker
@@ -331,7 +253,7 @@ class YahooSource:
                 todo = [s for s in failures if failures[s].kind != "not_found" or attempt == 1]
                 if not todo:
                     break
-                delay = self.backoff * 2 ** (attempt - 1) * (1 + self.rng.random())
+                delay = self._backoff(attempt)
                 log.info(
                     "retry %d of %d for %d symbols in %.1f s",
                     attempt,
@@ -357,12 +279,16 @@ class YahooSource:
             self._raise_if_offline(failures)
         return [f for f in frames if f.size], failures
 
+    def _backoff(self, retry: int) -> float:
+        """Seconds before retry ``r``: ``backoff * 2**(r-1) * (1 + u)``, ``u ~ U[0, 1)``."""
+        return float(self.backoff * 2 ** (retry - 1) * (1 + self.rng.random()))
+
     @staticmethod
     def _raise_if_offline(failures: dict[str, Failure]) -> None:
         if failures and all(f.kind == "network" for f in failures.values()):
             # Quote the network error itself, not the "possibly delisted" it caused.
             parts = [
-                p for f in failures.values() for p in f.reason.split("; ") if _NETWORK.search(p)
+                p for f in failures.values() for p in f.reason.split("; ") if NETWORK.search(p)
             ]
             sample = (parts or [next(iter(failures.values())).reason])[0]
             raise NetworkError(
@@ -375,7 +301,7 @@ class YahooSource:
     ) -> tuple[pd.DataFrame, dict[str, Failure]]:
         """One ``yf.download`` call: (long frame of the fetched symbols, failures)."""
         self.download_calls += 1
-        with _yfinance_quiet() as capture:
+        with yfinance_quiet() as capture:
             try:
                 wide = yf.download(
                     part,
@@ -423,7 +349,7 @@ class YahooSource:
         for i, sym in enumerate(symbols):
             if i and i % self.chunk == 0:
                 self.sleep(self.pause)
-            with _yfinance_quiet():
+            with yfinance_quiet():
                 try:
                     ticker = yf.Ticker(sym, session=self.session)
                     ticker.history(
@@ -444,6 +370,69 @@ class YahooSource:
                 metas[sym] = found
         return metas
 
+    # -- market cap -----------------------------------------------------------------------
+    def _market_caps(self, symbols: list[str], instruments: pd.DataFrame) -> dict[str, float]:
+        """Market cap (major unit) per symbol from batched v7 quotes; misses are only logged.
+
+        FX pairs and indices have none and are not asked for. If a batch still meets a rate
+        limit or network error once its retries are spent, the later batches are skipped too:
+        they would meet the same wall, and the prices are already in hand.
+        """
+        units = {r.ticker: (r.quote_currency, r.price_divisor) for r in instruments.itertuples()}
+        todo = [s for s in symbols if s in units and not s.endswith("=X") and not s.startswith("^")]
+        caps: dict[str, float] = {}
+        for i in range(0, len(todo), self.chunk):
+            batch = todo[i : i + self.chunk]
+            self.sleep(self.pause)  # every quote request follows a burst of chart requests
+            quotes = self._quote_batch(batch)
+            if isinstance(quotes, Failure):
+                give_up = quotes.kind in ("rate_limit", "network")
+                for sym in todo[i:] if give_up else batch:
+                    log.info("market cap for %s left NaN: %s", sym, quotes.reason)
+                if give_up:
+                    break
+                continue
+            for sym in batch:
+                cap, why = market_cap_major(quotes.get(sym), *units[sym])
+                if why is None:
+                    caps[sym] = cap
+                else:
+                    log.info("market cap for %s left NaN: %s", sym, why)
+        return caps
+
+    def _quote_batch(self, batch: list[str]) -> dict[str, Mapping[str, Any]] | Failure:
+        """One v7 quote request for ``batch``: entries by symbol, or why it failed.
+
+        Rate limits and network errors are retried with the price backoff; anything else
+        (404, a body that is not JSON) is final. yfinance's ``YfData`` supplies the cookie and
+        crumb the endpoint needs, and itself repeats a >= 400 answer once with its other
+        cookie strategy, so one attempt is one or two HTTP requests.
+        """
+        try:
+            # Internal to yfinance (1.7): if a release moves it, market caps go missing (logged)
+            # and prices are unaffected.
+            from yfinance.data import YfData
+        except ImportError as err:
+            return Failure(f"yfinance has no YfData to send a quote request with: {err}", "other")
+        params = {"symbols": ",".join(batch), "formatted": "false", "lang": "en-US", "region": "US"}
+        failure = Failure("no request made", "other")
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.sleep(self._backoff(attempt))
+            self.quote_calls += 1
+            with yfinance_quiet():
+                try:
+                    data = YfData(session=self.session)
+                    return quotes_by_symbol(data.get_raw_json(_QUOTE_URL, params, self.timeout))
+                except (YFException, OSError, _CurlError, ValueError) as err:
+                    kind: FailureKind = (
+                        "rate_limit" if isinstance(err, YFRateLimitError) else classify([repr(err)])
+                    )
+                    failure = Failure(f"v7 quote request failed: {err!r}", kind)
+                    if kind not in ("rate_limit", "network"):
+                        break
+        return failure
+
     @staticmethod
     def _instrument(symbol: str, meta: dict[str, Any]) -> dict[str, Any]:
         fallback = exchanges.exchange_of(symbol)
@@ -456,7 +445,7 @@ class YahooSource:
             "exchange": meta.get("fullExchangeName") or (fallback.name if fallback else None),
             "timezone": meta.get("exchangeTimezoneName")
             or (fallback.timezone if fallback else None),
-            "market_cap": np.nan,  # not in the chart meta; see module docstring
+            "market_cap": np.nan,  # filled from the v7 quote by _market_caps
             "price_divisor": divisor,
             "quote_currency": quote_ccy,
         }

@@ -13,9 +13,10 @@ What the fake serves (shaped like Yahoo's v8 chart API):
 * ``/v1/test/getcrumb`` -> a crumb;
 * ``/v8/finance/chart/<SYM>`` with ``period1``/``period2`` (epoch seconds, end exclusive) or
   ``range=1d|5d|...``; unknown symbol -> Yahoo's 404 "No data found, symbol may be delisted";
+* ``/v7/finance/quote?symbols=A,B`` -> one ``quoteResponse`` entry per known symbol (unknown
+  ones are left out, as Yahoo does), with ``marketCap`` when the listing has ``shares``;
 * ``/v10/finance/quoteSummary/<SYM>`` -> Yahoo's 404 "Quote not found" (yfinance only asks for
-  it as a timezone fallback for unknown symbols), ``/v7/finance/quote`` and
-  ``fundamentals-timeseries`` -> empty results.
+  it as a timezone fallback for unknown symbols), ``fundamentals-timeseries`` -> empty results.
 
 Anything else is *refused*: recorded in ``FakeYahoo.refused`` and answered with a
 ``curl_cffi`` connection error, never passed through. The ``interval`` parameter is ignored
@@ -84,6 +85,7 @@ class Listing:
     bars: pd.DataFrame
     long_name: str | None = None
     instrument_type: str = "EQUITY"
+    shares: float | None = None
 
 
 def make_listing(
@@ -97,6 +99,7 @@ def make_listing(
     ex_dividend: str | None = None,
     dividend_factor: float = 0.97,
     long_name: str | None = None,
+    shares: float | None = None,
 ) -> Listing:
     """A listing with seeded random-walk bars on weekdays of ``[start, end]`` minus ``holidays``.
 
@@ -119,7 +122,9 @@ def make_listing(
         {"open": open_, "high": high, "low": low, "close": close, "adj_close": adj, "volume": volume},
         index=days,
     )
-    return Listing(symbol, exch, full, ccy, tz, opening, bars, long_name or f"{symbol} Fake Corp")
+    kind = "CURRENCY" if sfx == "=X" else "EQUITY"
+    return Listing(symbol, exch, full, ccy, tz, opening, bars, long_name or f"{symbol} Fake Corp",
+                   kind, shares)
 
 
 def _epoch(listing: Listing, day: pd.Timestamp) -> int:
@@ -167,6 +172,44 @@ def chart_payload(listing: Listing, bars: pd.DataFrame, range_label: str) -> dic
     return {"chart": {"result": [result], "error": None}}
 
 
+#: Quote units worth 1/100 of the ISO currency (Yahoo's own minor-unit codes).
+MINOR_UNITS = {"GBp": 100.0, "ZAc": 100.0, "ILA": 100.0}
+
+
+def quote_entry(listing: Listing) -> dict[str, Any]:
+    """One v7 ``quoteResponse.result`` entry, with the fields and types Yahoo sends.
+
+    ``regularMarketPrice`` is in the quote unit (pence for GBp); ``marketCap`` is
+    ``sharesOutstanding * price`` in the *major* unit (GBP for a GBp quote), as Yahoo reports
+    it. Listings without ``shares`` (FX, funds) get neither field.
+    """
+    bars = listing.bars
+    price = float(bars["close"].iloc[-1])
+    offset = int(dt.datetime.now(ZoneInfo(listing.timezone)).utcoffset().total_seconds())  # type: ignore[union-attr]
+    entry: dict[str, Any] = {
+        "language": "en-US", "region": "US", "quoteType": listing.instrument_type,
+        "typeDisp": listing.instrument_type.title(), "quoteSourceName": "Delayed Quote",
+        "triggerable": False, "customPriceAlertConfidence": "LOW",
+        "currency": listing.currency, "exchange": listing.exchange,
+        "shortName": listing.long_name, "longName": listing.long_name,
+        "messageBoardId": f"finmb_{abs(hash(listing.symbol)) % 10**8}",
+        "exchangeTimezoneName": listing.timezone, "exchangeTimezoneShortName": "X",
+        "gmtOffSetMilliseconds": offset * 1000, "market": "fake_market", "esgPopulated": False,
+        "marketState": "CLOSED", "regularMarketPrice": price,
+        "regularMarketTime": _epoch(listing, bars.index[-1]),
+        "regularMarketVolume": int(bars["volume"].iloc[-1]),
+        "regularMarketPreviousClose": float(bars["close"].iloc[-2]),
+        "fullExchangeName": listing.full_exchange, "financialCurrency": listing.currency,
+        "priceHint": 2, "tradeable": False, "cryptoTradeable": False, "sourceInterval": 15,
+        "exchangeDataDelayedBy": 0, "firstTradeDateMilliseconds": _epoch(listing, bars.index[0]) * 1000,
+        "symbol": listing.symbol,
+    }
+    if listing.shares is not None:
+        entry["sharesOutstanding"] = int(listing.shares)
+        entry["marketCap"] = round(listing.shares * price / MINOR_UNITS.get(listing.currency, 1.0))
+    return entry
+
+
 @dataclass
 class FakeYahoo:
     """The fake server: routes URLs to canned Yahoo answers and records every call.
@@ -175,8 +218,12 @@ class FakeYahoo:
     requests get HTTP 429; :meth:`advance` moves the clock, so passing it as the code under
     test's ``sleep`` lifts the limit exactly when the client backs off long enough.
     ``down`` makes every request fail like an unreachable network (a curl DNS error);
-    ``unreachable`` does that only for the chart requests of some symbols. ``hits_429``
+    ``unreachable`` makes the chart and quote requests of some symbols time out. ``hits_429``
     counts the 429 answers given per symbol.
+
+    The v7 quote endpoint answers 429 while the clock is below ``quote_rate_limited``, and with
+    ``quote_status`` (e.g. 404) when that is set; ``quote_overrides`` replaces fields of a
+    symbol's quote entry (``None`` removes the field).
     """
 
     listings: dict[str, Listing] = field(default_factory=dict)
@@ -184,6 +231,9 @@ class FakeYahoo:
     down: bool = False
     unreachable: set[str] = field(default_factory=set)
     hits_429: dict[str, int] = field(default_factory=dict)
+    quote_rate_limited: float = 0.0
+    quote_status: int | None = None
+    quote_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     clock: float = 0.0
     calls: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
@@ -212,6 +262,16 @@ class FakeYahoo:
                 out.append({k: v[0] for k, v in urllib.parse.parse_qs(u.query).items()})
         return out
 
+    def quote_calls(self) -> list[list[str]]:
+        """The ``symbols`` of every v7 quote request, in order (one list per HTTP request)."""
+        out = []
+        for call in list(self.calls):
+            u = urllib.parse.urlsplit(call.split(" ", 1)[1])
+            if u.path == "/v7/finance/quote":
+                syms = urllib.parse.parse_qs(u.query).get("symbols", [""])[0]
+                out.append([s for s in syms.split(",") if s])
+        return out
+
     def route(self, method: str, url: str) -> tuple[int, bytes, str]:
         """Answer one request: ``(status, body, content type)``; raise for unknown URLs."""
         with self._lock:
@@ -233,12 +293,40 @@ class FakeYahoo:
                     "code": "Not Found", "description": f"Quote not found for symbol: {m.group(1)}"}}}
                 return 404, json.dumps(body).encode(), "application/json"
             if path == "/v7/finance/quote":
-                return 200, b'{"quoteResponse":{"result":[],"error":null}}', "application/json"
+                return self._quote(urllib.parse.parse_qs(u.query))
             if "/fundamentals-timeseries/" in path:
                 return 200, b'{"timeseries":{"result":[],"error":null}}', "application/json"
         with self._lock:
             self.refused.append(f"{method} {url}")
         raise FakeYahooRefused(f"fake Yahoo refuses unknown URL {method} {url}")
+
+    def _quote(self, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+        with self._lock:
+            limited = self.quote_rate_limited > self.clock
+        symbols = [s.strip().upper() for s in query.get("symbols", [""])[0].split(",") if s.strip()]
+        if self.unreachable.intersection(symbols):
+            raise cr_exc.ConnectTimeout("Failed to perform, curl: (28) Connection timed out after 20001 ms", 28)
+        if limited:
+            return 429, b"Too Many Requests\r\n", "text/plain"
+        if self.quote_status is not None:
+            body = {"finance": {"result": None, "error": {
+                "code": _REASONS.get(self.quote_status, "Error"),
+                "description": f"HTTP {self.quote_status} {_REASONS.get(self.quote_status, '')}"}}}
+            return self.quote_status, json.dumps(body).encode(), "application/json"
+        result = []
+        for sym in symbols:
+            listing = self.listings.get(sym)
+            if listing is None:
+                continue
+            entry = quote_entry(listing)
+            for key, value in self.quote_overrides.get(listing.symbol, {}).items():
+                if value is None:
+                    entry.pop(key, None)
+                else:
+                    entry[key] = value
+            result.append(entry)
+        body = {"quoteResponse": {"result": result, "error": None}}
+        return 200, json.dumps(body).encode(), "application/json"
 
     def _chart(self, symbol: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
         with self._lock:

@@ -29,6 +29,9 @@ from screener.report_context import FACTORS, build_card_context, build_report_co
 
 __all__ = ["csv_columns", "csv_text", "json_text", "render_card", "render_report", "write_outputs"]
 
+# The metrics' data-quality columns (less `synthetic`: the CSV's last column says it for every
+# row) plus the price source and the last fetch error. Spelled out rather than imported so that
+# re-rendering a stored run does not load numpy/scipy; tests/test_report.py holds them equal.
 _DQ_FIELDS = (
     "observations",
     "first_date",

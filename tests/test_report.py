@@ -620,3 +620,10 @@ def test_card_price_names_its_currency_and_support_drops_unknowns() -> None:
     assert "Weekly closes, 1 year (AUD)" in heads
     support = [li.get_text(" ", strip=True) for li in card.select("ul li")]
     assert "strategic offtake — Buyer Co" in support
+
+
+def test_csv_quality_columns_follow_the_metrics_quality_table() -> None:
+    from screener.metrics.quality import QUALITY_COLUMNS
+    from screener.report import _DQ_FIELDS
+
+    assert _DQ_FIELDS == (*(c for c in QUALITY_COLUMNS if c != "synthetic"), "source", "last_error")

@@ -88,6 +88,8 @@ def lookup(
             doc = assemble(
                 scored, store, as_of=None, today=today, preset=preset, source_name=None,
                 failures={}, extra=outside, robustness=False,
+                # sparklines only for the companies asked about (the --html card shows them)
+                series_for={c.id for c in companies if c is not None},
             )
         except PriceDataError as exc:
             notes.append(str(exc))

@@ -7,7 +7,7 @@ The document is plain JSON-able data; every renderer reads only it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -67,11 +67,13 @@ def _risk_row(values: pd.DataFrame, reasons: pd.DataFrame, ticker: str | None) -
     names = [m for m in METRICS if m in values.columns]
     if ticker is None or ticker not in values.index:
         return {m: None for m in names}, {"*": "no stored prices"}
-    risk = {m: clean(values.at[ticker, m]) for m in names}
+    row = values.loc[ticker]  # one row lookup, not one .at per metric
+    risk = {m: clean(row[m]) for m in names}
     why = {}
     if ticker in reasons.index:
+        given = reasons.loc[ticker]
         for m in names:
-            r = reasons.at[ticker, m] if m in reasons.columns else None
+            r = given.get(m)
             if risk[m] is None and isinstance(r, str) and r:
                 why[m] = r
     return risk, why
@@ -105,6 +107,7 @@ def build_document(
     instruments: pd.DataFrame,
     failures: Mapping[str, str],
     last_errors: Mapping[str, str] | None = None,
+    series_for: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """Everything a renderer needs; ``changes`` and ``takeaways`` are filled in by the caller."""
     uni, model = scored.universe, scored.model
@@ -150,7 +153,11 @@ def build_document(
                     "unstable": None if pd.isna(t["rank_unstable"]) else bool(t["rank_unstable"]),
                 },
                 "data_quality": dq,
-                "series": weekly_series(close, ticker, meta.as_of) if ticker else {"dates": [], "close": []},
+                "series": (
+                    weekly_series(close, ticker, meta.as_of)
+                    if ticker and (series_for is None or c.id in series_for)
+                    else {"dates": [], "close": []}
+                ),
             }
         )
     context = [

@@ -5,7 +5,7 @@ Also the shared "read what the store holds for a universe" step that ``lookup`` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -211,6 +211,7 @@ def assemble(
     extra: Sequence[str] = (),
     now: datetime | None = None,
     robustness: bool = True,
+    series_for: Collection[str] | None = None,
 ) -> Assembled:
     """Read the store, compute metrics, build the screen and arrange the document.
 
@@ -258,7 +259,7 @@ def assemble(
     doc = build_document(
         scored, table, robust, meta=meta, values=detailed.values, reasons=detailed.reasons,
         quality=detailed.quality, close=panel.close, instruments=panel.instruments,
-        failures=failures, last_errors=last_errors,
+        failures=failures, last_errors=last_errors, series_for=series_for,
     )
     return Assembled(doc, panel, detailed.values, detailed.reasons, detailed.quality)
 

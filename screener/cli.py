@@ -183,6 +183,8 @@ def universe_show(universe: str, weights: Path | None, as_json: bool, show_all: 
     click.echo(f"{'#':>3} {'ticker':<10} {'name':<34} {'score':>5}  top factors / flags")
     for i, (c, e) in enumerate(ranked, start=1):
         top = ", ".join(f"{f.name} {f.points:.0f}" for f in e.top_factors(3))
+        if e.china_multiplier < 1:  # factor points are before the multiplier; say it applies
+            top += f" × China {e.china_multiplier:.2f}"
         flags = f"  [{' '.join(e.flags)}]" if e.flags else ""
         ticker = c.primary_ticker or "(unlisted)"
         click.echo(f"{i:>3} {ticker:<10} {c.name[:34]:<34} {e.score:>5.1f}  {top}{flags}")

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from screener import settings
 from screener.errors import NetworkError
-from screener.sources.base import FetchResult, Source, SourceName
+from screener.sources.base import FetchResult, MetadataSource, Source, SourceName
 
 if TYPE_CHECKING:
     from screener.store import Store
@@ -195,6 +195,74 @@ def plan_starts(
     return out
 
 
+def _needs_market_cap(ticker: str) -> bool:
+    """FX pairs (``AUDUSD=X``) and indices (``^GSPC``) have no market cap to wait for."""
+    return not (ticker.endswith("=X") or ticker.startswith("^"))
+
+
+def metadata_due(
+    tickers: Sequence[str],
+    instruments: pd.DataFrame,
+    *,
+    now: datetime,
+    max_age_days: int | None = None,
+) -> list[str]:
+    """Tickers whose instrument metadata should be looked up again, in input order.
+
+    ``instruments`` is :meth:`Store.instruments` (indexed by ticker, ``updated_at`` = when
+    the metadata was last looked up, naive UTC). A ticker is due when it has no row; when its
+    ``currency`` or ``name`` is missing (a row written from exchange-table guesses has no
+    name); when its ``market_cap`` is missing (except FX pairs and indices, which have none);
+    or when ``updated_at`` is more than ``max_age_days`` (``metadata_max_age_days``, 7)
+    whole calendar days (UTC) before ``now``. Whole days, so that a weekly job a few minutes
+    late is not due: metadata is then looked up every second week at a 7-day setting.
+    """
+    days = int(settings.get("metadata_max_age_days") if max_age_days is None else max_age_days)
+    today = (now.astimezone(UTC) if now.tzinfo else now).date()
+    due = []
+    for t in tickers:
+        if t not in instruments.index:
+            due.append(t)
+            continue
+        row = instruments.loc[t]
+        missing = any(pd.isna(row.get(c)) for c in ("currency", "name"))
+        missing |= _needs_market_cap(t) and pd.isna(row.get("market_cap"))
+        stamp = row.get("updated_at")
+        old = pd.isna(stamp) or (today - pd.Timestamp(stamp).date()).days > days
+        if missing or old:
+            due.append(t)
+    return due
+
+
+def _fetch(
+    source: Source,
+    batch: Sequence[str],
+    start: date,
+    end: date | None,
+    instruments: pd.DataFrame,
+    now: datetime,
+) -> FetchResult:
+    """One source call; metadata is asked only where :func:`metadata_due` says so.
+
+    Only sources that opt in (``supports_metadata``) get the extra arguments, so a plain
+    :class:`~screener.sources.base.Source` is called exactly as before.
+    """
+    if not getattr(source, "supports_metadata", False):
+        return source.fetch(batch, start, end)
+    known = (
+        instruments["quote_currency"].dropna().astype(str).to_dict()
+        if "quote_currency" in instruments
+        else {}
+    )
+    return cast(MetadataSource, source).fetch(
+        batch,
+        start,
+        end,
+        want_metadata=metadata_due(batch, instruments, now=now),
+        quote_currencies={t: known[t] for t in batch if t in known},
+    )
+
+
 def _outcomes(
     batch: Sequence[str], result: FetchResult, started: datetime, finished: datetime
 ) -> list[dict[str, Any]]:
@@ -245,12 +313,18 @@ def refresh(
     written. A :class:`~screener.errors.NetworkError` (source unreachable) stops the refresh:
     the chunks already written stay, nothing else is written except a ``failed`` log record
     for every ticker not yet fetched, and the error propagates.
+
+    Instrument metadata costs a source like Yahoo extra requests (one chart request per
+    symbol, one quote request per chunk), so a source that ``supports_metadata`` is asked for
+    it only for the tickers :func:`metadata_due` names (new, incomplete, or older than
+    ``metadata_max_age_days``); the store keeps what it knows for the others.
     """
     today = today or date.today()
     size = max(1, int(settings.get("refresh_chunk") if chunk is None else chunk))
     started_at = _utcnow()
     wanted = list(dict.fromkeys(t.strip() for t in tickers if t and t.strip()))
     starts = plan_starts(wanted, store.last_dates(wanted), since=since, today=today)
+    known = store.instruments(wanted)
     groups: dict[date, list[str]] = {}
     for t in wanted:
         groups.setdefault(starts[t], []).append(t)
@@ -267,7 +341,7 @@ def refresh(
     for index, (start, batch) in enumerate(batches):
         t0 = _utcnow()
         try:
-            result = source.fetch(batch, start, end)
+            result = _fetch(source, batch, start, end, known, t0)
         except NetworkError as exc:
             pending = [t for _, b in batches[index:] for t in b]
             now = _utcnow()
@@ -285,8 +359,10 @@ def refresh(
                 ]
             )
             raise
-        records = _outcomes(batch, result, t0, _utcnow())
-        store.upsert(result, log=records)
+        finished = _utcnow()
+        records = _outcomes(batch, result, t0, finished)
+        # Our clock, not the store's: metadata_due judges updated_at against _utcnow().
+        store.upsert(result, fetched_at=finished, log=records)
         synthetic = synthetic or bool(result.synthetic)
         for rec in records:
             if rec["status"] == "ok":

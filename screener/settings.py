@@ -44,6 +44,7 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("history_years", 5, "years", "History fetched for a ticker seen for the first time."),
     Setting("refresh_overlap_days", 5, "days", "Re-fetched before the last stored date to pick up revisions."),
     Setting("refresh_chunk", 50, "tickers", "Tickers fetched and written per store transaction during a refresh."),
+    Setting("metadata_max_age_days", 7, "days", "Instrument metadata (currency, exchange, market cap) older than this is fetched again."),
     Setting("stale_price_days", 4, "days", "A last bar older than this many calendar days is stale."),
     Setting("yahoo_chunk", 50, "symbols", "Symbols per yfinance download call."),
     Setting("yahoo_threads", 2, "threads", "Threads yfinance may use inside one call."),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import FrozenInstanceError
-from datetime import date, timedelta
+from dataclasses import FrozenInstanceError, replace
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,15 @@ from hypothesis import strategies as st
 
 from screener import settings
 from screener.errors import NetworkError
-from screener.prices import RefreshReport, bad_ticks, check_prices, refresh, stale, years_before
+from screener.prices import (
+    RefreshReport,
+    bad_ticks,
+    check_prices,
+    metadata_due,
+    refresh,
+    stale,
+    years_before,
+)
 from screener.sources.base import INSTRUMENT_COLUMNS, FetchResult
 from screener.store import Store
 
@@ -391,3 +399,120 @@ def test_synthetic_sources_are_reported_and_stored_as_synthetic(store: Store) ->
 def test_years_before_handles_leap_days() -> None:
     assert years_before(date(2024, 2, 29), 5) == date(2019, 2, 28)
     assert years_before(date(2024, 3, 1), 5) == date(2019, 3, 1)
+
+
+# --- metadata only where it is missing or old ---------------------------------------------------
+
+T0 = datetime(2024, 3, 1, 6, 0, tzinfo=UTC)
+
+
+class Clock:
+    """Stands in for ``screener.prices._utcnow`` (the refresh's and the store write's clock)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, start: datetime = T0) -> None:
+        self.now = start
+        monkeypatch.setattr("screener.prices._utcnow", lambda: self.now)
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class MetadataFakeSource(FakeSource):
+    """A FakeSource that rations metadata like YahooSource: rows it did not look up are
+    exchange-style guesses (no name, no market cap, a guessed exchange), and it records what
+    it was asked to look up."""
+
+    supports_metadata = True
+
+    def __init__(self, data: dict[str, pd.DataFrame], **kw: object) -> None:
+        super().__init__(data, **kw)  # type: ignore[arg-type]
+        self.caps = {"A": 1.5e9, "B": 2.5e8, "C": 7e7}
+        self.asked: list[list[str]] = []
+        self.quotes: list[dict[str, str]] = []
+
+    def fetch(  # type: ignore[override]
+        self,
+        tickers: Sequence[str],
+        start: date | None,
+        end: date | None,
+        *,
+        want_metadata: bool | Sequence[str] = True,
+        quote_currencies: dict[str, str] | None = None,
+    ) -> FetchResult:
+        base = super().fetch(tickers, start, end)
+        look = list(tickers) if want_metadata is True else list(want_metadata or [])
+        self.asked.append(look)
+        self.quotes.append(dict(quote_currencies or {}))
+        inst = base.instruments.copy()
+        looked = inst["ticker"].isin(look)
+        inst["exchange"] = np.where(looked, "Real Exchange", "guessed exchange")
+        inst["name"] = [f"{t} Corp" if lk else None for t, lk in zip(inst["ticker"], looked, strict=True)]
+        inst["market_cap"] = [self.caps.get(t, np.nan) if lk else np.nan
+                              for t, lk in zip(inst["ticker"], looked, strict=True)]
+        inst["quote_currency"] = "USD"
+        return FetchResult("csv", False, base.prices, inst, base.failures,
+                           metadata_fetched=frozenset(inst.loc[looked, "ticker"]))
+
+
+def test_metadata_is_asked_again_only_after_the_max_age(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch)
+    src = MetadataFakeSource({t: history(t) for t in "ABC"})
+    refresh(store, ["A", "B"], src, today=TODAY)
+    assert src.asked == [["A", "B"]]                 # never seen: looked up on the first refresh
+    first = store.instruments(["A", "B"])
+    assert first["market_cap"].to_dict() == {"A": 1.5e9, "B": 2.5e8}
+
+    clock.advance(days=7, hours=17)                  # 7 whole days later (UTC): still fresh
+    refresh(store, ["A", "B", "C"], src, today=TODAY)
+    # C starts history_years back, A and B at their last bar: two calls, only C looked up.
+    assert src.asked[1:] == [["C"], []]
+    assert src.quotes[1:] == [{}, {"A": "USD", "B": "USD"}]  # known quote units are passed on
+    kept = store.instruments(["A", "B"])
+    # The guesses of this refresh (no name, no cap, "guessed exchange") changed nothing.
+    pd.testing.assert_frame_equal(kept, first)
+    assert store.instruments(["C"]).loc["C", "market_cap"] == 7e7
+
+    clock.advance(days=1)                            # A and B now 8 days old, C 1 day
+    refresh(store, ["A", "B", "C"], src, today=TODAY)
+    assert src.asked[3:] == [["A", "B"]]             # one call now: all three end on the same day
+    again = store.instruments(["A", "B"])
+    assert (again["updated_at"] > first["updated_at"]).all()
+    assert (again["exchange"] == "Real Exchange").all()
+
+
+def test_the_max_age_comes_from_settings(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock(monkeypatch)
+    src = MetadataFakeSource({"A": history("A")})
+    refresh(store, ["A"], src, today=TODAY)
+    clock.advance(days=2)
+    refresh(store, ["A"], src, today=TODAY)
+    assert src.asked == [["A"], []]
+    one_day = replace(settings.SETTINGS["metadata_max_age_days"], default=1)
+    monkeypatch.setitem(settings.SETTINGS, "metadata_max_age_days", one_day)
+    refresh(store, ["A"], src, today=TODAY)
+    assert src.asked[-1] == ["A"]
+
+
+def test_metadata_due_when_a_field_is_missing() -> None:
+    now = datetime(2024, 3, 10, 12, 0)
+    fresh = pd.Timestamp("2024-03-09 23:00")
+    inst = pd.DataFrame(
+        {
+            "name": ["A Corp", "B Corp", None, "D Corp", "AUD/USD", "E Corp"],
+            "currency": ["USD", None, "USD", "USD", "USD", "USD"],
+            "market_cap": [1e9, 1e9, 1e9, np.nan, np.nan, 1e9],
+            "updated_at": [fresh] * 5 + [pd.Timestamp("2024-03-02 23:59")],
+        },
+        index=pd.Index(["A", "B", "C", "D", "AUDUSD=X", "E"], name="ticker"),
+    )
+    wanted = ["NEW", "A", "B", "C", "D", "AUDUSD=X", "E"]
+    # NEW: no row; B: no currency; C: no name (a row of guesses); D: no market cap;
+    # AUDUSD=X has no cap to wait for; E: 8 calendar days old.
+    assert metadata_due(wanted, inst, now=now, max_age_days=7) == ["NEW", "B", "C", "D", "E"]
+    assert metadata_due(wanted, inst, now=now, max_age_days=8) == ["NEW", "B", "C", "D"]
+    # An aware clock is read in UTC: 2024-03-11 01:00+05:00 is still the 10th in UTC.
+    aware = datetime(2024, 3, 11, 1, 0, tzinfo=timezone(timedelta(hours=5)))
+    assert metadata_due(["E"], inst, now=aware, max_age_days=7) == ["E"]
+    assert metadata_due(["E"], inst, now=aware, max_age_days=8) == []

@@ -626,4 +626,4 @@ def test_csv_quality_columns_follow_the_metrics_quality_table() -> None:
     from screener.metrics.quality import QUALITY_COLUMNS
     from screener.report import _DQ_FIELDS
 
-    assert _DQ_FIELDS == (*(c for c in QUALITY_COLUMNS if c != "synthetic"), "source", "last_error")
+    assert (*(c for c in QUALITY_COLUMNS if c != "synthetic"), "source", "last_error") == _DQ_FIELDS

@@ -481,3 +481,69 @@ def test_market_cap_major(quote: dict[str, Any] | None, ccy: str, divisor: float
         assert reason is None and cap == pytest.approx(expected, rel=1e-12)
     else:
         assert np.isnan(cap) and reason is not None and why in reason
+
+
+# --- refresh rations metadata lookups -----------------------------------------------------------
+
+
+def metadata_requests(server: FakeYahoo, symbols: list[str]) -> tuple[int, int]:
+    """(chart requests for metadata, i.e. ``range=5d``; v7 quote requests) made so far."""
+    charts = sum(1 for s in symbols for q in server.chart_calls(s) if q.get("range") == "5d")
+    return charts, len(server.quote_calls())
+
+
+def test_refresh_looks_metadata_up_once_a_week_and_keeps_it(
+    fake_yahoo: FakeYahoo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screener.prices import refresh
+    from screener.store import Store
+
+    syms = ["MP", "LYC.AX", "PRE.L"]
+    fake_yahoo.add(*(with_shares(s) for s in [*syms, "NEO.TO"]))
+    src, _ = source(fake_yahoo, tmp_path)
+    store = Store.open(tmp_path / "data")
+    clock = [dt.datetime(2025, 4, 30, 22, 0, tzinfo=dt.UTC)]
+    monkeypatch.setattr("screener.prices._utcnow", lambda: clock[0])
+
+    refresh(store, syms, src, end=END, today=END)
+    assert metadata_requests(fake_yahoo, syms) == (3, 1)          # first time: every symbol
+    known = store.instruments(syms)
+    assert known["market_cap"].notna().all() and known.loc["PRE.L", "exchange"] == "LSE"
+    assert known.loc["LYC.AX", "name"] == "LYC.AX Fake Corp"
+
+    clock[0] += dt.timedelta(days=3)
+    refresh(store, [*syms, "NEO.TO"], src, end=END, today=END)
+    # Only the newcomer is looked up; the others' stored metadata is untouched.
+    assert metadata_requests(fake_yahoo, [*syms, "NEO.TO"]) == (4, 2)
+    assert fake_yahoo.quote_calls()[-1] == ["NEO.TO"]
+    pd.testing.assert_frame_equal(store.instruments(syms), known)
+
+    clock[0] += dt.timedelta(days=5)                                # 8 days after the first
+    refresh(store, [*syms, "NEO.TO"], src, end=END, today=END)
+    assert metadata_requests(fake_yahoo, [*syms, "NEO.TO"]) == (7, 3)
+    assert fake_yahoo.quote_calls()[-1] == syms
+    assert (store.instruments(syms)["updated_at"] > known["updated_at"]).all()
+
+
+def test_a_usd_line_on_the_lse_keeps_its_divisor_without_a_lookup(
+    fake_yahoo: FakeYahoo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from screener.prices import refresh
+    from screener.store import Store
+
+    usd = replace(with_shares("PRE.L"), currency="USD")  # the exchange table would guess GBp
+    fake_yahoo.add(usd)
+    src, _ = source(fake_yahoo, tmp_path)
+    store = Store.open(tmp_path / "data")
+    clock = [dt.datetime(2025, 4, 30, 22, 0, tzinfo=dt.UTC)]
+    monkeypatch.setattr("screener.prices._utcnow", lambda: clock[0])
+    refresh(store, ["PRE.L"], src, end=END, today=END)
+    clock[0] += dt.timedelta(days=1)
+    refresh(store, ["PRE.L"], src, end=END, today=END)
+    assert metadata_requests(fake_yahoo, ["PRE.L"]) == (1, 1)     # the second one looked nothing up
+    inst = store.instruments(["PRE.L"]).loc["PRE.L"]
+    assert (inst["quote_currency"], inst["currency"], inst["price_divisor"]) == ("USD", "USD", 1.0)
+    got = store.prices_long(["PRE.L"]).set_index("date")["close"]
+    np.testing.assert_allclose(got, window(usd, dt.date(2025, 3, 3))["close"], rtol=1e-12)  # not / 100

@@ -31,8 +31,10 @@ Method
 Metadata comes from the chart response's ``meta`` (currency, exchange, timezone, name). yfinance
 does not expose the meta of a ``download``, so it costs one extra chart request per symbol
 (``Ticker.history(period="5d")``; the timezone is already in yfinance's sqlite cache). Pass
-``want_metadata=False`` (or the symbols still lacking metadata) to skip it; the exchange table
-is the fallback.
+``want_metadata=False`` (or the symbols still lacking metadata) to skip it; for the others the
+quote unit comes from ``quote_currencies`` (what was looked up before) or else the exchange
+table, and the result's ``metadata_fetched`` lists only the symbols really looked up, so that
+the store does not let those guesses overwrite what it knows.
 
 Market cap, for the same symbols (minus FX pairs and indices), comes from Yahoo's v7 ``quote``
 endpoint, which answers for a comma-separated batch: ``ceil(n / chunk)`` extra requests for
@@ -159,6 +161,7 @@ class YahooSource:
 
     name: SourceName = "yahoo"
     synthetic = False
+    supports_metadata = True  # see screener.sources.base.MetadataSource
 
     def __init__(
         self,
@@ -193,11 +196,13 @@ class YahooSource:
         end: dt.date | None,
         *,
         want_metadata: bool | Collection[str] = True,
+        quote_currencies: Mapping[str, str] | None = None,
     ) -> FetchResult:
         """Daily bars for ``tickers`` from ``start`` to ``end`` inclusive.
 
         ``end=None`` means today; ``start=None`` means ``history_years`` before ``end``.
         ``want_metadata``: True (all fetched symbols), False, or the symbols to look up.
+        ``quote_currencies``: known quote unit per symbol, for the symbols not looked up.
         """
         symbols = normalise_symbols(tickers)
         # A datetime is a date too; keep only the calendar day so the dates we pass are days.
@@ -218,8 +223,10 @@ class YahooSource:
             else [s for s in normalise_symbols(list(want_metadata)) if s in ok]
         )
         metas = self._metadata(wanted)
+        known = {k.strip().upper(): v for k, v in (quote_currencies or {}).items() if v}
         instruments = pd.DataFrame(
-            [self._instrument(s, metas.get(s, {})) for s in ok], columns=list(INSTRUMENT_COLUMNS)
+            [self._instrument(s, metas.get(s, {}), known.get(s)) for s in ok],
+            columns=list(INSTRUMENT_COLUMNS),
         )
         caps = self._market_caps(wanted, instruments)
         instruments["market_cap"] = [caps.get(s, np.nan) for s in instruments["ticker"]]
@@ -239,6 +246,7 @@ class YahooSource:
             prices=prices.reset_index(drop=True),
             instruments=instruments.astype({"market_cap": "float64", "price_divisor": "float64"}),
             failures={s: failures[s].reason for s in symbols if s in failures},
+            metadata_fetched=frozenset(metas),
         )
 
     # -- download + retry -----------------------------------------------------------------
@@ -434,9 +442,9 @@ class YahooSource:
         return failure
 
     @staticmethod
-    def _instrument(symbol: str, meta: dict[str, Any]) -> dict[str, Any]:
+    def _instrument(symbol: str, meta: dict[str, Any], known_quote: str | None) -> dict[str, Any]:
         fallback = exchanges.exchange_of(symbol)
-        quote_ccy = meta.get("currency") or (fallback.currency if fallback else None)
+        quote_ccy = meta.get("currency") or known_quote or (fallback.currency if fallback else None)
         currency, divisor = exchanges.major_unit(quote_ccy)
         return {
             "ticker": symbol,

@@ -157,8 +157,8 @@ class Store:
         win), so the same result upserted twice leaves the same rows. The sanity checks of
         :func:`screener.prices.check_prices` run on each affected ticker's whole stored
         history merged with the new bars, because a new bar can turn the previous last bar
-        into a bad tick; stored bars whose flags change are updated. Instrument fields the
-        source left empty do not erase known values. ``log`` records (see :meth:`log_fetch`)
+        into a bad tick; stored bars whose flags change are updated. Instruments are merged
+        field by field, see :func:`_merge_instruments`. ``log`` records (see :meth:`log_fetch`)
         are written in the same transaction. Returns the number of bars written.
         """
         fetched = naive_utc(fetched_at) if fetched_at else utcnow()
@@ -194,19 +194,7 @@ class Store:
                 )
                 con.unregister("incoming")
             if len(instruments):
-                con.register("incoming_instruments", instruments)
-                keep = ", ".join(
-                    f"{c} = coalesce(excluded.{c}, instruments.{c})" for c in INSTRUMENT_COLUMNS[1:]
-                )
-                con.execute(
-                    "INSERT INTO instruments SELECT ticker::VARCHAR, name::VARCHAR, "
-                    "currency::VARCHAR, exchange::VARCHAR, timezone::VARCHAR, market_cap::DOUBLE, "
-                    "price_divisor::DOUBLE, quote_currency::VARCHAR, ?, ?, ? FROM incoming_instruments "
-                    f"ON CONFLICT (ticker) DO UPDATE SET {keep}, source = excluded.source, "
-                    "synthetic = excluded.synthetic, updated_at = excluded.updated_at",
-                    [result.source, bool(result.synthetic), fetched],
-                )
-                con.unregister("incoming_instruments")
+                _merge_instruments(con, result, instruments, fetched)
             if log:
                 insert_log(con, log)
         return len(checked)
@@ -338,6 +326,55 @@ FROM t LEFT JOIN p USING (ticker) LEFT JOIN instruments i USING (ticker)
        LEFT JOIN err USING (ticker) LEFT JOIN logsrc USING (ticker)
 ORDER BY t.ticker
 """
+
+
+_INSTRUMENT_INSERT = (
+    "INSERT INTO instruments SELECT ticker::VARCHAR, name::VARCHAR, currency::VARCHAR, "
+    "exchange::VARCHAR, timezone::VARCHAR, market_cap::DOUBLE, price_divisor::DOUBLE, "
+    "quote_currency::VARCHAR, ?, ?, ? FROM incoming_instruments WHERE looked_up = ? "
+    "ON CONFLICT (ticker) DO UPDATE SET "
+)
+
+
+def _merge_instruments(
+    con: duckdb.DuckDBPyConnection, result: FetchResult, frame: pd.DataFrame, fetched: datetime
+) -> None:
+    """Insert new instrument rows and merge known ones, field by field.
+
+    * A row the source looked up (in ``result.metadata_fetched``, or every row when that is
+      None): each non-null new value wins, a null (NaN, None) keeps the stored value, so a
+      market cap the quote request missed this time is not lost. ``source``, ``synthetic``
+      and ``updated_at`` (= ``fetched``) are replaced.
+    * Any other row holds the source's guesses (Yahoo's exchange-table fallback, NaN market
+      cap): it only fills fields the store does not know yet, and ``source``, ``synthetic``
+      and ``updated_at`` stay as stored. The market cap is the exception: no source guesses
+      one, so a non-null new cap still wins.
+
+    Hence ``updated_at`` is when the row's metadata was last looked up at the source (for a
+    row first written from guesses: when it was written; its missing name or market cap makes
+    :func:`screener.prices.metadata_due` ask again). Merging the same result twice leaves the
+    same field values.
+    """
+    looked = frame["ticker"].isin(result.metadata_fetched or ())
+    frame = frame.assign(looked_up=True if result.metadata_fetched is None else looked)
+    fresh = ", ".join(
+        f"{c} = coalesce(excluded.{c}, instruments.{c})" for c in INSTRUMENT_COLUMNS[1:]
+    )
+    guessed = ", ".join(
+        f"{c} = coalesce(excluded.{c}, instruments.{c})"
+        if c == "market_cap"
+        else f"{c} = coalesce(instruments.{c}, excluded.{c})"
+        for c in INSTRUMENT_COLUMNS[1:]
+    )
+    params = [result.source, bool(result.synthetic), fetched]
+    con.register("incoming_instruments", frame)
+    con.execute(
+        _INSTRUMENT_INSERT + fresh + ", source = excluded.source, synthetic = excluded.synthetic, "
+        "updated_at = excluded.updated_at",
+        [*params, True],
+    )
+    con.execute(_INSTRUMENT_INSERT + guessed, [*params, False])
+    con.unregister("incoming_instruments")
 
 
 def _version(con: duckdb.DuckDBPyConnection) -> int:

@@ -37,15 +37,21 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path, repeat: int) -> tuple[
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         env = {**os.environ, "SCREENER_HOME": str(work / "home")}
         cold, _ = timed([*SCREENER, "run", "--demo", "--out", str(work / "out")], env, work, 1)
-        warm, runs = timed([*SCREENER, "run", "--demo", "--out", str(work / "out")], env, work, args.repeat)
-        floor, _ = timed([sys.executable, "-c", "import pandas, scipy.stats"], env, work, args.repeat)
+        warm, runs = timed(
+            [*SCREENER, "run", "--demo", "--out", str(work / "out")], env, work, args.repeat
+        )
+        floor, _ = timed(
+            [sys.executable, "-c", "import pandas, scipy.stats"], env, work, args.repeat
+        )
         size = (work / "out" / "report.html").stat().st_size
         help_t, _ = timed([*SCREENER, "--help"], env, work, max(5, args.repeat))
         bare, _ = timed([sys.executable, "-c", "pass"], env, work, max(5, args.repeat))

@@ -25,8 +25,8 @@ from screener.scored import Scored
 @dataclass(frozen=True)
 class LookupResult:
     views: list[dict[str, Any]]
-    document: dict[str, Any] | None   # the in-memory screen the rows come from (for --html)
-    notes: list[str]                  # fetch problems worth a line on stderr
+    document: dict[str, Any] | None  # the in-memory screen the rows come from (for --html)
+    notes: list[str]  # fetch problems worth a line on stderr
 
 
 def _stale(last: date | None, today: date) -> bool:
@@ -86,8 +86,15 @@ def lookup(
                     notes.append(f"prices not refreshed: {exc}")
         try:
             doc = assemble(
-                scored, store, as_of=None, today=today, preset=preset, source_name=None,
-                failures={}, extra=outside, robustness=False,
+                scored,
+                store,
+                as_of=None,
+                today=today,
+                preset=preset,
+                source_name=None,
+                failures={},
+                extra=outside,
+                robustness=False,
                 # sparklines only for the companies asked about (the --html card shows them)
                 series_for={c.id for c in companies if c is not None},
             )
@@ -110,9 +117,14 @@ def lookup(
             views.append(view)
             continue
         sym = q.strip().upper()
-        if doc is None or sym not in doc.values.index or doc.panel.close.get(sym, pd.Series(dtype=float)).dropna().empty:
+        if (
+            doc is None
+            or sym not in doc.values.index
+            or doc.panel.close.get(sym, pd.Series(dtype=float)).dropna().empty
+        ):
             where = (
-                "offline, and the store has none" if mode == "offline"
+                "offline, and the store has none"
+                if mode == "offline"
                 else "the price source has none"
             )
             raise NotFoundError(f"{unknown[q]}; no prices for it either ({where})")
@@ -123,8 +135,16 @@ def lookup(
 def _risk_part(row: dict[str, Any] | None, a: Any) -> dict[str, Any]:
     """The screen row's risk keys (as in screen.json rows); None values when unpriced."""
     if row is None or a is None:
-        return {"risk": None, "risk_reasons": {}, "data_quality": None, "gates": None,
-                "quadrant": None, "frontier": None, "exposure_per_vol": None, "risk_as_of": None}
+        return {
+            "risk": None,
+            "risk_reasons": {},
+            "data_quality": None,
+            "gates": None,
+            "quadrant": None,
+            "frontier": None,
+            "exposure_per_vol": None,
+            "risk_as_of": None,
+        }
     run = a.document["run"]
     return {
         "risk": row["risk"],
@@ -139,7 +159,9 @@ def _risk_part(row: dict[str, Any] | None, a: Any) -> dict[str, Any]:
     }
 
 
-def _peers(cid: str, doc: dict[str, Any] | None, scored: Scored, n: int = 3) -> list[dict[str, Any]]:
+def _peers(
+    cid: str, doc: dict[str, Any] | None, scored: Scored, n: int = 3
+) -> list[dict[str, Any]]:
     """The n listed companies nearest by score (excluding itself)."""
     me = scored.exposures[cid].score
     others = [(c, e) for c, e in scored.ranked(listed_only=True) if c.id != cid]
@@ -148,7 +170,15 @@ def _peers(cid: str, doc: dict[str, Any] | None, scored: Scored, n: int = 3) -> 
     out = []
     for c, e in others[:n]:
         vol = rows.get(c.id, {}).get("risk", {}).get("vol_1y")
-        out.append({"id": c.id, "ticker": c.primary_ticker, "name": c.name, "score": e.score, "vol_1y": vol})
+        out.append(
+            {
+                "id": c.id,
+                "ticker": c.primary_ticker,
+                "name": c.name,
+                "score": e.score,
+                "vol_1y": vol,
+            }
+        )
     return out
 
 
@@ -158,8 +188,10 @@ def _outside_view(sym: str, a: Any) -> dict[str, Any]:
     names = [m for m in a.values.columns]
     risk = {m: clean(a.values.at[sym, m]) for m in names}
     reasons = {
-        m: r for m in names
-        if risk[m] is None and isinstance(r := a.reasons.at[sym, m] if m in a.reasons.columns else None, str)
+        m: r
+        for m in names
+        if risk[m] is None
+        and isinstance(r := a.reasons.at[sym, m] if m in a.reasons.columns else None, str)
     }
     dq = {k: clean(v) for k, v in a.quality.loc[sym].items()} if sym in a.quality.index else {}
     inst = a.panel.instruments

@@ -192,10 +192,14 @@ def universe_show(universe: str, weights: Path | None, as_json: bool, show_all: 
 
 # --- shared options for price-reading commands -----------------------------------------------
 
+
 def price_mode_options(fn: F) -> F:
-    fn = click.option("--offline", is_flag=True, help="Use the stored prices only; never the network.")(fn)
     fn = click.option(
-        "--demo", is_flag=True,
+        "--offline", is_flag=True, help="Use the stored prices only; never the network."
+    )(fn)
+    fn = click.option(
+        "--demo",
+        is_flag=True,
         help="Use synthetic demo prices (kept in their own store; labelled synthetic everywhere).",
     )(fn)
     return fn
@@ -252,15 +256,30 @@ def _progress(label: str) -> Any:
 @weights_option
 @json_option
 @price_mode_options
-@click.option("--preset", type=click.Choice(["mvis", "eqm", "none"]), default=None,
-              help="Investability gate preset (default: mvis).")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the company's card as a standalone HTML page.")
+@click.option(
+    "--preset",
+    type=click.Choice(["mvis", "eqm", "none"]),
+    default=None,
+    help="Investability gate preset (default: mvis).",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the company's card as a standalone HTML page.",
+)
 @click.option("--no-prices", is_flag=True, help="Profile only: do not read or fetch prices.")
 @domain_errors
 def lookup(
-    queries: tuple[str, ...], universe: str, weights: Path | None, as_json: bool,
-    demo: bool, offline: bool, preset: str | None, html_path: Path | None, no_prices: bool,
+    queries: tuple[str, ...],
+    universe: str,
+    weights: Path | None,
+    as_json: bool,
+    demo: bool,
+    offline: bool,
+    preset: str | None,
+    html_path: Path | None,
+    no_prices: bool,
 ) -> None:
     """One company's score, why, sources and risk numbers, in a second.
 
@@ -288,10 +307,12 @@ def lookup(
 
         mode = _mode(demo, offline)
         result = adhoc_lookup(
-            list(queries), scored,
+            list(queries),
+            scored,
             mode="offline" if mode == "demo-offline" else mode,  # type: ignore[arg-type]
             data_dir=_data_dir() if mode != "demo-offline" else _demo_dir(),
-            today=date.today(), preset=preset or str(settings.get("preset")),
+            today=date.today(),
+            preset=preset or str(settings.get("preset")),
         )
         views, doc = result.views, result.document
         for note in result.notes:
@@ -304,10 +325,14 @@ def lookup(
         from screener.report import render_card
 
         if doc is None:
-            raise ScreenerClickError("--html needs prices (none stored; drop --offline or pass --demo)", 2)
+            raise ScreenerClickError(
+                "--html needs prices (none stored; drop --offline or pass --demo)", 2
+            )
         view = views[0]
         if view.get("id") is None:
-            raise ScreenerClickError(f"--html: {view['ticker']} has no exposure profile to render", 2)
+            raise ScreenerClickError(
+                f"--html: {view['ticker']} has no exposure profile to render", 2
+            )
         atomic_write_text(html_path, render_card(doc, view["id"]))
         click.echo(f"card written to {html_path}", err=True)
     if as_json:
@@ -316,7 +341,8 @@ def lookup(
         _print_views(views, listed_rank, no_prices)
     if fetch_failed:
         raise ScreenerClickError(
-            "prices could not be refreshed (warnings above); the risk numbers may be missing or stale", 1
+            "prices could not be refreshed (warnings above); the risk numbers may be missing or stale",
+            1,
         )
 
 
@@ -349,10 +375,20 @@ def prices() -> None:
 
 @prices.command("refresh")
 @universe_option
-@click.option("--source", type=click.Choice(["yahoo", "csv", "demo"]), default="yahoo", show_default=True)
-@click.option("--csv", "csv_path", type=click.Path(exists=True, path_type=Path),
-              help="With --source csv: the file or folder to read.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Fetch from this date (default: incremental).")
+@click.option(
+    "--source", type=click.Choice(["yahoo", "csv", "demo"]), default="yahoo", show_default=True
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="With --source csv: the file or folder to read.",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Fetch from this date (default: incremental).",
+)
 @domain_errors
 def prices_refresh(universe: str, source: str, csv_path: Path | None, since: Any) -> None:
     """Fetch prices for every listed company, the benchmarks and FX into the store.
@@ -374,14 +410,24 @@ def prices_refresh(universe: str, source: str, csv_path: Path | None, since: Any
     with Store.open(folder) as store:
         if source == "csv":
             if csv_path is None:
-                raise ScreenerClickError("--source csv needs --csv PATH (a file or a folder of CSV files)", 2)
+                raise ScreenerClickError(
+                    "--source csv needs --csv PATH (a file or a folder of CSV files)", 2
+                )
             src = get_source("csv", path=csv_path)
-            rep = refresh(store, symbols, src, since=since.date() if since else None, today=today,
-                          progress=_progress("prices"))
+            rep = refresh(
+                store,
+                symbols,
+                src,
+                since=since.date() if since else None,
+                today=today,
+                progress=_progress("prices"),
+            )
             failures, updated = dict(rep.failures), dict(rep.updated)
         else:
             src = make_source("demo" if source == "demo" else "yahoo", uni, folder)
-            r = refresh_prices(store, symbols, src, end=None, today=today, progress=_progress("prices"))
+            r = refresh_prices(
+                store, symbols, src, end=None, today=today, progress=_progress("prices")
+            )
             failures, updated = r.failures, r.updated
     rows = sum(updated.values())
     click.echo(f"{len(updated)} symbols updated ({rows} rows) into {folder}")
@@ -466,16 +512,33 @@ def _data_dir_resolved() -> Path:
 @universe_option
 @weights_option
 @price_mode_options
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="Reproduce a past week from stored data (prices up to this date).")
-@click.option("--preset", type=click.Choice(["mvis", "eqm", "none"]), default=None,
-              help="Investability gate preset (default: mvis).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for report.html, screen.csv, screen.json (default: reports/<year>-W<week>/).")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Reproduce a past week from stored data (prices up to this date).",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(["mvis", "eqm", "none"]),
+    default=None,
+    help="Investability gate preset (default: mvis).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for report.html, screen.csv, screen.json (default: reports/<year>-W<week>/).",
+)
 @domain_errors
 def run(
-    universe: str, weights: Path | None, demo: bool, offline: bool, as_of: Any,
-    preset: str | None, out_dir: Path | None,
+    universe: str,
+    weights: Path | None,
+    demo: bool,
+    offline: bool,
+    as_of: Any,
+    preset: str | None,
+    out_dir: Path | None,
 ) -> None:
     """The weekly screening run: refresh prices, score, measure risk, store, report.
 
@@ -489,7 +552,10 @@ def run(
         universe=universe,
         mode="demo" if mode.startswith("demo") else mode,  # type: ignore[arg-type]
         as_of=as_of.date() if as_of else None,
-        preset=preset, weights=weights, out_dir=out_dir, data_dir=_data_dir(),
+        preset=preset,
+        weights=weights,
+        out_dir=out_dir,
+        data_dir=_data_dir(),
         progress=_progress("prices"),
     )
     for line in summary(result):
@@ -516,7 +582,9 @@ def history(demo: bool, as_json: bool) -> None:
     if not runs:
         click.echo("no runs stored yet: `screener run` makes one")
         return
-    click.echo(f"{'run':<10} {'as of':<11} {'generated':<26} {'universe':<12} {'preset':<6} {'source':<10} synthetic")
+    click.echo(
+        f"{'run':<10} {'as of':<11} {'generated':<26} {'universe':<12} {'preset':<6} {'source':<10} synthetic"
+    )
     for r in runs:
         click.echo(
             f"{r['run_id']:<10} {r['as_of']!s:<11} {str(r['generated_at'])[:25]:<26} "
@@ -529,8 +597,12 @@ def history(demo: bool, as_json: bool) -> None:
 @click.option("--week", help="ISO week of a stored run, e.g. 2026-W48.")
 @click.option("--run", "run_id", help="A stored run id (see `screener history`).")
 @click.option("--demo", is_flag=True, help="Read the demo store.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the files (default: reports/<run id>/).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the files (default: reports/<run id>/).",
+)
 @domain_errors
 def report(week: str | None, run_id: str | None, demo: bool, out_dir: Path | None) -> None:
     """Re-render a stored run (default: the newest) without touching the network."""

@@ -63,7 +63,9 @@ def iso_week(d: date) -> str:
     return f"{y}-W{w:02d}"
 
 
-def _risk_row(values: pd.DataFrame, reasons: pd.DataFrame, ticker: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+def _risk_row(
+    values: pd.DataFrame, reasons: pd.DataFrame, ticker: str | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     names = [m for m in METRICS if m in values.columns]
     if ticker is None or ticker not in values.index:
         return {m: None for m in names}, {"*": "no stored prices"}
@@ -79,7 +81,9 @@ def _risk_row(values: pd.DataFrame, reasons: pd.DataFrame, ticker: str | None) -
     return risk, why
 
 
-def weekly_series(close: pd.DataFrame, ticker: str, as_of: date, weeks: int = 53) -> dict[str, list[Any]]:
+def weekly_series(
+    close: pd.DataFrame, ticker: str, as_of: date, weeks: int = 53
+) -> dict[str, list[Any]]:
     """~1 year of week-end closes for a sparkline (each ticker on its own trading days)."""
     if ticker not in close.columns:
         return {"dates": [], "close": []}
@@ -118,7 +122,19 @@ def build_document(
         view = company_view(c, scored.exposures[c.id], scored.jurisdictions)
         ticker = c.primary_ticker
         risk, why = _risk_row(values, reasons, ticker)
-        dq: dict[str, Any] = {k: None for k in ("observations", "first_date", "last_date", "gaps", "stale_days", "flagged_jumps", "currency", "synthetic")}
+        dq: dict[str, Any] = {
+            k: None
+            for k in (
+                "observations",
+                "first_date",
+                "last_date",
+                "gaps",
+                "stale_days",
+                "flagged_jumps",
+                "currency",
+                "synthetic",
+            )
+        }
         if ticker in quality.index:
             dq.update({k: clean(v) for k, v in quality.loc[ticker].items()})
         src = instruments["source"].get(ticker) if "source" in instruments else None
@@ -171,8 +187,16 @@ def build_document(
     benchmarks = []
     for b in uni.benchmarks:
         risk, why = _risk_row(values, reasons, b.symbol)
-        benchmarks.append({"symbol": b.symbol, "name": b.name, "role": b.role, "notes": b.notes,
-                           "risk": risk, "risk_reasons": why})
+        benchmarks.append(
+            {
+                "symbol": b.symbol,
+                "name": b.name,
+                "role": b.role,
+                "notes": b.notes,
+                "risk": risk,
+                "risk_reasons": why,
+            }
+        )
     preset = model.gate(meta.preset)
     document: dict[str, Any] = clean(
         {
@@ -183,9 +207,13 @@ def build_document(
                 "as_of": meta.as_of,
                 "generated_at": meta.generated_at.isoformat(timespec="seconds"),
                 "universe": {
-                    "name": uni.name, "title": uni.title, "version": uni.version,
-                    "path": str(uni.path), "hash": uni.sha256,
-                    "companies": len(uni.companies), "listed": len(uni.listed),
+                    "name": uni.name,
+                    "title": uni.title,
+                    "version": uni.version,
+                    "path": str(uni.path),
+                    "hash": uni.sha256,
+                    "companies": len(uni.companies),
+                    "listed": len(uni.listed),
                 },
                 "source": meta.source,
                 "synthetic": meta.synthetic,
@@ -209,14 +237,23 @@ def build_document(
             "context": context,
             "benchmarks": benchmarks,
             "rank_robustness": {
-                "draws": robust.draws, "concentration": robust.concentration,
-                "seed": robust.seed, "median_kendall_tau": robust.median_kendall_tau,
+                "draws": robust.draws,
+                "concentration": robust.concentration,
+                "seed": robust.seed,
+                "median_kendall_tau": robust.median_kendall_tau,
             },
             "changes": None,
             "failures": [{"ticker": k, "reason": v} for k, v in sorted(failures.items())],
             "metrics": [
-                {"name": m.name, "label": m.label, "unit": m.unit, "description": m.description,
-                 "formula": m.formula, "reference": m.reference, "fmt": m.fmt}
+                {
+                    "name": m.name,
+                    "label": m.label,
+                    "unit": m.unit,
+                    "description": m.description,
+                    "formula": m.formula,
+                    "reference": m.reference,
+                    "fmt": m.fmt,
+                }
                 for m in METRICS.values()
             ],
             "takeaways": [],

@@ -109,9 +109,14 @@ class Exposure:
                     "note": f.note,
                     "evidence": [
                         {
-                            "stage": e.stage, "country": e.country, "tier": e.tier,
-                            "status": e.status, "site": e.site, "strength": e.strength,
-                            "heavy_ree": e.heavy_ree, "feed_origin": e.feed_origin,
+                            "stage": e.stage,
+                            "country": e.country,
+                            "tier": e.tier,
+                            "status": e.status,
+                            "site": e.site,
+                            "strength": e.strength,
+                            "heavy_ree": e.heavy_ree,
+                            "feed_origin": e.feed_origin,
                             "sources": list(e.sources),
                             "text": e.describe(source_numbers),
                         }
@@ -151,8 +156,14 @@ def strength(seg: Segment, model: Model, jur: Jurisdictions) -> float:
 
 def _evidence(seg: Segment, s: float, jur: Jurisdictions) -> Evidence:
     return Evidence(
-        stage=seg.stage, country=seg.country, tier=jur.tier(seg.country), status=seg.status,
-        site=seg.site, strength=s, sources=seg.sources, heavy_ree=seg.heavy_ree,
+        stage=seg.stage,
+        country=seg.country,
+        tier=jur.tier(seg.country),
+        status=seg.status,
+        site=seg.site,
+        strength=s,
+        sources=seg.sources,
+        heavy_ree=seg.heavy_ree,
         feed_origin=seg.feed_origin,
     )
 
@@ -201,15 +212,13 @@ def china_penalties(company: Company, model: Model) -> tuple[list[Penalty], bool
     """The penalties of §5 and whether the FEOC test is met."""
     ch, params = company.china, model.china
     out: list[Penalty] = []
-    feoc = (
-        ch.hq_in_china
-        or ch.state_control
-        or ch.ownership_pct >= params["feoc_ownership_pct"]
-    )
+    feoc = ch.hq_in_china or ch.state_control or ch.ownership_pct >= params["feoc_ownership_pct"]
     if feoc:
         link = (
-            "hq_in_china" if ch.hq_in_china
-            else "state_control" if ch.state_control
+            "hq_in_china"
+            if ch.hq_in_china
+            else "state_control"
+            if ch.state_control
             else "ownership_pct"
         )
         out.append(Penalty(link, float(params["feoc_penalty"]), ch.sources))
@@ -222,7 +231,9 @@ def china_penalties(company: Company, model: Model) -> tuple[list[Penalty], bool
     return out, feoc
 
 
-def flags(company: Company, model: Model, jur: Jurisdictions, *, feoc: bool, today: date) -> tuple[str, ...]:
+def flags(
+    company: Company, model: Model, jur: Jurisdictions, *, feoc: bool, today: date
+) -> tuple[str, ...]:
     out: list[str] = []
     if feoc:
         out.append("FEOC")

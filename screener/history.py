@@ -20,15 +20,26 @@ def _regime(x: Any) -> str | None:
 
 def _profile_key(row: Mapping[str, Any]) -> Any:
     """What of a row's profile feeds the score (weights excluded)."""
-    return (row.get("segments"), row.get("china"), row.get("support"), row.get("revenue"),
-            row.get("exposure", {}).get("as_of"))
+    return (
+        row.get("segments"),
+        row.get("china"),
+        row.get("support"),
+        row.get("revenue"),
+        row.get("exposure", {}).get("as_of"),
+    )
 
 
 def changes(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any]:
     """Compare two documents by company id. ``previous`` None → a first run."""
     empty: dict[str, Any] = {
-        "previous_run": None, "added": [], "removed": [], "rank_moves": [],
-        "score_changes": [], "regime_shifts": [], "gate_changes": [], "new_failures": [],
+        "previous_run": None,
+        "added": [],
+        "removed": [],
+        "rank_moves": [],
+        "score_changes": [],
+        "regime_shifts": [],
+        "gate_changes": [],
+        "new_failures": [],
     }
     if previous is None:
         return empty
@@ -51,16 +62,25 @@ def changes(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> d
         if abs(sa - sb) >= SCORE_EPS:
             profile_changed = _profile_key(a) != _profile_key(b)
             cause = (
-                "profile+weights" if profile_changed and weights_changed
-                else "profile" if profile_changed
-                else "weights" if weights_changed
+                "profile+weights"
+                if profile_changed and weights_changed
+                else "profile"
+                if profile_changed
+                else "weights"
+                if weights_changed
                 else "model"  # neither: model parameters other than weights changed
             )
             out["score_changes"].append({**ref(b), "from": sa, "to": sb, "cause": cause})
         ra, rb = a.get("risk", {}).get("vol_regime"), b.get("risk", {}).get("vol_regime")
         if _regime(ra) != _regime(rb) and ra is not None and rb is not None:
             out["regime_shifts"].append(
-                {**ref(b), "from": ra, "to": rb, "regime": _regime(rb), "previous_regime": _regime(ra)}
+                {
+                    **ref(b),
+                    "from": ra,
+                    "to": rb,
+                    "regime": _regime(rb),
+                    "previous_regime": _regime(ra),
+                }
             )
         ga, gb = a.get("gates", {}).get("pass"), b.get("gates", {}).get("pass")
         if ga != gb:

@@ -67,7 +67,9 @@ def format_text(
         if f["evidence"] and f.get("note"):
             why += f"; {f['note']}"
         head = f"{name:<11} {f['value']:>5.2f} × {f['weight']:>6.2f} = {f['points']:>6.1f}   "
-        lines.append(textwrap.fill(why, WIDTH, initial_indent=head, subsequent_indent=" " * len(head)))
+        lines.append(
+            textwrap.fill(why, WIDTH, initial_indent=head, subsequent_indent=" " * len(head))
+        )
 
     lines.append("")
     lines.append("Segments")
@@ -104,8 +106,11 @@ def format_text(
         when = f", {s['date']}" if s["date"] else ""
         note = f": {s['note']}" if s["note"] else ""
         lines.append(
-            _wrap(f"{s['kind'].replace('_', ' ')} from {s['counterparty']}{when}{note} "
-                  f"{_refs(s['refs'])}".rstrip(), 2)
+            _wrap(
+                f"{s['kind'].replace('_', ' ')} from {s['counterparty']}{when}{note} "
+                f"{_refs(s['refs'])}".rstrip(),
+                2,
+            )
         )
     rev = view["revenue"]
     share = f"{rev['share']:.0%} ({rev['basis']})" if rev["share"] is not None else "unknown"
@@ -139,8 +144,10 @@ def risk_lines(view: Mapping[str, Any]) -> list[str]:
 
     risk = view.get("risk")
     if not risk:
-        return ["Risk: no stored prices for this ticker (run `screener prices refresh`, drop "
-                "--offline, or pass --demo)"]
+        return [
+            "Risk: no stored prices for this ticker (run `screener prices refresh`, drop "
+            "--offline, or pass --demo)"
+        ]
     dq = view.get("data_quality") or {}
     synthetic = " — SYNTHETIC DEMO PRICES, not market data" if dq.get("synthetic") else ""
     lines = [
@@ -185,7 +192,8 @@ def risk_lines(view: Mapping[str, Any]) -> list[str]:
             )
         )
     dq_bits = [
-        f"{k.replace('_', ' ')} {dq[k]}" for k in ("first_date", "last_date", "gaps", "stale_days", "flagged_jumps")
+        f"{k.replace('_', ' ')} {dq[k]}"
+        for k in ("first_date", "last_date", "gaps", "stale_days", "flagged_jumps")
         if dq.get(k) is not None
     ]
     if dq_bits:
@@ -197,4 +205,6 @@ def risk_lines(view: Mapping[str, Any]) -> list[str]:
 
 def format_outside(view: Mapping[str, Any]) -> str:
     """A symbol outside the universe: its risk block only."""
-    return "\n".join([f"{view['name']}  ({view['ticker']})", "no exposure profile", "", *risk_lines(view)])
+    return "\n".join(
+        [f"{view['name']}  ({view['ticker']})", "no exposure profile", "", *risk_lines(view)]
+    )

@@ -83,7 +83,9 @@ def _check(raw: Mapping[str, Any], problems: list[str]) -> None:
             problems.append(f"weights.{f}: unknown factor (factors: {', '.join(FACTORS)})")
     total = sum(v for v in weights.values() if isinstance(v, (int, float)))
     if abs(total - 1.0) > 1e-6:
-        problems.append(f"weights: sum to {total:.4f}; they must sum to 1 so scores stay within 0-100")
+        problems.append(
+            f"weights: sum to {total:.4f}; they must sum to 1 so scores stay within 0-100"
+        )
     for s in STATUSES:
         num(f"maturity.{s}", raw.get("maturity", {}).get(s))
     for k in SUPPORT_KINDS:
@@ -91,7 +93,9 @@ def _check(raw: Mapping[str, Any], problems: list[str]) -> None:
     for name, spec in raw.get("factors", {}).items():
         for stage, mult in spec.get("stages", {}).items():
             if stage not in STAGES:
-                problems.append(f"factors.{name}.stages.{stage}: unknown stage ({', '.join(STAGES)})")
+                problems.append(
+                    f"factors.{name}.stages.{stage}: unknown stage ({', '.join(STAGES)})"
+                )
             num(f"factors.{name}.stages.{stage}", mult)
     for preset in PRESETS:
         if preset not in raw.get("gates", {}):

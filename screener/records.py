@@ -28,11 +28,20 @@ Confidence = Literal["high", "medium", "low"]
 
 STAGES: tuple[Stage, ...] = ("mining", "separation", "metal_alloy", "magnet", "recycling")
 STATUSES: tuple[Status, ...] = (
-    "producing", "commissioning", "construction", "development", "exploration", "suspended",
+    "producing",
+    "commissioning",
+    "construction",
+    "development",
+    "exploration",
+    "suspended",
 )
 SUPPORT_KINDS: tuple[SupportKind, ...] = (
-    "price_floor", "government_equity", "government_loan", "government_grant",
-    "strategic_offtake", "other",
+    "price_floor",
+    "government_equity",
+    "government_loan",
+    "government_grant",
+    "strategic_offtake",
+    "other",
 )
 REVENUE_BASES: tuple[RevenueBasis, ...] = ("reported", "estimated", "pre_revenue")
 CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")

@@ -37,7 +37,11 @@ def demo_profile(company: Company) -> str:
     if company.china.hq_in_china or company.china.state_control:
         return "contrast"
     statuses = {s.status for s in company.segments}
-    if company.ree_revenue_share is not None and company.ree_revenue_share < 0.25 and company.revenue_basis != "pre_revenue":
+    if (
+        company.ree_revenue_share is not None
+        and company.ree_revenue_share < 0.25
+        and company.revenue_basis != "pre_revenue"
+    ):
         return "diversified"
     if "producing" in statuses:
         return "producer"
@@ -78,7 +82,12 @@ class Refreshed:
 
 
 def refresh_prices(
-    store: Any, symbols: Sequence[str], source: Any, *, end: date | None, today: date,
+    store: Any,
+    symbols: Sequence[str],
+    source: Any,
+    *,
+    end: date | None,
+    today: date,
     progress: Progress | None = None,
 ) -> Refreshed:
     """Refresh ``symbols`` and then the FX series of their currencies.
@@ -111,10 +120,10 @@ def refresh_prices(
 class Panel:
     """What the store holds for a set of symbols, up to ``as_of``."""
 
-    close: pd.DataFrame       # adjusted closes, dates × symbols
-    raw_close: pd.DataFrame   # unadjusted closes (for value traded)
+    close: pd.DataFrame  # adjusted closes, dates × symbols
+    raw_close: pd.DataFrame  # unadjusted closes (for value traded)
     volume: pd.DataFrame
-    fx: pd.DataFrame          # dates × currency, USD per unit
+    fx: pd.DataFrame  # dates × currency, USD per unit
     instruments: pd.DataFrame
     as_of: date
     synthetic: bool
@@ -165,7 +174,11 @@ def compute_risk(panel: Panel, equities: Sequence[str], benchmarks: Sequence[str
     bench = panel.close[[b for b in benchmarks if b in panel.close.columns]]
     cap = panel.instruments["market_cap"].to_dict() if "market_cap" in panel.instruments else {}
     # Per-ticker synthetic flag, so each row's data quality labels demo prices as synthetic.
-    synth = panel.instruments["synthetic"] if "synthetic" in panel.instruments else pd.Series(dtype=bool)
+    synth = (
+        panel.instruments["synthetic"]
+        if "synthetic" in panel.instruments
+        else pd.Series(dtype=bool)
+    )
     return compute_detailed(
         panel.close[cols],
         panel.volume.reindex(index=panel.close.index, columns=cols),
@@ -194,7 +207,7 @@ class RunResult:
 class Assembled:
     document: dict[str, Any]
     panel: Panel
-    values: pd.DataFrame       # metrics of every symbol read (universe, benchmarks, extras)
+    values: pd.DataFrame  # metrics of every symbol read (universe, benchmarks, extras)
     reasons: pd.DataFrame
     quality: pd.DataFrame
 
@@ -226,7 +239,9 @@ def assemble(
     extra = [e for e in extra if e not in symbols]
     panel = read_panel(store, [*symbols, *extra], as_of=as_of, today=today)
     if source_name is None:
-        srcs = panel.instruments["source"].dropna().unique() if "source" in panel.instruments else []
+        srcs = (
+            panel.instruments["source"].dropna().unique() if "source" in panel.instruments else []
+        )
         source_name = "store (" + ", ".join(sorted(map(str, srcs))) + ")" if len(srcs) else "store"
     equities = [s for s in [*symbols, *extra] if s not in bench]
     detailed = compute_risk(panel, equities, bench)
@@ -237,29 +252,45 @@ def assemble(
 
         cols = [s for s in equities if s in panel.close.columns]
         adv = adv_usd(
-            panel.raw_close[cols], panel.volume.reindex(index=panel.raw_close.index, columns=cols),
+            panel.raw_close[cols],
+            panel.volume.reindex(index=panel.raw_close.index, columns=cols),
             fx=panel.fx if not panel.fx.empty else None,
             currency={s: panel.currency.get(s, "USD") for s in cols},
             window=int(gate["adv_window_days"]),  # the panel already ends at as_of
         )
-    table, robust = build(scored, detailed.values, preset=preset, adv_gate_usd=adv, robustness=robustness)
+    table, robust = build(
+        scored, detailed.values, preset=preset, adv_gate_usd=adv, robustness=robustness
+    )
     status = store.status(today)
     last_errors = {
-        str(t): str(e) for t, e in status.get("last_error", pd.Series(dtype=object)).items()
+        str(t): str(e)
+        for t, e in status.get("last_error", pd.Series(dtype=object)).items()
         if isinstance(e, str) and e
     }
     for s in symbols:
         if s not in panel.close.columns or panel.close[s].dropna().empty:
             failures.setdefault(s, last_errors.get(s, "no stored prices"))
     meta = RunMeta(
-        run_id=iso_week(panel.as_of), as_of=panel.as_of,
+        run_id=iso_week(panel.as_of),
+        as_of=panel.as_of,
         generated_at=now or datetime.now(UTC),
-        source=source_name, synthetic=panel.synthetic, preset=preset,
+        source=source_name,
+        synthetic=panel.synthetic,
+        preset=preset,
     )
     doc = build_document(
-        scored, table, robust, meta=meta, values=detailed.values, reasons=detailed.reasons,
-        quality=detailed.quality, close=panel.close, instruments=panel.instruments,
-        failures=failures, last_errors=last_errors, series_for=series_for,
+        scored,
+        table,
+        robust,
+        meta=meta,
+        values=detailed.values,
+        reasons=detailed.reasons,
+        quality=detailed.quality,
+        close=panel.close,
+        instruments=panel.instruments,
+        failures=failures,
+        last_errors=last_errors,
+        series_for=series_for,
     )
     return Assembled(doc, panel, detailed.values, detailed.reasons, detailed.quality)
 
@@ -289,7 +320,9 @@ def run(
     scored = load_scored(universe, weights=weights, today=as_of or today)
     uni = scored.universe
     if preset not in scored.model.raw["gates"]:
-        raise NotFoundError(f"unknown preset {preset!r} (choose {', '.join(scored.model.raw['gates'])})")
+        raise NotFoundError(
+            f"unknown preset {preset!r} (choose {', '.join(scored.model.raw['gates'])})"
+        )
     failures: dict[str, str] = {}
     source_name = None
     with Store.open(folder) as store:
@@ -301,8 +334,16 @@ def run(
             failures.update(refreshed.failures)
             source_name = refreshed.source
         try:
-            a = assemble(scored, store, as_of=as_of, today=today, preset=preset,
-                         source_name=source_name, failures=failures, now=now)
+            a = assemble(
+                scored,
+                store,
+                as_of=as_of,
+                today=today,
+                preset=preset,
+                source_name=source_name,
+                failures=failures,
+                now=now,
+            )
         except PriceDataError as exc:
             if mode == "offline" or not failures:
                 raise
@@ -323,16 +364,27 @@ def run(
         doc["takeaways"] = takeaways(doc)
         store.save_run(
             {
-                "run_id": run_id, "week": run_id, "as_of": a.panel.as_of,
-                "generated_at": doc["run"]["generated_at"], "universe_name": uni.name,
-                "universe_hash": uni.sha256, "weights": dict(scored.model.weights),
-                "preset": preset, "source": doc["run"]["source"], "synthetic": a.panel.synthetic,
+                "run_id": run_id,
+                "week": run_id,
+                "as_of": a.panel.as_of,
+                "generated_at": doc["run"]["generated_at"],
+                "universe_name": uni.name,
+                "universe_hash": uni.sha256,
+                "weights": dict(scored.model.weights),
+                "preset": preset,
+                "source": doc["run"]["source"],
+                "synthetic": a.panel.synthetic,
                 "tool_version": doc["run"]["tool_version"],
             },
             doc,
             [
-                {"company_id": r["id"], "ticker": r["ticker"], "rank": r["rank"],
-                 "score": r["exposure"]["score"], "payload": r}
+                {
+                    "company_id": r["id"],
+                    "ticker": r["ticker"],
+                    "rank": r["rank"],
+                    "score": r["exposure"]["score"],
+                    "payload": r,
+                }
                 for r in doc["rows"]
             ],
         )
@@ -360,8 +412,12 @@ def summary(result: RunResult, *, top: int = 5) -> list[str]:
     for r in doc["rows"][:top]:
         vol = r["risk"].get("vol_1y")
         vol_txt = f"vol {vol:.0%}" if isinstance(vol, float) else "vol –"
-        gate = {True: "passes gates", False: "fails gates", None: "gates unknown"}[r["gates"]["pass"]]
-        lines.append(f"  {r['rank']:>2}. {r['ticker']:<10} {r['name'][:30]:<30} {r['exposure']['score']:5.1f}  {vol_txt}, {gate}")
+        gate = {True: "passes gates", False: "fails gates", None: "gates unknown"}[
+            r["gates"]["pass"]
+        ]
+        lines.append(
+            f"  {r['rank']:>2}. {r['ticker']:<10} {r['name'][:30]:<30} {r['exposure']['score']:5.1f}  {vol_txt}, {gate}"
+        )
     ch = doc["changes"]
     if ch["previous_run"] is None:
         lines.append("Changes: first run, nothing to compare.")
@@ -383,4 +439,3 @@ def summary(result: RunResult, *, top: int = 5) -> list[str]:
     for kind, path in result.paths.items():
         lines.append(f"{kind}: {path}")
     return lines
-

@@ -107,7 +107,9 @@ def pareto_frontier(score: pd.Series, vol: pd.Series) -> pd.Series:
         return out
     # Sorted by vol ascending (ties: highest score first), a name is on the frontier when its
     # score beats every name before it, i.e. every name at lower or equal volatility.
-    frame = pd.DataFrame({"s": score[ok], "v": vol[ok]}).sort_values(["v", "s"], ascending=[True, False])
+    frame = pd.DataFrame({"s": score[ok], "v": vol[ok]}).sort_values(
+        ["v", "s"], ascending=[True, False]
+    )
     best_before = frame["s"].cummax().shift(1, fill_value=-np.inf)
     on = frame["s"] > best_before
     # Exact duplicates sit next to each other in that order and neither dominates the other
@@ -128,7 +130,8 @@ def quadrants(score: pd.Series, vol: pd.Series) -> pd.Series:
     hi = score[ok] >= ms
     lo_vol = vol[ok] <= mv
     out[ok] = np.where(
-        hi, np.where(lo_vol, "high_exp_low_vol", "high_exp_high_vol"),
+        hi,
+        np.where(lo_vol, "high_exp_low_vol", "high_exp_high_vol"),
         np.where(lo_vol, "low_exp_low_vol", "low_exp_high_vol"),
     )
     return out
@@ -142,7 +145,9 @@ def _gate(values: pd.Series, minimum: float | None) -> pd.Series:
 
 def gates(risk: pd.DataFrame, preset: Mapping[str, Any], adv: pd.Series) -> pd.DataFrame:
     """Pass/fail columns of §8. Unknown input (no market cap, no volume) → None, not fail."""
-    cap = risk["market_cap_usd"] if "market_cap_usd" in risk else pd.Series(np.nan, index=risk.index)
+    cap = (
+        risk["market_cap_usd"] if "market_cap_usd" in risk else pd.Series(np.nan, index=risk.index)
+    )
     g_cap = _gate(cap, preset.get("min_market_cap_usd"))
     g_adv = _gate(adv.reindex(risk.index), preset.get("min_adv_usd"))
 
@@ -153,7 +158,9 @@ def gates(risk: pd.DataFrame, preset: Mapping[str, Any], adv: pd.Series) -> pd.D
             return None
         return True
 
-    passed = pd.Series([both(a, b) for a, b in zip(g_cap, g_adv, strict=True)], index=risk.index, dtype=object)
+    passed = pd.Series(
+        [both(a, b) for a, b in zip(g_cap, g_adv, strict=True)], index=risk.index, dtype=object
+    )
     return pd.DataFrame({"gate_market_cap": g_cap, "gate_adv": g_adv, "gate_pass": passed})
 
 
@@ -210,7 +217,12 @@ def build(
         robust = rank_robustness(scored, ids, scored.model)
     else:  # ad hoc lookups skip the 500 re-rankings: a second matters there, the interval doesn't
         robust = rank_robustness(scored, ids[:0], scored.model)
-        robust = RankRobustness(robust.draws, robust.concentration, robust.seed, None,
-                                robust.table.reindex(ids).astype({"rank_unstable": object}))
+        robust = RankRobustness(
+            robust.draws,
+            robust.concentration,
+            robust.seed,
+            None,
+            robust.table.reindex(ids).astype({"rank_unstable": object}),
+        )
     table = table.join(robust.table)
     return table, robust

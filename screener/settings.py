@@ -35,25 +35,86 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("beta_years", 2, "years", "Window of weekly returns for beta and correlation."),
     Setting("adv_ticket_usd", 1_000_000.0, "USD", "Ticket size used for days-to-trade."),
     Setting("adv_participation", 0.20, "share of ADV", "Share of daily volume one may trade."),
-    Setting("min_obs_share", 0.90, "share of window", "A windowed risk metric needs at least this share of its window's observations, else NaN."),
-    Setting("beta_min_weeks", 52, "weeks", "Fewest pairwise weekly returns for beta and correlation."),
-    Setting("fx_fill_days", 3, "calendar days", "An FX rate may be carried forward this many days to a ticker's trading day."),
-    Setting("gap_business_days", 3, "business days", "A run of missing business days longer than this counts as a data gap."),
-    Setting("jump_return", 0.50, "return", "A daily |return| above this counts as a flagged jump in data quality."),
+    Setting(
+        "min_obs_share",
+        0.90,
+        "share of window",
+        "A windowed risk metric needs at least this share of its window's observations, else NaN.",
+    ),
+    Setting(
+        "beta_min_weeks", 52, "weeks", "Fewest pairwise weekly returns for beta and correlation."
+    ),
+    Setting(
+        "fx_fill_days",
+        3,
+        "calendar days",
+        "An FX rate may be carried forward this many days to a ticker's trading day.",
+    ),
+    Setting(
+        "gap_business_days",
+        3,
+        "business days",
+        "A run of missing business days longer than this counts as a data gap.",
+    ),
+    Setting(
+        "jump_return",
+        0.50,
+        "return",
+        "A daily |return| above this counts as a flagged jump in data quality.",
+    ),
     # --- price data ----------------------------------------------------------------------
     Setting("history_years", 5, "years", "History fetched for a ticker seen for the first time."),
-    Setting("refresh_overlap_days", 5, "days", "Re-fetched before the last stored date to pick up revisions."),
-    Setting("refresh_chunk", 50, "tickers", "Tickers fetched and written per store transaction during a refresh."),
-    Setting("metadata_max_age_days", 7, "days", "Instrument metadata (currency, exchange, market cap) older than this is fetched again."),
-    Setting("stale_price_days", 4, "days", "A last bar older than this many calendar days is stale."),
+    Setting(
+        "refresh_overlap_days",
+        5,
+        "days",
+        "Re-fetched before the last stored date to pick up revisions.",
+    ),
+    Setting(
+        "refresh_chunk",
+        50,
+        "tickers",
+        "Tickers fetched and written per store transaction during a refresh.",
+    ),
+    Setting(
+        "metadata_max_age_days",
+        7,
+        "days",
+        "Instrument metadata (currency, exchange, market cap) older than this is fetched again.",
+    ),
+    Setting(
+        "stale_price_days", 4, "days", "A last bar older than this many calendar days is stale."
+    ),
     Setting("yahoo_chunk", 50, "symbols", "Symbols per yfinance download call."),
     Setting("yahoo_threads", 2, "threads", "Threads yfinance may use inside one call."),
-    Setting("yahoo_pause", 1.0, "seconds", "Pause between chunks, to stay under Yahoo's rate limit."),
-    Setting("yahoo_retries", 3, "attempts", "Retries of failed symbols, with jittered exponential backoff."),
+    Setting(
+        "yahoo_pause", 1.0, "seconds", "Pause between chunks, to stay under Yahoo's rate limit."
+    ),
+    Setting(
+        "yahoo_retries",
+        3,
+        "attempts",
+        "Retries of failed symbols, with jittered exponential backoff.",
+    ),
     Setting("yahoo_timeout", 20, "seconds", "HTTP timeout of one yfinance request."),
-    Setting("yahoo_backoff", 5.0, "seconds", "Base of the retry backoff: base × 2^(retry−1) × (1 + jitter), jitter in [0, 1)."),
-    Setting("store_lock_wait", 10.0, "seconds", "How long a reader waits for a writer to release the store."),
-    Setting("bad_tick_move", 0.50, "return", "A one-day move larger than this that reverses next day is flagged."),
+    Setting(
+        "yahoo_backoff",
+        5.0,
+        "seconds",
+        "Base of the retry backoff: base × 2^(retry−1) × (1 + jitter), jitter in [0, 1).",
+    ),
+    Setting(
+        "store_lock_wait",
+        10.0,
+        "seconds",
+        "How long a reader waits for a writer to release the store.",
+    ),
+    Setting(
+        "bad_tick_move",
+        0.50,
+        "return",
+        "A one-day move larger than this that reverses next day is flagged.",
+    ),
     # --- screen ----------------------------------------------------------------------------
     Setting("preset", "mvis", "", "Default investability gate preset (mvis, eqm, none)."),
 )

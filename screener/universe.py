@@ -38,17 +38,42 @@ from screener.validate import Checker, Problems
 DATA_FILES = ("jurisdictions", "model", "events")
 
 _COMPANY_KEYS = (
-    "id", "name", "tickers", "listed", "former_tickers", "hq", "ree_revenue_share",
-    "revenue_basis", "revenue_note", "segments", "china", "support", "sources", "as_of",
-    "confidence", "notes",
+    "id",
+    "name",
+    "tickers",
+    "listed",
+    "former_tickers",
+    "hq",
+    "ree_revenue_share",
+    "revenue_basis",
+    "revenue_note",
+    "segments",
+    "china",
+    "support",
+    "sources",
+    "as_of",
+    "confidence",
+    "notes",
 )
 _SEGMENT_KEYS = (
-    "stage", "country", "status", "site", "capacity_tpa", "heavy_ree", "feed_origin", "note",
+    "stage",
+    "country",
+    "status",
+    "site",
+    "capacity_tpa",
+    "heavy_ree",
+    "feed_origin",
+    "note",
     "sources",
 )
 _CHINA_KEYS = (
-    "hq_in_china", "ownership_pct", "state_control", "processing_in_china", "sales_to_china",
-    "notes", "sources",
+    "hq_in_china",
+    "ownership_pct",
+    "state_control",
+    "processing_in_china",
+    "sales_to_china",
+    "notes",
+    "sources",
 )
 _SUPPORT_KEYS = ("kind", "counterparty", "country", "date", "note", "sources")
 _SOURCE_KEYS = ("id", "url", "date", "title", "secondary")
@@ -72,16 +97,16 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                "while reading a mapping", node.start_mark,
-                f"found duplicate key {key!r}", key_node.start_mark,
+                "while reading a mapping",
+                node.start_mark,
+                f"found duplicate key {key!r}",
+                key_node.start_mark,
             )
         seen[key] = True
     return loader.construct_mapping(node, deep=deep)
 
 
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def read_yaml(path: Path) -> Any:
@@ -174,7 +199,10 @@ def load_jurisdictions(path: Path | None = None) -> Jurisdictions:
     else:
         for code, name in names_raw.items():
             if not isinstance(code, str) or len(code) != 2 or not code.isupper():
-                p.add("countries", f"{code!r} is not an upper-case two-letter code (quote NO, ON, YES)")
+                p.add(
+                    "countries",
+                    f"{code!r} is not an upper-case two-letter code (quote NO, ON, YES)",
+                )
             else:
                 names[code] = str(name)
     weights: dict[str, float] = {}
@@ -303,8 +331,14 @@ def _company(c: Checker, countries: Mapping[str, str], today: date) -> Company |
 
     share = c.number("ree_revenue_share", 0.0, 1.0)
     basis = c.choice("revenue_basis", REVENUE_BASES, required=False)
-    if c.data.get("ree_revenue_share") is not None and basis is None and "revenue_basis" not in c.data:
-        c.err("revenue_basis", f"is missing: say how the share is known ({', '.join(REVENUE_BASES)})")
+    if (
+        c.data.get("ree_revenue_share") is not None
+        and basis is None
+        and "revenue_basis" not in c.data
+    ):
+        c.err(
+            "revenue_basis", f"is missing: say how the share is known ({', '.join(REVENUE_BASES)})"
+        )
     as_of = c.date_("as_of")
     return Company(
         id=c.slug("id") or "",
@@ -421,14 +455,21 @@ def load(
         for t in c.tickers:
             key = t.upper()
             if key in seen_tickers:
-                p.add(f"company '{c.id}' field 'tickers'",
-                      f"{t!r} is already a ticker of '{seen_tickers[key]}'")
+                p.add(
+                    f"company '{c.id}' field 'tickers'",
+                    f"{t!r} is already a ticker of '{seen_tickers[key]}'",
+                )
             seen_tickers[key] = c.id
     for b in benchmarks:
         if b.symbol.upper() in seen_tickers:
-            p.add(f"benchmark '{b.symbol}'", f"symbol is also a ticker of '{seen_tickers[b.symbol.upper()]}'")
+            p.add(
+                f"benchmark '{b.symbol}'",
+                f"symbol is also a ticker of '{seen_tickers[b.symbol.upper()]}'",
+            )
     if p:
-        raise UniverseError(f"{path}: {len(p.items)} problem(s); fix them all and validate again", p.items)
+        raise UniverseError(
+            f"{path}: {len(p.items)} problem(s); fix them all and validate again", p.items
+        )
 
     meta = data.get("universe") or {}
     return Universe(

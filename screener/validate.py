@@ -23,7 +23,9 @@ class Problems:
         self.items: list[str] = []
 
     def add(self, where: str, message: str) -> None:
-        self.items.append(f"{self.file}: {where}: {message}" if where else f"{self.file}: {message}")
+        self.items.append(
+            f"{self.file}: {where}: {message}" if where else f"{self.file}: {message}"
+        )
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -78,7 +80,9 @@ class Checker:
     def slug(self, field: str) -> str | None:
         v = self.str_(field)
         if v is not None and not _SLUG.match(v):
-            self.err(field, f"{_show(v)} is not a slug (lowercase letters, digits and single hyphens)")
+            self.err(
+                field, f"{_show(v)} is not a slug (lowercase letters, digits and single hyphens)"
+            )
             return None
         return v
 
@@ -91,9 +95,7 @@ class Checker:
             return default
         return v
 
-    def number(
-        self, field: str, lo: float, hi: float, *, required: bool = False
-    ) -> float | None:
+    def number(self, field: str, lo: float, hi: float, *, required: bool = False) -> float | None:
         v = self.data.get(field)
         if v is None:
             if required:
@@ -127,7 +129,9 @@ class Checker:
             return None
         if isinstance(v, bool):
             # YAML 1.1 reads a bare NO (Norway) as false, and YES/ON as true.
-            self.err(field, f"{_show(v)} is a YAML boolean: quote country codes, e.g. \"NO\" for Norway")
+            self.err(
+                field, f'{_show(v)} is a YAML boolean: quote country codes, e.g. "NO" for Norway'
+            )
             return None
         if not isinstance(v, str) or v not in known:
             self.err(

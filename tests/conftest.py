@@ -35,7 +35,9 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError(f"a test tried to reach {address}: tests never use the network")
 
     def no_transfer(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a test tried an HTTP transfer through libcurl: tests never use the network")
+        raise AssertionError(
+            "a test tried an HTTP transfer through libcurl: tests never use the network"
+        )
 
     monkeypatch.setattr(socket.socket, "connect", loopback_only)
     monkeypatch.setattr(curl_cffi.Curl, "perform", no_transfer)

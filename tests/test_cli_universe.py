@@ -53,7 +53,9 @@ def test_validate_bad_file_exits_2_with_all_problems(runner: CliRunner, tmp_path
     result = runner.invoke(cli, ["universe", "validate", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}: 3 problem(s); fix them all and validate again" in result.output
-    assert "bad.yaml: company 'example-miner' field 'hq': 'XX' is not an ISO 3166-1" in result.output
+    assert (
+        "bad.yaml: company 'example-miner' field 'hq': 'XX' is not an ISO 3166-1" in result.output
+    )
     assert "field 'segments[0]' field 'stage': 'digging' is not allowed" in result.output
     assert "field 'ree_revenue_share': 2 is outside 0 to 1" in result.output
     assert result.output.rstrip().endswith("Error: 1 of 1 file(s) have problems")
@@ -80,7 +82,9 @@ def test_universe_show_ranked(runner: CliRunner) -> None:
 
 
 def test_lookup_text(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["lookup", "exm", "--universe", EXAMPLE, "--offline"], catch_exceptions=False)
+    result = runner.invoke(
+        cli, ["lookup", "exm", "--universe", EXAMPLE, "--offline"], catch_exceptions=False
+    )
     assert result.exit_code == 0
     out = result.output
     assert "Example Miner  (EXM)  id: example-miner" in out
@@ -90,18 +94,30 @@ def test_lookup_text(runner: CliRunner) -> None:
 
 
 def test_lookup_json_contract(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--offline"], catch_exceptions=False)
+    result = runner.invoke(
+        cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--offline"], catch_exceptions=False
+    )
     doc = json.loads(result.output)
-    assert doc["ticker"] == "EXM" and doc["id"] == "example-miner" and doc["name"] == "Example Miner"
+    assert (
+        doc["ticker"] == "EXM" and doc["id"] == "example-miner" and doc["name"] == "Example Miner"
+    )
     assert doc["exposure"]["score"] == pytest.approx(62.744)
     assert doc["exposure"]["china_multiplier"] == pytest.approx(0.92)
     assert set(doc["exposure"]["factors"]) == set(FACTORS)
     for f in FACTORS:
         assert set(doc["exposure"]["factors"][f]) >= {"value", "weight", "points"}
-    assert doc["exposure"]["flags"] == ["STALE_PROFILE"] or isinstance(doc["exposure"]["flags"], list)
+    assert doc["exposure"]["flags"] == ["STALE_PROFILE"] or isinstance(
+        doc["exposure"]["flags"], list
+    )
     assert doc["sources"] == [
-        {"n": 1, "id": "S1", "url": "https://example.org/release", "date": "2025-07-10",
-         "title": "Release", "secondary": False}
+        {
+            "n": 1,
+            "id": "S1",
+            "url": "https://example.org/release",
+            "date": "2025-07-10",
+            "title": "Release",
+            "secondary": False,
+        }
     ]
 
 
@@ -115,8 +131,12 @@ def test_lookup_unknown_symbol_exit_2_with_close_matches(runner: CliRunner) -> N
 
 
 def test_lookup_secondary_listing_and_id(runner: CliRunner) -> None:
-    by_secondary = runner.invoke(cli, ["lookup", "efr.to", "--json", "--offline"], catch_exceptions=False)
-    by_id = runner.invoke(cli, ["lookup", "energy-fuels", "--json", "--offline"], catch_exceptions=False)
+    by_secondary = runner.invoke(
+        cli, ["lookup", "efr.to", "--json", "--offline"], catch_exceptions=False
+    )
+    by_id = runner.invoke(
+        cli, ["lookup", "energy-fuels", "--json", "--offline"], catch_exceptions=False
+    )
     assert json.loads(by_secondary.output)["id"] == "energy-fuels"
     assert json.loads(by_id.output)["ticker"] == "UUUU"
 
@@ -124,7 +144,13 @@ def test_lookup_secondary_listing_and_id(runner: CliRunner) -> None:
 def test_weights_file_changes_score(runner: CliRunner, tmp_path: Path) -> None:
     w = tmp_path / "w.yaml"
     w.write_text("weights: {sourcing: 0.35, processing: 0.20}\n", encoding="utf-8")
-    base = json.loads(runner.invoke(cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--offline"]).output)
-    new = json.loads(runner.invoke(cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--offline", "--weights", str(w)]).output)
+    base = json.loads(
+        runner.invoke(cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--offline"]).output
+    )
+    new = json.loads(
+        runner.invoke(
+            cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--offline", "--weights", str(w)]
+        ).output
+    )
     assert new["exposure"]["factors"]["sourcing"]["points"] == pytest.approx(35.0)
     assert new["exposure"]["score"] != base["exposure"]["score"]

@@ -22,9 +22,19 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def co(*segments: Segment, **kw: object) -> Company:
     base = dict(
-        id="x", name="X", tickers=("X",), listed=True, hq="US", segments=segments,
-        china=ChinaLinks(), support=(), sources=(Source("S1", "https://e.org", "2025-12-01", "t"),),
-        as_of=date(2025, 12, 1), confidence="high", ree_revenue_share=1.0, revenue_basis="reported",
+        id="x",
+        name="X",
+        tickers=("X",),
+        listed=True,
+        hq="US",
+        segments=segments,
+        china=ChinaLinks(),
+        support=(),
+        sources=(Source("S1", "https://e.org", "2025-12-01", "t"),),
+        as_of=date(2025, 12, 1),
+        confidence="high",
+        ree_revenue_share=1.0,
+        revenue_basis="reported",
     )
     base.update(kw)
     return Company(**base)  # type: ignore[arg-type]
@@ -41,15 +51,26 @@ def test_worked_example_of_the_spec() -> None:
     assert e.raw_score == pytest.approx(68.2)
     assert e.china_multiplier == pytest.approx(0.92)
     points = {k: round(f.points, 9) for k, f in e.factors.items()}
-    assert points == {"sourcing": 25.0, "processing": 20.7, "recycling": 0.0,
-                      "heavy_ree": 4.5, "purity": 15.0, "support": 3.0}
+    assert points == {
+        "sourcing": 25.0,
+        "processing": 20.7,
+        "recycling": 0.0,
+        "heavy_ree": 4.5,
+        "purity": 15.0,
+        "support": 3.0,
+    }
     assert e.flags == ()
 
 
 def test_noisy_or_two_allied_development_projects() -> None:
     s = 0.85 * 0.35
     assert noisy_or([s, s]) == pytest.approx(0.5065, abs=1e-4)
-    e = score(co(seg("mining", "CA", "development"), seg("mining", "GB", "development")), MODEL, JUR, today=TODAY)
+    e = score(
+        co(seg("mining", "CA", "development"), seg("mining", "GB", "development")),
+        MODEL,
+        JUR,
+        today=TODAY,
+    )
     assert e.factors["sourcing"].value == pytest.approx(1 - (1 - s) ** 2)
 
 
@@ -59,7 +80,12 @@ def test_factor_never_exceeds_one() -> None:
 
 
 def test_processing_stage_weights() -> None:
-    e = score(co(seg("separation", "AU", "producing"), seg("metal_alloy", "AU", "producing")), MODEL, JUR, today=TODAY)
+    e = score(
+        co(seg("separation", "AU", "producing"), seg("metal_alloy", "AU", "producing")),
+        MODEL,
+        JUR,
+        today=TODAY,
+    )
     assert e.factors["processing"].value == pytest.approx(0.45 + 0.25)
 
 
@@ -72,7 +98,9 @@ def test_recycling_factor() -> None:
 def test_heavy_ree_counts_stage_multipliers_and_only_heavy_segments() -> None:
     e = score(
         co(seg("mining", "US", "producing", heavy_ree=True), seg("separation", "US", "producing")),
-        MODEL, JUR, today=TODAY,
+        MODEL,
+        JUR,
+        today=TODAY,
     )
     assert e.factors["heavy_ree"].value == pytest.approx(0.6)
     assert len(e.factors["heavy_ree"].evidence) == 1
@@ -88,7 +116,12 @@ def test_support_summed_and_capped() -> None:
     sup = tuple(Support("price_floor", "US DoD", "US", sources=("S1",)) for _ in range(3))
     e = score(co(support=sup), MODEL, JUR, today=TODAY)
     assert e.factors["support"].value == 1.0
-    e2 = score(co(support=(Support("strategic_offtake", "Apple", "US", sources=("S1",)),)), MODEL, JUR, today=TODAY)
+    e2 = score(
+        co(support=(Support("strategic_offtake", "Apple", "US", sources=("S1",)),)),
+        MODEL,
+        JUR,
+        today=TODAY,
+    )
     assert e2.factors["support"].value == pytest.approx(0.3)
 
 
@@ -96,7 +129,9 @@ def test_chinese_feed_makes_processing_worth_nothing() -> None:
     e = score(co(seg("separation", "US", "producing", feed_origin="CN")), MODEL, JUR, today=TODAY)
     assert e.factors["processing"].value == 0.0
     assert "COVERED_CHAIN" in e.flags
-    allied_feed = score(co(seg("separation", "US", "producing", feed_origin="AU")), MODEL, JUR, today=TODAY)
+    allied_feed = score(
+        co(seg("separation", "US", "producing", feed_origin="AU")), MODEL, JUR, today=TODAY
+    )
     assert allied_feed.factors["processing"].value == pytest.approx(0.45)
 
 
@@ -110,7 +145,13 @@ def test_chinese_feed_makes_processing_worth_nothing() -> None:
         (ChinaLinks(hq_in_china=True, sources=("S1",)), 0.0, True),
         (ChinaLinks(state_control=True, sources=("S1",)), 0.0, True),
         (ChinaLinks(processing_in_china=True, sources=("S1",)), 0.85, False),
-        (ChinaLinks(sales_to_china=True, processing_in_china=True, ownership_pct=10, sources=("S1",)), 0.65, False),
+        (
+            ChinaLinks(
+                sales_to_china=True, processing_in_china=True, ownership_pct=10, sources=("S1",)
+            ),
+            0.65,
+            False,
+        ),
     ],
 )
 def test_china_multiplier(china: ChinaLinks, multiplier: float, feoc: bool) -> None:
@@ -129,8 +170,11 @@ def test_flags_pre_revenue_stale_low_confidence() -> None:
 
 
 def test_unsourced_flag_without_changing_score() -> None:
-    sourced = co(seg("mining", "US", "producing"), china=ChinaLinks(ownership_pct=8, sources=("S1",)),
-                 support=(Support("government_loan", "DOE", "US", sources=("S1",)),))
+    sourced = co(
+        seg("mining", "US", "producing"),
+        china=ChinaLinks(ownership_pct=8, sources=("S1",)),
+        support=(Support("government_loan", "DOE", "US", sources=("S1",)),),
+    )
     bare = replace(
         sourced,
         segments=tuple(replace(s, sources=()) for s in sourced.segments),
@@ -143,14 +187,18 @@ def test_unsourced_flag_without_changing_score() -> None:
 
 
 def test_exploration_only_far_below_producer() -> None:
-    explorer = score(co(seg("mining", "AU", "exploration"), revenue_basis="pre_revenue"), MODEL, JUR, today=TODAY)
+    explorer = score(
+        co(seg("mining", "AU", "exploration"), revenue_basis="pre_revenue"), MODEL, JUR, today=TODAY
+    )
     producer = score(co(seg("mining", "AU", "producing")), MODEL, JUR, today=TODAY)
     assert explorer.score < producer.score / 2
 
 
 def test_weights_override_file(tmp_path: Path) -> None:
     path = tmp_path / "w.yaml"
-    path.write_text(yaml.safe_dump({"weights": {"sourcing": 0.30, "support": 0.0}}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"weights": {"sourcing": 0.30, "support": 0.0}}), encoding="utf-8"
+    )
     m = load_model(path)
     assert m.weights["sourcing"] == 0.30 and m.weights["processing"] == 0.30
     e = score(co(seg("mining", "US", "producing")), m, JUR, today=TODAY)

@@ -446,12 +446,22 @@ class MetadataFakeSource(FakeSource):
         inst = base.instruments.copy()
         looked = inst["ticker"].isin(look)
         inst["exchange"] = np.where(looked, "Real Exchange", "guessed exchange")
-        inst["name"] = [f"{t} Corp" if lk else None for t, lk in zip(inst["ticker"], looked, strict=True)]
-        inst["market_cap"] = [self.caps.get(t, np.nan) if lk else np.nan
-                              for t, lk in zip(inst["ticker"], looked, strict=True)]
+        inst["name"] = [
+            f"{t} Corp" if lk else None for t, lk in zip(inst["ticker"], looked, strict=True)
+        ]
+        inst["market_cap"] = [
+            self.caps.get(t, np.nan) if lk else np.nan
+            for t, lk in zip(inst["ticker"], looked, strict=True)
+        ]
         inst["quote_currency"] = "USD"
-        return FetchResult("csv", False, base.prices, inst, base.failures,
-                           metadata_fetched=frozenset(inst.loc[looked, "ticker"]))
+        return FetchResult(
+            "csv",
+            False,
+            base.prices,
+            inst,
+            base.failures,
+            metadata_fetched=frozenset(inst.loc[looked, "ticker"]),
+        )
 
 
 def test_metadata_is_asked_again_only_after_the_max_age(
@@ -460,11 +470,11 @@ def test_metadata_is_asked_again_only_after_the_max_age(
     clock = Clock(monkeypatch)
     src = MetadataFakeSource({t: history(t) for t in "ABC"})
     refresh(store, ["A", "B"], src, today=TODAY)
-    assert src.asked == [["A", "B"]]                 # never seen: looked up on the first refresh
+    assert src.asked == [["A", "B"]]  # never seen: looked up on the first refresh
     first = store.instruments(["A", "B"])
     assert first["market_cap"].to_dict() == {"A": 1.5e9, "B": 2.5e8}
 
-    clock.advance(days=7, hours=17)                  # 7 whole days later (UTC): still fresh
+    clock.advance(days=7, hours=17)  # 7 whole days later (UTC): still fresh
     refresh(store, ["A", "B", "C"], src, today=TODAY)
     # C starts history_years back, A and B at their last bar: two calls, only C looked up.
     assert src.asked[1:] == [["C"], []]
@@ -474,9 +484,9 @@ def test_metadata_is_asked_again_only_after_the_max_age(
     pd.testing.assert_frame_equal(kept, first)
     assert store.instruments(["C"]).loc["C", "market_cap"] == 7e7
 
-    clock.advance(days=1)                            # A and B now 8 days old, C 1 day
+    clock.advance(days=1)  # A and B now 8 days old, C 1 day
     refresh(store, ["A", "B", "C"], src, today=TODAY)
-    assert src.asked[3:] == [["A", "B"]]             # one call now: all three end on the same day
+    assert src.asked[3:] == [["A", "B"]]  # one call now: all three end on the same day
     again = store.instruments(["A", "B"])
     assert (again["updated_at"] > first["updated_at"]).all()
     assert (again["exchange"] == "Real Exchange").all()

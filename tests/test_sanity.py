@@ -44,16 +44,23 @@ def test_exploration_only_company_far_below_producing_peer_in_same_country(score
 
     explorers = [c for c in scored.universe.listed if only_exploration(c)]
     producers = {
-        c.hq: c for c in scored.universe.listed
-        if any(s.status == "producing" and s.stage == "mining" and s.country == c.hq for s in c.segments)
+        c.hq: c
+        for c in scored.universe.listed
+        if any(
+            s.status == "producing" and s.stage == "mining" and s.country == c.hq
+            for s in c.segments
+        )
     }
     pairs = [(e, producers[e.hq]) for e in explorers if e.hq in producers]
     if not pairs:
         # The shipped file may hold no pure explorer in a producer's country: build one from a
         # producer by turning every asset into an exploration project.
         producer = producers["AU"]
-        explorer = replace(producer, id="synthetic-explorer",
-                           segments=tuple(replace(s, status="exploration") for s in producer.segments))
+        explorer = replace(
+            producer,
+            id="synthetic-explorer",
+            segments=tuple(replace(s, status="exploration") for s in producer.segments),
+        )
         pairs = [(explorer, producer)]
     for explorer, producer in pairs:
         e = score(explorer, scored.model, scored.jurisdictions, today=TODAY)

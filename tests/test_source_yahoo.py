@@ -42,8 +42,15 @@ PRICE = {"MP": 20.0, "LYC.AX": 7.0, "IPG.AX": 0.5, "NEO.TO": 9.0, "PRE.L": 45.0,
 
 
 def listing(symbol: str, **kw: Any) -> Listing:
-    return make_listing(symbol, "2025-03-03", "2025-05-30", seed=sum(map(ord, symbol)),
-                        price=PRICE[symbol], holidays=HOLIDAYS[symbol], **kw)
+    return make_listing(
+        symbol,
+        "2025-03-03",
+        "2025-05-30",
+        seed=sum(map(ord, symbol)),
+        price=PRICE[symbol],
+        holidays=HOLIDAYS[symbol],
+        **kw,
+    )
 
 
 class Sleeps:
@@ -60,8 +67,9 @@ class Sleeps:
 def source(server: FakeYahoo, tmp_path: Path, **kw: Any) -> tuple[YahooSource, Sleeps]:
     sleeps = Sleeps(server)
     kw = {"pause": 0.25, "backoff": 5.0, "rng": random.Random(7), **kw}
-    return YahooSource(cache_dir=tmp_path / "yfinance-cache", session=server.session(),
-                       sleep=sleeps, **kw), sleeps
+    return YahooSource(
+        cache_dir=tmp_path / "yfinance-cache", session=server.session(), sleep=sleeps, **kw
+    ), sleeps
 
 
 def window(lst: Listing, start: dt.date = START, end: dt.date = END) -> pd.DataFrame:
@@ -74,20 +82,29 @@ def window(lst: Listing, start: dt.date = START, end: dt.date = END) -> pd.DataF
 def test_multi_exchange_batch(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
     listings = {s: listing(s) for s in ("MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T", "IPG.AX")}
     fake_yahoo.add(*listings.values())
-    fake_yahoo.rate_limited["IPG.AX"] = 3.0          # 429 until 3 s have passed
+    fake_yahoo.rate_limited["IPG.AX"] = 3.0  # 429 until 3 s have passed
     src, sleeps = source(fake_yahoo, tmp_path)
 
-    res = src.fetch([" mp", "LYC.AX", "NEO.TO", "PRE.L", "4063.T", "NOPE.AX", "IPG.AX", "MP"], START, END)
+    res = src.fetch(
+        [" mp", "LYC.AX", "NEO.TO", "PRE.L", "4063.T", "NOPE.AX", "IPG.AX", "MP"], START, END
+    )
 
     assert res.source == "yahoo" and res.synthetic is False
     assert list(res.failures) == ["NOPE.AX"]
     assert "possibly delisted" in res.failures["NOPE.AX"]
-    assert fake_yahoo.hits_429["IPG.AX"] >= 1                     # it really was rate-limited ...
-    assert sleeps.calls and 5.0 <= sleeps.calls[0] < 10.0          # ... the backoff ran ...
-    assert src.download_calls == 2                                  # ... one retry round, NOPE.AX once
+    assert fake_yahoo.hits_429["IPG.AX"] >= 1  # it really was rate-limited ...
+    assert sleeps.calls and 5.0 <= sleeps.calls[0] < 10.0  # ... the backoff ran ...
+    assert src.download_calls == 2  # ... one retry round, NOPE.AX once
     prices = res.prices
     assert list(prices.columns) == list(PRICE_COLUMNS)
-    assert list(dict.fromkeys(prices["ticker"])) == ["MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T", "IPG.AX"]
+    assert list(dict.fromkeys(prices["ticker"])) == [
+        "MP",
+        "LYC.AX",
+        "NEO.TO",
+        "PRE.L",
+        "4063.T",
+        "IPG.AX",
+    ]
     assert str(prices["date"].dtype) == "datetime64[ns]"
     assert all(str(prices[c].dtype) == "float64" for c in PRICE_COLUMNS[2:])
     # one row per day the symbol traded: no holiday rows, no NaN from the cross-exchange union
@@ -98,7 +115,9 @@ def test_multi_exchange_batch(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
         divisor = 100.0 if sym == "PRE.L" else 1.0
         assert list(got.index) == list(exp.index), sym
         for col in ("open", "high", "low", "close", "adj_close"):
-            np.testing.assert_allclose(got[col], exp[col] / divisor, rtol=1e-12, err_msg=f"{sym} {col}")
+            np.testing.assert_allclose(
+                got[col], exp[col] / divisor, rtol=1e-12, err_msg=f"{sym} {col}"
+            )
         np.testing.assert_array_equal(got["volume"], exp["volume"])
     assert pd.Timestamp("2025-04-29") in set(prices.loc[prices["ticker"] == "MP", "date"])
     assert pd.Timestamp("2025-04-29") not in set(prices.loc[prices["ticker"] == "4063.T", "date"])
@@ -107,17 +126,29 @@ def test_multi_exchange_batch(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
     assert list(res.instruments.columns) == list(INSTRUMENT_COLUMNS)
     assert list(inst.index) == list(dict.fromkeys(prices["ticker"]))
     assert inst["currency"].to_dict() == {
-        "MP": "USD", "LYC.AX": "AUD", "NEO.TO": "CAD", "PRE.L": "GBP", "4063.T": "JPY", "IPG.AX": "AUD"}
-    assert inst.loc["PRE.L", "quote_currency"] == "GBp" and inst.loc["PRE.L", "price_divisor"] == 100.0
+        "MP": "USD",
+        "LYC.AX": "AUD",
+        "NEO.TO": "CAD",
+        "PRE.L": "GBP",
+        "4063.T": "JPY",
+        "IPG.AX": "AUD",
+    }
+    assert (
+        inst.loc["PRE.L", "quote_currency"] == "GBp" and inst.loc["PRE.L", "price_divisor"] == 100.0
+    )
     assert inst.loc["MP", "price_divisor"] == 1.0 and inst.loc["MP", "quote_currency"] == "USD"
     assert inst.loc["MP", "exchange"] == "NYSE" and inst.loc["4063.T", "exchange"] == "Tokyo"
-    assert inst.loc["4063.T", "timezone"] == "Asia/Tokyo" and inst.loc["NEO.TO", "timezone"] == "America/Toronto"
+    assert (
+        inst.loc["4063.T", "timezone"] == "Asia/Tokyo"
+        and inst.loc["NEO.TO", "timezone"] == "America/Toronto"
+    )
     assert inst.loc["LYC.AX", "name"] == "LYC.AX Fake Corp"
     assert inst["market_cap"].isna().all()
 
 
-def test_download_arguments_are_explicit(fake_yahoo: FakeYahoo, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_arguments_are_explicit(
+    fake_yahoo: FakeYahoo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake_yahoo.add(listing("MP"))
     seen: list[dict[str, Any]] = []
     real = yf.download
@@ -131,11 +162,25 @@ def test_download_arguments_are_explicit(fake_yahoo: FakeYahoo, tmp_path: Path,
     src.fetch(["MP"], START, END, want_metadata=False)
     (kw,) = seen
     assert kw | {"session": None} == {
-        "tickers": ["MP"], "start": "2025-04-01", "end": "2025-05-01", "interval": "1d",
-        "auto_adjust": False, "back_adjust": False, "actions": False, "repair": False,
-        "keepna": False, "ignore_tz": True, "prepost": False, "rounding": False,
-        "group_by": "column", "multi_level_index": True, "threads": 1, "progress": False,
-        "timeout": 7, "session": None}
+        "tickers": ["MP"],
+        "start": "2025-04-01",
+        "end": "2025-05-01",
+        "interval": "1d",
+        "auto_adjust": False,
+        "back_adjust": False,
+        "actions": False,
+        "repair": False,
+        "keepna": False,
+        "ignore_tz": True,
+        "prepost": False,
+        "rounding": False,
+        "group_by": "column",
+        "multi_level_index": True,
+        "threads": 1,
+        "progress": False,
+        "timeout": 7,
+        "session": None,
+    }
     assert kw["session"] is src.session
 
 
@@ -145,7 +190,9 @@ def test_download_arguments_are_explicit(fake_yahoo: FakeYahoo, tmp_path: Path,
 def test_end_date_is_inclusive(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
     fake_yahoo.add(listing("MP"), listing("4063.T"))
     src, _ = source(fake_yahoo, tmp_path)
-    res = src.fetch(["MP", "4063.T"], dt.date(2025, 4, 7), dt.date(2025, 4, 11), want_metadata=False)
+    res = src.fetch(
+        ["MP", "4063.T"], dt.date(2025, 4, 7), dt.date(2025, 4, 11), want_metadata=False
+    )
     for sym in ("MP", "4063.T"):
         dates = list(res.prices.loc[res.prices["ticker"] == sym, "date"].dt.date)
         assert dates == [dt.date(2025, 4, d) for d in range(7, 12)], sym
@@ -157,7 +204,7 @@ def test_raw_close_and_adjusted_close_are_both_kept(fake_yahoo: FakeYahoo, tmp_p
     src, _ = source(fake_yahoo, tmp_path)
     got = src.fetch(["4063.T"], START, END, want_metadata=False).prices.set_index("date")
     before, after = got.loc[:"2025-04-09"], got.loc["2025-04-10":]
-    np.testing.assert_allclose(got["close"], window(lst)["close"], rtol=1e-12)   # raw, unadjusted
+    np.testing.assert_allclose(got["close"], window(lst)["close"], rtol=1e-12)  # raw, unadjusted
     np.testing.assert_allclose(before["adj_close"], before["close"] * 0.98, rtol=1e-12)
     np.testing.assert_allclose(after["adj_close"], after["close"], rtol=1e-12)
     assert len(before) > 0 and len(after) > 0
@@ -172,9 +219,9 @@ def test_chunks_with_pauses(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
     src, sleeps = source(fake_yahoo, tmp_path, chunk=2, pause=0.25)
     res = src.fetch(syms, START, END, want_metadata=False)
     assert src.download_calls == 3
-    assert sleeps.calls == [0.25, 0.25]                 # between chunks, not after the last
+    assert sleeps.calls == [0.25, 0.25]  # between chunks, not after the last
     assert res.failures == {} and set(res.prices["ticker"]) == set(syms)
-    for s in syms:                                      # each symbol downloaded exactly once
+    for s in syms:  # each symbol downloaded exactly once
         assert len([q for q in fake_yahoo.chart_calls(s) if "period1" in q]) == 1
 
 
@@ -187,7 +234,9 @@ def test_unknown_symbol_is_retried_once_only(fake_yahoo: FakeYahoo, tmp_path: Pa
     assert set(res.prices["ticker"]) == {"MP"}
 
 
-def test_persistent_rate_limit_uses_jittered_exponential_backoff(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+def test_persistent_rate_limit_uses_jittered_exponential_backoff(
+    fake_yahoo: FakeYahoo, tmp_path: Path
+) -> None:
     fake_yahoo.add(listing("MP"), listing("LYC.AX"))
     fake_yahoo.rate_limited["LYC.AX"] = 1e9
     src, sleeps = source(fake_yahoo, tmp_path, retries=2, backoff=4.0, rng=random.Random(11))
@@ -199,7 +248,9 @@ def test_persistent_rate_limit_uses_jittered_exponential_backoff(fake_yahoo: Fak
     assert set(res.prices["ticker"]) == {"MP"}
 
 
-def test_network_down_raises_network_error_without_waiting(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+def test_network_down_raises_network_error_without_waiting(
+    fake_yahoo: FakeYahoo, tmp_path: Path
+) -> None:
     fake_yahoo.add(*(listing(s) for s in ("MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T")))
     fake_yahoo.down = True
     src, sleeps = source(fake_yahoo, tmp_path, chunk=2)
@@ -237,8 +288,9 @@ def test_without_metadata_the_exchange_table_is_used(fake_yahoo: FakeYahoo, tmp_
     src, _ = source(fake_yahoo, tmp_path)
     res = src.fetch(["MP", "PRE.L"], START, END, want_metadata=False)
     inst = res.instruments.set_index("ticker")
-    assert inst.loc["PRE.L", ["currency", "quote_currency", "price_divisor", "exchange", "timezone"]].tolist() == [
-        "GBP", "GBp", 100.0, "London Stock Exchange", "Europe/London"]
+    assert inst.loc[
+        "PRE.L", ["currency", "quote_currency", "price_divisor", "exchange", "timezone"]
+    ].tolist() == ["GBP", "GBp", 100.0, "London Stock Exchange", "Europe/London"]
     assert inst.loc["MP", "currency"] == "USD" and inst["name"].isna().all()
     pre = res.prices[res.prices["ticker"] == "PRE.L"].set_index("date")
     np.testing.assert_allclose(pre["close"], window(listing("PRE.L"))["close"] / 100.0)
@@ -256,13 +308,15 @@ def test_fx_series_are_ordinary_tickers(fake_yahoo: FakeYahoo, tmp_path: Path) -
 # --- robustness ----------------------------------------------------------------------------
 
 
-def test_works_with_warnings_as_errors_and_restores_logging(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+def test_works_with_warnings_as_errors_and_restores_logging(
+    fake_yahoo: FakeYahoo, tmp_path: Path
+) -> None:
     fake_yahoo.add(listing("MP"), listing("4063.T"))
     yf_log = logging.getLogger("yfinance")
     handlers, propagate = list(yf_log.handlers), yf_log.propagate
     src, _ = source(fake_yahoo, tmp_path)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")          # stricter than pytest's config: no yfinance exemption
+        warnings.simplefilter("error")  # stricter than pytest's config: no yfinance exemption
         res = src.fetch(["MP", "4063.T"], START, END)
     assert res.failures == {} and set(res.prices["ticker"]) == {"MP", "4063.T"}
     assert yf_log.handlers == handlers and yf_log.propagate is propagate
@@ -290,12 +344,21 @@ def test_the_fixture_blocks_real_sockets(fake_yahoo: FakeYahoo) -> None:
 
 def test_fx_pairs() -> None:
     assert fx_pairs(["USD", "AUD", "GBp", "CAD", "AUD", None, " ", "ZAc", "ILA"]) == [
-        "AUDUSD=X", "CADUSD=X", "GBPUSD=X", "ILSUSD=X", "ZARUSD=X"]
+        "AUDUSD=X",
+        "CADUSD=X",
+        "GBPUSD=X",
+        "ILSUSD=X",
+        "ZARUSD=X",
+    ]
     assert fx_pairs(["USD"]) == []
 
 
 def test_normalise_symbols() -> None:
-    assert normalise_symbols([" lyc.ax", "MP", "LYC.AX ", "", "mp", "4063.T"]) == ["LYC.AX", "MP", "4063.T"]
+    assert normalise_symbols([" lyc.ax", "MP", "LYC.AX ", "", "mp", "4063.T"]) == [
+        "LYC.AX",
+        "MP",
+        "4063.T",
+    ]
 
 
 def test_failures_from_log_maps_reasons_to_symbols() -> None:
@@ -316,13 +379,16 @@ def test_failures_from_log_maps_reasons_to_symbols() -> None:
     assert got["IPG.AX"].kind == "rate_limit"
 
 
-@pytest.mark.parametrize(("message", "kind"), [
-    ("DNSError('Failed to perform, curl: (6) Could not resolve host: x')", "network"),
-    ("ConnectTimeout('Failed to perform, curl: (28) Connection timed out')", "network"),
-    ("YFRateLimitError('Too Many Requests. Rate limited. Try after a while.')", "rate_limit"),
-    ("possibly delisted; no price data found  (1d 2025-04-01 -> 2025-05-01)", "not_found"),
-    ("KeyError('chart')", "other"),
-])
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("DNSError('Failed to perform, curl: (6) Could not resolve host: x')", "network"),
+        ("ConnectTimeout('Failed to perform, curl: (28) Connection timed out')", "network"),
+        ("YFRateLimitError('Too Many Requests. Rate limited. Try after a while.')", "rate_limit"),
+        ("possibly delisted; no price data found  (1d 2025-04-01 -> 2025-05-01)", "not_found"),
+        ("KeyError('chart')", "other"),
+    ],
+)
 def test_classify(message: str, kind: str) -> None:
     assert classify([message]) == kind
 
@@ -341,20 +407,28 @@ def last_close(lst: Listing) -> float:
     return float(lst.bars["close"].iloc[-1])
 
 
-def test_market_cap_for_us_asx_and_lse_in_the_price_unit(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+def test_market_cap_for_us_asx_and_lse_in_the_price_unit(
+    fake_yahoo: FakeYahoo, tmp_path: Path
+) -> None:
     listings = {s: with_shares(s) for s in ("MP", "LYC.AX", "PRE.L")}
-    fake_yahoo.add(*listings.values(), make_listing("AUDUSD=X", "2025-03-03", "2025-05-30", seed=3, price=0.63))
+    fake_yahoo.add(
+        *listings.values(), make_listing("AUDUSD=X", "2025-03-03", "2025-05-30", seed=3, price=0.63)
+    )
     src, _ = source(fake_yahoo, tmp_path)
     res = src.fetch(["MP", "LYC.AX", "PRE.L", "AUDUSD=X"], START, END)
     cap = res.instruments.set_index("ticker")["market_cap"]
     assert str(cap.dtype) == "float64"
     # Yahoo sends whole currency units, hence rel=1e-8 (the fake rounds like Yahoo does).
-    assert cap["MP"] == pytest.approx(SHARES["MP"] * last_close(listings["MP"]), rel=1e-8)          # USD
-    assert cap["LYC.AX"] == pytest.approx(SHARES["LYC.AX"] * last_close(listings["LYC.AX"]), rel=1e-8)  # AUD
+    assert cap["MP"] == pytest.approx(SHARES["MP"] * last_close(listings["MP"]), rel=1e-8)  # USD
+    assert cap["LYC.AX"] == pytest.approx(
+        SHARES["LYC.AX"] * last_close(listings["LYC.AX"]), rel=1e-8
+    )  # AUD
     # PRE.L trades in pence: its cap is in GBP, the unit of the stored (divided) prices.
-    assert cap["PRE.L"] == pytest.approx(SHARES["PRE.L"] * last_close(listings["PRE.L"]) / 100, rel=1e-8)
-    assert 5e7 < cap["PRE.L"] < 2e8                    # a ~GBP 97m company, not 9.7bn (pence)
-    assert np.isnan(cap["AUDUSD=X"])                   # FX pairs have no market cap ...
+    assert cap["PRE.L"] == pytest.approx(
+        SHARES["PRE.L"] * last_close(listings["PRE.L"]) / 100, rel=1e-8
+    )
+    assert 5e7 < cap["PRE.L"] < 2e8  # a ~GBP 97m company, not 9.7bn (pence)
+    assert np.isnan(cap["AUDUSD=X"])  # FX pairs have no market cap ...
     assert fake_yahoo.quote_calls() == [["MP", "LYC.AX", "PRE.L"]]  # ... and are not asked for
     assert src.quote_calls == 1 and res.failures == {}
 
@@ -367,7 +441,7 @@ def test_market_cap_requests_are_batched_and_bounded(fake_yahoo: FakeYahoo, tmp_
     # 5 symbols, chunk 2 -> ceil(5/2) = 3 quote requests, each after a pause; nothing per symbol.
     assert fake_yahoo.quote_calls() == [["MP", "LYC.AX"], ["NEO.TO", "PRE.L"], ["4063.T"]]
     assert src.quote_calls == 3
-    assert sleeps.calls == [0.25] * 2 + [0.25] * 2 + [0.25] * 3   # downloads, metadata, quotes
+    assert sleeps.calls == [0.25] * 2 + [0.25] * 2 + [0.25] * 3  # downloads, metadata, quotes
     assert not [c for c in fake_yahoo.calls if "quoteSummary" in c or "timeseries" in c]
     assert res.instruments["market_cap"].notna().all()
 
@@ -379,12 +453,16 @@ def test_no_market_cap_request_without_metadata(fake_yahoo: FakeYahoo, tmp_path:
     assert fake_yahoo.quote_calls() == [] and res.instruments["market_cap"].isna().all()
     res = src.fetch(["MP", "PRE.L"], START, END, want_metadata=["pre.l"])
     assert fake_yahoo.quote_calls() == [["PRE.L"]]
-    assert res.instruments.set_index("ticker")["market_cap"].notna().to_dict() == {"MP": False, "PRE.L": True}
+    assert res.instruments.set_index("ticker")["market_cap"].notna().to_dict() == {
+        "MP": False,
+        "PRE.L": True,
+    }
 
 
 @pytest.mark.parametrize("status", [404, 500])
-def test_market_cap_http_error_leaves_nan_and_prices(fake_yahoo: FakeYahoo, tmp_path: Path,
-                                                     caplog: pytest.LogCaptureFixture, status: int) -> None:
+def test_market_cap_http_error_leaves_nan_and_prices(
+    fake_yahoo: FakeYahoo, tmp_path: Path, caplog: pytest.LogCaptureFixture, status: int
+) -> None:
     fake_yahoo.add(with_shares("MP"), with_shares("PRE.L"))
     fake_yahoo.quote_status = status
     src, sleeps = source(fake_yahoo, tmp_path, retries=3)
@@ -394,16 +472,25 @@ def test_market_cap_http_error_leaves_nan_and_prices(fake_yahoo: FakeYahoo, tmp_
     assert res.instruments["market_cap"].isna().all()
     # Not retried by us (deterministic); yfinance repeats a >= 400 once with its other cookie.
     assert src.quote_calls == 1 and len(fake_yahoo.quote_calls()) == 2
-    assert sleeps.calls == [0.25]                       # the pause before the quote, no backoff
-    msgs = [r.getMessage() for r in caplog.records if r.name == "screener.sources.yahoo" and r.levelno == logging.INFO]
+    assert sleeps.calls == [0.25]  # the pause before the quote, no backoff
+    msgs = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "screener.sources.yahoo" and r.levelno == logging.INFO
+    ]
     for sym in ("MP", "PRE.L"):
-        assert any(m.startswith(f"market cap for {sym} left NaN: v7 quote request failed") and str(status) in m
-                   for m in msgs), msgs
+        assert any(
+            m.startswith(f"market cap for {sym} left NaN: v7 quote request failed")
+            and str(status) in m
+            for m in msgs
+        ), msgs
 
 
-def test_market_cap_429_is_retried_with_the_price_backoff(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+def test_market_cap_429_is_retried_with_the_price_backoff(
+    fake_yahoo: FakeYahoo, tmp_path: Path
+) -> None:
     fake_yahoo.add(with_shares("MP"), with_shares("LYC.AX"))
-    fake_yahoo.quote_rate_limited = 3.0                  # 429 until 3 s have passed on the fake clock
+    fake_yahoo.quote_rate_limited = 3.0  # 429 until 3 s have passed on the fake clock
     src, sleeps = source(fake_yahoo, tmp_path, backoff=5.0, rng=random.Random(5))
     res = src.fetch(["MP", "LYC.AX"], START, END)
     r = random.Random(5)
@@ -412,12 +499,15 @@ def test_market_cap_429_is_retried_with_the_price_backoff(fake_yahoo: FakeYahoo,
     assert res.instruments["market_cap"].notna().all() and res.failures == {}
 
 
-def test_persistent_market_cap_429_never_aborts_the_prices(fake_yahoo: FakeYahoo, tmp_path: Path,
-                                                           caplog: pytest.LogCaptureFixture) -> None:
+def test_persistent_market_cap_429_never_aborts_the_prices(
+    fake_yahoo: FakeYahoo, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     syms = ["MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T"]
     fake_yahoo.add(*(with_shares(s) for s in syms))
     fake_yahoo.quote_rate_limited = 1e9
-    src, sleeps = source(fake_yahoo, tmp_path, chunk=2, retries=2, backoff=4.0, rng=random.Random(11))
+    src, sleeps = source(
+        fake_yahoo, tmp_path, chunk=2, retries=2, backoff=4.0, rng=random.Random(11)
+    )
     with caplog.at_level(logging.INFO, logger="screener.sources.yahoo"):
         res = src.fetch(syms, START, END)
     assert res.failures == {} and list(dict.fromkeys(res.prices["ticker"])) == syms
@@ -425,24 +515,32 @@ def test_persistent_market_cap_429_never_aborts_the_prices(fake_yahoo: FakeYahoo
     # The first batch uses 1 + retries attempts; the later batches are not tried at all.
     assert src.quote_calls == 3 and fake_yahoo.quote_calls() == [["MP", "LYC.AX"]] * 6
     r = random.Random(11)
-    assert sleeps.calls[-3:] == pytest.approx([0.25, 4.0 * (1 + r.random()), 8.0 * (1 + r.random())])
+    assert sleeps.calls[-3:] == pytest.approx(
+        [0.25, 4.0 * (1 + r.random()), 8.0 * (1 + r.random())]
+    )
     msgs = [r.getMessage() for r in caplog.records if r.name == "screener.sources.yahoo"]
     for sym in syms:
-        assert any(m.startswith(f"market cap for {sym} left NaN:") and "YFRateLimitError" in m for m in msgs), sym
+        assert any(
+            m.startswith(f"market cap for {sym} left NaN:") and "YFRateLimitError" in m
+            for m in msgs
+        ), sym
 
 
-def test_lse_market_cap_reported_in_pence_is_still_gbp(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+def test_lse_market_cap_reported_in_pence_is_still_gbp(
+    fake_yahoo: FakeYahoo, tmp_path: Path
+) -> None:
     lst = with_shares("PRE.L")
     pence = SHARES["PRE.L"] * last_close(lst)
     fake_yahoo.add(lst)
-    fake_yahoo.quote_overrides["PRE.L"] = {"marketCap": pence}   # Yahoo switching to the quote unit
+    fake_yahoo.quote_overrides["PRE.L"] = {"marketCap": pence}  # Yahoo switching to the quote unit
     src, _ = source(fake_yahoo, tmp_path)
     cap = src.fetch(["PRE.L"], START, END).instruments.loc[0, "market_cap"]
     np.testing.assert_allclose(cap, pence / 100, rtol=1e-12)
 
 
-def test_market_cap_missing_from_the_quote_is_nan_and_logged(fake_yahoo: FakeYahoo, tmp_path: Path,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_market_cap_missing_from_the_quote_is_nan_and_logged(
+    fake_yahoo: FakeYahoo, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     fake_yahoo.add(with_shares("MP"), listing("LYC.AX"), with_shares("PRE.L"))  # LYC.AX: no shares
     fake_yahoo.quote_overrides["PRE.L"] = {"currency": "USD"}
     src, _ = source(fake_yahoo, tmp_path)
@@ -452,30 +550,81 @@ def test_market_cap_missing_from_the_quote_is_nan_and_logged(fake_yahoo: FakeYah
     assert cap.notna().to_dict() == {"MP": True, "LYC.AX": False, "PRE.L": False}
     text = caplog.text
     assert "market cap for LYC.AX left NaN: Yahoo's quote has no marketCap" in text
-    assert "market cap for PRE.L left NaN: quote currency USD differs from the price currency GBp" in text
+    assert (
+        "market cap for PRE.L left NaN: quote currency USD differs from the price currency GBp"
+        in text
+    )
 
 
-@pytest.mark.parametrize(("quote", "ccy", "divisor", "expected", "why"), [
-    ({"marketCap": 2.5e9, "currency": "USD"}, "USD", 1.0, 2.5e9, None),
-    ({"marketCap": 3e9, "currency": "AUD", "sharesOutstanding": 1e9, "regularMarketPrice": 3.0}, "AUD", 1.0, 3e9, None),
-    # GBp quote, cap in GBP: 2e8 shares x 500p = GBP 1bn -> kept
-    ({"marketCap": 1e9, "currency": "GBp", "sharesOutstanding": 2e8, "regularMarketPrice": 500.0}, "GBp", 100.0, 1e9, None),
-    # the same cap reported in pence -> divided
-    ({"marketCap": 1e11, "currency": "GBp", "sharesOutstanding": 2e8, "regularMarketPrice": 500.0}, "GBp", 100.0, 1e9, None),
-    # two share classes: shares cover half the cap, still clearly GBP
-    ({"marketCap": 2e9, "currency": "GBp", "sharesOutstanding": 2e8, "regularMarketPrice": 500.0}, "GBp", 100.0, 2e9, None),
-    # no shares to check against: Yahoo's convention (major unit) is assumed
-    ({"marketCap": 1e9, "currency": "ZAc"}, "ZAc", 100.0, 1e9, None),
-    ({"currency": "USD"}, "USD", 1.0, np.nan, "no marketCap"),
-    ({"marketCap": 0, "currency": "USD"}, "USD", 1.0, np.nan, "no marketCap"),
-    ({"marketCap": None}, "USD", 1.0, np.nan, "no marketCap"),
-    ({"marketCap": True}, "USD", 1.0, np.nan, "no marketCap"),
-    ({"marketCap": "1e9"}, "USD", 1.0, np.nan, "no marketCap"),
-    ({"marketCap": 1e9, "currency": "USD"}, "GBp", 100.0, np.nan, "differs"),
-    (None, "USD", 1.0, np.nan, "missing"),
-])
-def test_market_cap_major(quote: dict[str, Any] | None, ccy: str, divisor: float, expected: float,
-                          why: str | None) -> None:
+@pytest.mark.parametrize(
+    ("quote", "ccy", "divisor", "expected", "why"),
+    [
+        ({"marketCap": 2.5e9, "currency": "USD"}, "USD", 1.0, 2.5e9, None),
+        (
+            {
+                "marketCap": 3e9,
+                "currency": "AUD",
+                "sharesOutstanding": 1e9,
+                "regularMarketPrice": 3.0,
+            },
+            "AUD",
+            1.0,
+            3e9,
+            None,
+        ),
+        # GBp quote, cap in GBP: 2e8 shares x 500p = GBP 1bn -> kept
+        (
+            {
+                "marketCap": 1e9,
+                "currency": "GBp",
+                "sharesOutstanding": 2e8,
+                "regularMarketPrice": 500.0,
+            },
+            "GBp",
+            100.0,
+            1e9,
+            None,
+        ),
+        # the same cap reported in pence -> divided
+        (
+            {
+                "marketCap": 1e11,
+                "currency": "GBp",
+                "sharesOutstanding": 2e8,
+                "regularMarketPrice": 500.0,
+            },
+            "GBp",
+            100.0,
+            1e9,
+            None,
+        ),
+        # two share classes: shares cover half the cap, still clearly GBP
+        (
+            {
+                "marketCap": 2e9,
+                "currency": "GBp",
+                "sharesOutstanding": 2e8,
+                "regularMarketPrice": 500.0,
+            },
+            "GBp",
+            100.0,
+            2e9,
+            None,
+        ),
+        # no shares to check against: Yahoo's convention (major unit) is assumed
+        ({"marketCap": 1e9, "currency": "ZAc"}, "ZAc", 100.0, 1e9, None),
+        ({"currency": "USD"}, "USD", 1.0, np.nan, "no marketCap"),
+        ({"marketCap": 0, "currency": "USD"}, "USD", 1.0, np.nan, "no marketCap"),
+        ({"marketCap": None}, "USD", 1.0, np.nan, "no marketCap"),
+        ({"marketCap": True}, "USD", 1.0, np.nan, "no marketCap"),
+        ({"marketCap": "1e9"}, "USD", 1.0, np.nan, "no marketCap"),
+        ({"marketCap": 1e9, "currency": "USD"}, "GBp", 100.0, np.nan, "differs"),
+        (None, "USD", 1.0, np.nan, "missing"),
+    ],
+)
+def test_market_cap_major(
+    quote: dict[str, Any] | None, ccy: str, divisor: float, expected: float, why: str | None
+) -> None:
     cap, reason = market_cap_major(quote, ccy, divisor)
     if why is None:
         assert reason is None and cap == pytest.approx(expected, rel=1e-12)
@@ -506,7 +655,7 @@ def test_refresh_looks_metadata_up_once_a_week_and_keeps_it(
     monkeypatch.setattr("screener.prices._utcnow", lambda: clock[0])
 
     refresh(store, syms, src, end=END, today=END)
-    assert metadata_requests(fake_yahoo, syms) == (3, 1)          # first time: every symbol
+    assert metadata_requests(fake_yahoo, syms) == (3, 1)  # first time: every symbol
     known = store.instruments(syms)
     assert known["market_cap"].notna().all() and known.loc["PRE.L", "exchange"] == "LSE"
     assert known.loc["LYC.AX", "name"] == "LYC.AX Fake Corp"
@@ -518,7 +667,7 @@ def test_refresh_looks_metadata_up_once_a_week_and_keeps_it(
     assert fake_yahoo.quote_calls()[-1] == ["NEO.TO"]
     pd.testing.assert_frame_equal(store.instruments(syms), known)
 
-    clock[0] += dt.timedelta(days=5)                                # 8 days after the first
+    clock[0] += dt.timedelta(days=5)  # 8 days after the first
     refresh(store, [*syms, "NEO.TO"], src, end=END, today=END)
     assert metadata_requests(fake_yahoo, [*syms, "NEO.TO"]) == (7, 3)
     assert fake_yahoo.quote_calls()[-1] == syms
@@ -542,8 +691,10 @@ def test_a_usd_line_on_the_lse_keeps_its_divisor_without_a_lookup(
     refresh(store, ["PRE.L"], src, end=END, today=END)
     clock[0] += dt.timedelta(days=1)
     refresh(store, ["PRE.L"], src, end=END, today=END)
-    assert metadata_requests(fake_yahoo, ["PRE.L"]) == (1, 1)     # the second one looked nothing up
+    assert metadata_requests(fake_yahoo, ["PRE.L"]) == (1, 1)  # the second one looked nothing up
     inst = store.instruments(["PRE.L"]).loc["PRE.L"]
     assert (inst["quote_currency"], inst["currency"], inst["price_divisor"]) == ("USD", "USD", 1.0)
     got = store.prices_long(["PRE.L"]).set_index("date")["close"]
-    np.testing.assert_allclose(got, window(usd, dt.date(2025, 3, 3))["close"], rtol=1e-12)  # not / 100
+    np.testing.assert_allclose(
+        got, window(usd, dt.date(2025, 3, 3))["close"], rtol=1e-12
+    )  # not / 100

@@ -280,15 +280,28 @@ def test_instruments_upsert_keeps_known_fields_when_the_source_has_none(store: S
 def test_guessed_instrument_fields_never_overwrite_looked_up_ones(store: Store) -> None:
     t0, t1, t2, t3 = (datetime(2024, 2, d, 9, 0) for d in (1, 5, 6, 20))
     looked_up = instruments(
-        {"ticker": "LYC.AX", "name": "Lynas", "currency": "AUD", "exchange": "ASX Ltd",
-         "timezone": "Australia/Sydney", "market_cap": 6e9, "price_divisor": 1.0,
-         "quote_currency": "AUD"}
+        {
+            "ticker": "LYC.AX",
+            "name": "Lynas",
+            "currency": "AUD",
+            "exchange": "ASX Ltd",
+            "timezone": "Australia/Sydney",
+            "market_cap": 6e9,
+            "price_divisor": 1.0,
+            "quote_currency": "AUD",
+        }
     )
     store.upsert(result(bars("LYC.AX", "2024-01-01", 3), looked_up, source="yahoo"), fetched_at=t0)
     # A refresh that looked nothing up: exchange-table guesses, no name, no cap; plus a newcomer.
     guesses = instruments(
-        {"ticker": "LYC.AX", "currency": "USD", "exchange": "ASX", "timezone": "UTC",
-         "price_divisor": 100.0, "quote_currency": "GBp"},
+        {
+            "ticker": "LYC.AX",
+            "currency": "USD",
+            "exchange": "ASX",
+            "timezone": "UTC",
+            "price_divisor": 100.0,
+            "quote_currency": "GBp",
+        },
         {"ticker": "NEW.AX", "currency": "AUD", "exchange": "ASX", "price_divisor": 1.0},
     )
     prices = pd.concat([bars("LYC.AX", "2024-01-04", 2), bars("NEW.AX", "2024-01-04", 2)])
@@ -297,10 +310,31 @@ def test_guessed_instrument_fields_never_overwrite_looked_up_ones(store: Store) 
     )
     inst = store.instruments()
     row = inst.loc["LYC.AX"]
-    assert row[["name", "currency", "exchange", "timezone", "market_cap", "price_divisor",
-                "quote_currency", "source", "synthetic", "updated_at"]].tolist() == [
-        "Lynas", "AUD", "ASX Ltd", "Australia/Sydney", 6e9, 1.0, "AUD", "yahoo", False,
-        pd.Timestamp(t0)]
+    assert row[
+        [
+            "name",
+            "currency",
+            "exchange",
+            "timezone",
+            "market_cap",
+            "price_divisor",
+            "quote_currency",
+            "source",
+            "synthetic",
+            "updated_at",
+        ]
+    ].tolist() == [
+        "Lynas",
+        "AUD",
+        "ASX Ltd",
+        "Australia/Sydney",
+        6e9,
+        1.0,
+        "AUD",
+        "yahoo",
+        False,
+        pd.Timestamp(t0),
+    ]
     # A new row of guesses is stored as it is, to be completed later.
     new = inst.loc["NEW.AX"]
     assert (new["exchange"], new["updated_at"], new["source"]) == ("ASX", pd.Timestamp(t1), "csv")
@@ -308,19 +342,52 @@ def test_guessed_instrument_fields_never_overwrite_looked_up_ones(store: Store) 
 
     # A cap is never a guess: a new one wins even in a row that was not looked up.
     capped = instruments({"ticker": "LYC.AX", "exchange": "ASX", "market_cap": 7e9})
-    store.upsert(FetchResult("yahoo", False, bars("LYC.AX", "2024-01-08", 1), capped,
-                             metadata_fetched=frozenset({"OTHER"})), fetched_at=t2)
+    store.upsert(
+        FetchResult(
+            "yahoo",
+            False,
+            bars("LYC.AX", "2024-01-08", 1),
+            capped,
+            metadata_fetched=frozenset({"OTHER"}),
+        ),
+        fetched_at=t2,
+    )
     row = store.instruments(["LYC.AX"]).loc["LYC.AX"]
-    assert (row["market_cap"], row["exchange"], row["updated_at"]) == (7e9, "ASX Ltd", pd.Timestamp(t0))
+    assert (row["market_cap"], row["exchange"], row["updated_at"]) == (
+        7e9,
+        "ASX Ltd",
+        pd.Timestamp(t0),
+    )
 
     # Looked up again: new non-null values win, nulls keep the stored ones, updated_at moves.
-    again = instruments({"ticker": "LYC.AX", "name": "Lynas Rare Earths", "currency": "AUD",
-                         "exchange": "ASX", "price_divisor": 1.0, "quote_currency": "AUD"})
-    store.upsert(FetchResult("yahoo", False, bars("LYC.AX", "2024-01-09", 1), again,
-                             metadata_fetched=frozenset({"LYC.AX"})), fetched_at=t3)
+    again = instruments(
+        {
+            "ticker": "LYC.AX",
+            "name": "Lynas Rare Earths",
+            "currency": "AUD",
+            "exchange": "ASX",
+            "price_divisor": 1.0,
+            "quote_currency": "AUD",
+        }
+    )
+    store.upsert(
+        FetchResult(
+            "yahoo",
+            False,
+            bars("LYC.AX", "2024-01-09", 1),
+            again,
+            metadata_fetched=frozenset({"LYC.AX"}),
+        ),
+        fetched_at=t3,
+    )
     row = store.instruments(["LYC.AX"]).loc["LYC.AX"]
     assert row[["name", "exchange", "timezone", "market_cap", "updated_at"]].tolist() == [
-        "Lynas Rare Earths", "ASX", "Australia/Sydney", 7e9, pd.Timestamp(t3)]
+        "Lynas Rare Earths",
+        "ASX",
+        "Australia/Sydney",
+        7e9,
+        pd.Timestamp(t3),
+    ]
 
 
 def test_status_reports_staleness_errors_and_provenance(store: Store) -> None:

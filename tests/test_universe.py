@@ -30,7 +30,9 @@ def company(**overrides: Any) -> dict[str, Any]:
         ],
         "china": {"ownership_pct": 0},
         "support": [],
-        "sources": [{"id": "S1", "url": "https://example.org/a", "date": "2026-01-02", "title": "A"}],
+        "sources": [
+            {"id": "S1", "url": "https://example.org/a", "date": "2026-01-02", "title": "A"}
+        ],
         "as_of": "2026-01-02",
         "confidence": "medium",
     }
@@ -41,7 +43,9 @@ def company(**overrides: Any) -> dict[str, Any]:
 def write(tmp_path: Path, companies: list[dict[str, Any]], name: str = "uni.yaml") -> Path:
     path = tmp_path / name
     path.write_text(
-        yaml.safe_dump({"universe": {"name": "t", "title": "T", "version": "1"}, "companies": companies}),
+        yaml.safe_dump(
+            {"universe": {"name": "t", "title": "T", "version": "1"}, "companies": companies}
+        ),
         encoding="utf-8",
     )
     return path
@@ -85,11 +89,21 @@ def test_unquoted_norway_is_explained(tmp_path: Path) -> None:
     ("field", "value", "allowed"),
     [
         ("stage", "smelting", "mining, separation, metal_alloy, magnet, recycling"),
-        ("status", "operating", "producing, commissioning, construction, development, exploration, suspended"),
+        (
+            "status",
+            "operating",
+            "producing, commissioning, construction, development, exploration, suspended",
+        ),
     ],
 )
 def test_unknown_stage_and_status(tmp_path: Path, field: str, value: str, allowed: str) -> None:
-    seg = {"stage": "mining", "country": "AU", "status": "producing", "sources": ["S1"], field: value}
+    seg = {
+        "stage": "mining",
+        "country": "AU",
+        "status": "producing",
+        "sources": ["S1"],
+        field: value,
+    }
     assert problems(tmp_path, [company(segments=[seg])]) == [
         f"uni.yaml: company 'good-co' field 'segments[0]' field '{field}': '{value}' is not allowed "
         f"(allowed: {allowed})"
@@ -142,8 +156,14 @@ def test_impossible_date(tmp_path: Path) -> None:
     ("overrides", "message"),
     [
         ({"ree_revenue_share": 1.5}, "field 'ree_revenue_share': 1.5 is outside 0 to 1"),
-        ({"ree_revenue_share": "most"}, "field 'ree_revenue_share': 'most' is not a number (allowed: 0 to 1)"),
-        ({"china": {"ownership_pct": 120}}, "field 'china' field 'ownership_pct': 120 is outside 0 to 100"),
+        (
+            {"ree_revenue_share": "most"},
+            "field 'ree_revenue_share': 'most' is not a number (allowed: 0 to 1)",
+        ),
+        (
+            {"china": {"ownership_pct": 120}},
+            "field 'china' field 'ownership_pct': 120 is outside 0 to 100",
+        ),
     ],
 )
 def test_shares_out_of_range(tmp_path: Path, overrides: dict[str, Any], message: str) -> None:
@@ -158,9 +178,17 @@ def test_listed_company_without_tickers(tmp_path: Path) -> None:
 
 
 def test_unknown_field_is_an_error(tmp_path: Path) -> None:
-    seg = {"stage": "mining", "country": "AU", "status": "producing", "sources": ["S1"], "heavy_re": True}
+    seg = {
+        "stage": "mining",
+        "country": "AU",
+        "status": "producing",
+        "sources": ["S1"],
+        "heavy_re": True,
+    }
     (msg,) = problems(tmp_path, [company(segments=[seg])])
-    assert msg.startswith("uni.yaml: company 'good-co' field 'segments[0]': unknown field 'heavy_re' (allowed: ")
+    assert msg.startswith(
+        "uni.yaml: company 'good-co' field 'segments[0]': unknown field 'heavy_re' (allowed: "
+    )
 
 
 def test_all_problems_reported_at_once(tmp_path: Path) -> None:
@@ -180,7 +208,9 @@ def test_malformed_yaml_names_line(tmp_path: Path) -> None:
 def test_duplicate_yaml_key_names_line(tmp_path: Path) -> None:
     path = tmp_path / "dup.yaml"
     path.write_text("companies:\n  - id: a\n    id: b\n", encoding="utf-8")
-    with pytest.raises(UniverseError, match=r"dup.yaml: malformed YAML at line 3, column 5: .*duplicate key 'id'"):
+    with pytest.raises(
+        UniverseError, match=r"dup.yaml: malformed YAML at line 3, column 5: .*duplicate key 'id'"
+    ):
         load(path, today=TODAY)
 
 
@@ -200,7 +230,16 @@ def test_jurisdictions_cover_iso_and_tiers() -> None:
     assert jur.tier("US") == "core" and jur.tier("NO") == "allied"
     assert jur.tier("MY") == "partner" and jur.tier("MM") == "high_risk"
     assert jur.tier("CN") == "covered" and jur.weight("CN") == 0.0
-    assert len([c for c in jur.members("allied") if c not in ["CA", "GB", "JP", "KR", "NZ", "NO", "CH", "IS", "GL"]]) == 27
+    assert (
+        len(
+            [
+                c
+                for c in jur.members("allied")
+                if c not in ["CA", "GB", "JP", "KR", "NZ", "NO", "CH", "IS", "GL"]
+            ]
+        )
+        == 27
+    )
 
 
 def test_every_shipped_universe_loads() -> None:
@@ -222,4 +261,6 @@ def test_shipped_universe_mutation_is_caught(tmp_path: Path) -> None:
     with pytest.raises(UniverseError) as info:
         load(path)
     assert len(info.value.problems) == 1
-    assert f"company '{cid}' field 'segments[0]' field 'status': 'booming'" in info.value.problems[0]
+    assert (
+        f"company '{cid}' field 'segments[0]' field 'status': 'booming'" in info.value.problems[0]
+    )

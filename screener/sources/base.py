@@ -15,13 +15,26 @@ SourceName = Literal["yahoo", "csv", "demo"]
 #: instrument's *major* currency unit (GBP, not GBp). ``adj_close`` is split/dividend-adjusted;
 #: ``close`` is the raw close. Missing values are NaN; ``volume`` is float (NaN allowed).
 PRICE_COLUMNS: tuple[str, ...] = (
-    "ticker", "date", "open", "high", "low", "close", "adj_close", "volume",
+    "ticker",
+    "date",
+    "open",
+    "high",
+    "low",
+    "close",
+    "adj_close",
+    "volume",
 )
 
 #: Instrument metadata, one row per ticker. ``currency`` is the ISO code of the major unit;
 #: ``price_divisor`` is what raw quotes were divided by (100 for GBp/ZAc/ILA, else 1).
 INSTRUMENT_COLUMNS: tuple[str, ...] = (
-    "ticker", "name", "currency", "exchange", "timezone", "market_cap", "price_divisor",
+    "ticker",
+    "name",
+    "currency",
+    "exchange",
+    "timezone",
+    "market_cap",
+    "price_divisor",
     "quote_currency",
 )
 

@@ -119,12 +119,20 @@ def make_listing(
     if ex_dividend is not None:
         adj = np.where(days < pd.Timestamp(ex_dividend), close * dividend_factor, close)
     bars = pd.DataFrame(
-        {"open": open_, "high": high, "low": low, "close": close, "adj_close": adj, "volume": volume},
+        {
+            "open": open_,
+            "high": high,
+            "low": low,
+            "close": close,
+            "adj_close": adj,
+            "volume": volume,
+        },
         index=days,
     )
     kind = "CURRENCY" if sfx == "=X" else "EQUITY"
-    return Listing(symbol, exch, full, ccy, tz, opening, bars, long_name or f"{symbol} Fake Corp",
-                   kind, shares)
+    return Listing(
+        symbol, exch, full, ccy, tz, opening, bars, long_name or f"{symbol} Fake Corp", kind, shares
+    )
 
 
 def _epoch(listing: Listing, day: pd.Timestamp) -> int:
@@ -147,26 +155,36 @@ def chart_payload(listing: Listing, bars: pd.DataFrame, range_label: str) -> dic
         return [None if pd.isna(v) else float(v) for v in bars[col].tolist()]
 
     meta = {
-        "currency": listing.currency, "symbol": listing.symbol,
-        "exchangeName": listing.exchange, "fullExchangeName": listing.full_exchange,
+        "currency": listing.currency,
+        "symbol": listing.symbol,
+        "exchangeName": listing.exchange,
+        "fullExchangeName": listing.full_exchange,
         "instrumentType": listing.instrument_type,
-        "firstTradeDate": _epoch(listing, listing.bars.index[0]), "regularMarketTime": last,
-        "hasPrePostMarketData": False, "gmtoffset": offset, "timezone": "X",
+        "firstTradeDate": _epoch(listing, listing.bars.index[0]),
+        "regularMarketTime": last,
+        "hasPrePostMarketData": False,
+        "gmtoffset": offset,
+        "timezone": "X",
         "exchangeTimezoneName": listing.timezone,
         "regularMarketPrice": float(bars["close"].iloc[-1]) if len(bars) else None,
         "chartPreviousClose": float(bars["close"].iloc[0]) if len(bars) else None,
-        "priceHint": 2, "longName": listing.long_name, "shortName": listing.long_name,
+        "priceHint": 2,
+        "longName": listing.long_name,
+        "shortName": listing.long_name,
         "currentTradingPeriod": {
-            "pre": period(last - 3600, last), "regular": period(last, last + 6 * 3600),
+            "pre": period(last - 3600, last),
+            "regular": period(last, last + 6 * 3600),
             "post": period(last + 6 * 3600, last + 8 * 3600),
         },
-        "dataGranularity": "1d", "range": range_label,
+        "dataGranularity": "1d",
+        "range": range_label,
         "validRanges": ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"],
     }
     quote = {k: values(k) for k in ("open", "high", "low", "close")}
     quote["volume"] = [None if pd.isna(v) else int(v) for v in bars["volume"].tolist()]
     result = {
-        "meta": meta, "timestamp": stamps,
+        "meta": meta,
+        "timestamp": stamps,
         "indicators": {"quote": [quote], "adjclose": [{"adjclose": values("adj_close")}]},
     }
     return {"chart": {"result": [result], "error": None}}
@@ -187,21 +205,36 @@ def quote_entry(listing: Listing) -> dict[str, Any]:
     price = float(bars["close"].iloc[-1])
     offset = int(dt.datetime.now(ZoneInfo(listing.timezone)).utcoffset().total_seconds())  # type: ignore[union-attr]
     entry: dict[str, Any] = {
-        "language": "en-US", "region": "US", "quoteType": listing.instrument_type,
-        "typeDisp": listing.instrument_type.title(), "quoteSourceName": "Delayed Quote",
-        "triggerable": False, "customPriceAlertConfidence": "LOW",
-        "currency": listing.currency, "exchange": listing.exchange,
-        "shortName": listing.long_name, "longName": listing.long_name,
+        "language": "en-US",
+        "region": "US",
+        "quoteType": listing.instrument_type,
+        "typeDisp": listing.instrument_type.title(),
+        "quoteSourceName": "Delayed Quote",
+        "triggerable": False,
+        "customPriceAlertConfidence": "LOW",
+        "currency": listing.currency,
+        "exchange": listing.exchange,
+        "shortName": listing.long_name,
+        "longName": listing.long_name,
         "messageBoardId": f"finmb_{abs(hash(listing.symbol)) % 10**8}",
-        "exchangeTimezoneName": listing.timezone, "exchangeTimezoneShortName": "X",
-        "gmtOffSetMilliseconds": offset * 1000, "market": "fake_market", "esgPopulated": False,
-        "marketState": "CLOSED", "regularMarketPrice": price,
+        "exchangeTimezoneName": listing.timezone,
+        "exchangeTimezoneShortName": "X",
+        "gmtOffSetMilliseconds": offset * 1000,
+        "market": "fake_market",
+        "esgPopulated": False,
+        "marketState": "CLOSED",
+        "regularMarketPrice": price,
         "regularMarketTime": _epoch(listing, bars.index[-1]),
         "regularMarketVolume": int(bars["volume"].iloc[-1]),
         "regularMarketPreviousClose": float(bars["close"].iloc[-2]),
-        "fullExchangeName": listing.full_exchange, "financialCurrency": listing.currency,
-        "priceHint": 2, "tradeable": False, "cryptoTradeable": False, "sourceInterval": 15,
-        "exchangeDataDelayedBy": 0, "firstTradeDateMilliseconds": _epoch(listing, bars.index[0]) * 1000,
+        "fullExchangeName": listing.full_exchange,
+        "financialCurrency": listing.currency,
+        "priceHint": 2,
+        "tradeable": False,
+        "cryptoTradeable": False,
+        "sourceInterval": 15,
+        "exchangeDataDelayedBy": 0,
+        "firstTradeDateMilliseconds": _epoch(listing, bars.index[0]) * 1000,
         "symbol": listing.symbol,
     }
     if listing.shares is not None:
@@ -278,7 +311,9 @@ class FakeYahoo:
             self.calls.append(f"{method} {url}")
         if self.down:
             host = urllib.parse.urlsplit(url).hostname
-            raise cr_exc.DNSError(f"Failed to perform, curl: (6) Could not resolve host: {host}.", 6)
+            raise cr_exc.DNSError(
+                f"Failed to perform, curl: (6) Could not resolve host: {host}.", 6
+            )
         u = urllib.parse.urlsplit(url)
         path = urllib.parse.unquote(u.path)
         if u.hostname == "fc.yahoo.com":
@@ -289,8 +324,15 @@ class FakeYahoo:
             if m := re.fullmatch(r"/v8/finance/chart/([^/]+)", path):
                 return self._chart(m.group(1), urllib.parse.parse_qs(u.query))
             if m := re.fullmatch(r"/v10/finance/quoteSummary/([^/]+)", path):
-                body = {"quoteSummary": {"result": None, "error": {
-                    "code": "Not Found", "description": f"Quote not found for symbol: {m.group(1)}"}}}
+                body = {
+                    "quoteSummary": {
+                        "result": None,
+                        "error": {
+                            "code": "Not Found",
+                            "description": f"Quote not found for symbol: {m.group(1)}",
+                        },
+                    }
+                }
                 return 404, json.dumps(body).encode(), "application/json"
             if path == "/v7/finance/quote":
                 return self._quote(urllib.parse.parse_qs(u.query))
@@ -305,13 +347,21 @@ class FakeYahoo:
             limited = self.quote_rate_limited > self.clock
         symbols = [s.strip().upper() for s in query.get("symbols", [""])[0].split(",") if s.strip()]
         if self.unreachable.intersection(symbols):
-            raise cr_exc.ConnectTimeout("Failed to perform, curl: (28) Connection timed out after 20001 ms", 28)
+            raise cr_exc.ConnectTimeout(
+                "Failed to perform, curl: (28) Connection timed out after 20001 ms", 28
+            )
         if limited:
             return 429, b"Too Many Requests\r\n", "text/plain"
         if self.quote_status is not None:
-            body = {"finance": {"result": None, "error": {
-                "code": _REASONS.get(self.quote_status, "Error"),
-                "description": f"HTTP {self.quote_status} {_REASONS.get(self.quote_status, '')}"}}}
+            body = {
+                "finance": {
+                    "result": None,
+                    "error": {
+                        "code": _REASONS.get(self.quote_status, "Error"),
+                        "description": f"HTTP {self.quote_status} {_REASONS.get(self.quote_status, '')}",
+                    },
+                }
+            }
             return self.quote_status, json.dumps(body).encode(), "application/json"
         result = []
         for sym in symbols:
@@ -332,7 +382,9 @@ class FakeYahoo:
         with self._lock:
             limited = self.rate_limited.get(symbol, 0.0) > self.clock
         if symbol in self.unreachable:
-            raise cr_exc.ConnectTimeout("Failed to perform, curl: (28) Connection timed out after 20001 ms", 28)
+            raise cr_exc.ConnectTimeout(
+                "Failed to perform, curl: (28) Connection timed out after 20001 ms", 28
+            )
         if limited:
             with self._lock:
                 self.hits_429[symbol] = self.hits_429.get(symbol, 0) + 1
@@ -364,9 +416,26 @@ class FakeYahooSession(cr.Session):  # type: ignore[misc]
         status, body, ctype = self.server.route(method, url)
         if urllib.parse.urlsplit(url).hostname == "fc.yahoo.com":
             # The real host answers 404 but sets the A3 cookie that yfinance then persists.
-            self.cookies.jar.set_cookie(http.cookiejar.Cookie(
-                0, "A3", "d=FAKE", None, False, ".yahoo.com", True, True, "/", True,
-                True, int(time.time()) + 86_400, False, None, None, {}))
+            self.cookies.jar.set_cookie(
+                http.cookiejar.Cookie(
+                    0,
+                    "A3",
+                    "d=FAKE",
+                    None,
+                    False,
+                    ".yahoo.com",
+                    True,
+                    True,
+                    "/",
+                    True,
+                    True,
+                    int(time.time()) + 86_400,
+                    False,
+                    None,
+                    None,
+                    {},
+                )
+            )
         response = cr.Response()
         response.url, response.status_code, response.content = url, status, body
         response.reason, response.ok = _REASONS.get(status, ""), 200 <= status < 400

@@ -17,6 +17,7 @@ import click
 
 from screener import __version__
 from screener.errors import ScreenerError
+from screener.model import PRESETS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,6 +57,12 @@ universe_option = click.option(
     help="A shipped universe name or a path to a universe YAML file.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+preset_option = click.option(
+    "--preset",
+    type=click.Choice(list(PRESETS)),
+    default=None,
+    help="Investability gate preset (default: mvis).",
+)
 weights_option = click.option(
     "--weights",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -256,12 +263,7 @@ def _progress(label: str) -> Any:
 @weights_option
 @json_option
 @price_mode_options
-@click.option(
-    "--preset",
-    type=click.Choice(["mvis", "eqm", "none"]),
-    default=None,
-    help="Investability gate preset (default: mvis).",
-)
+@preset_option
 @click.option(
     "--html",
     "html_path",
@@ -518,12 +520,7 @@ def _data_dir_resolved() -> Path:
     type=click.DateTime(["%Y-%m-%d"]),
     help="Reproduce a past week from stored data (prices up to this date).",
 )
-@click.option(
-    "--preset",
-    type=click.Choice(["mvis", "eqm", "none"]),
-    default=None,
-    help="Investability gate preset (default: mvis).",
-)
+@preset_option
 @click.option(
     "--out",
     "out_dir",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from screener import __version__
-from screener.metrics import METRICS
+from screener.metrics import METRICS, QUALITY_COLUMNS
 from screener.profile import company_view
 from screener.scored import Scored
 from screener.screen import QUADRANT_LABELS, RankRobustness
@@ -122,19 +122,7 @@ def build_document(
         view = company_view(c, scored.exposures[c.id], scored.jurisdictions)
         ticker = c.primary_ticker
         risk, why = _risk_row(values, reasons, ticker)
-        dq: dict[str, Any] = {
-            k: None
-            for k in (
-                "observations",
-                "first_date",
-                "last_date",
-                "gaps",
-                "stale_days",
-                "flagged_jumps",
-                "currency",
-                "synthetic",
-            )
-        }
+        dq: dict[str, Any] = dict.fromkeys(QUALITY_COLUMNS)
         if ticker in quality.index:
             dq.update({k: clean(v) for k, v in quality.loc[ticker].items()})
         src = instruments["source"].get(ticker) if "source" in instruments else None

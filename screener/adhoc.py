@@ -85,19 +85,20 @@ def lookup(
                 except NetworkError as exc:
                     notes.append(f"prices not refreshed: {exc}")
         try:
-            doc = assemble(
-                scored,
-                store,
-                as_of=None,
-                today=today,
-                preset=preset,
-                source_name=None,
-                failures={},
-                extra=outside,
-                robustness=False,
-                # sparklines only for the companies asked about (the --html card shows them)
-                series_for={c.id for c in companies if c is not None},
-            )
+            with store.reading_session():
+                doc = assemble(
+                    scored,
+                    store,
+                    as_of=None,
+                    today=today,
+                    preset=preset,
+                    source_name=None,
+                    failures={},
+                    extra=outside,
+                    robustness=False,
+                    # sparklines only for the companies asked about (the --html card shows them)
+                    series_for={c.id for c in companies if c is not None},
+                )
         except PriceDataError as exc:
             notes.append(str(exc))
             doc = None

@@ -723,3 +723,29 @@ def test_an_empty_store_reads_as_empty_frames(store: Store) -> None:
     assert store.last_dates() == {} and store.list_runs() == []
     assert store.status(date(2024, 1, 1)).empty and store.instruments().empty
     assert store.previous_run(before_as_of=date(2024, 1, 1)) is None
+
+
+def test_a_reading_session_serves_every_read_from_one_connection(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import screener.store as store_module
+
+    opened = []
+    real_connect = store_module.connect
+
+    def counting(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        opened.append(kwargs.get("read_only"))
+        return real_connect(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module, "connect", counting)
+    store.last_dates()
+    store.instruments()
+    assert len(opened) == 2  # outside a session: one connection per read
+    opened.clear()
+    with store.reading_session():
+        store.last_dates()
+        store.instruments()
+        store.wide("adj_close")
+    assert opened == [True]
+    store.last_dates()  # the session is over: reads open their own again
+    assert len(opened) == 2

@@ -60,6 +60,7 @@ class Store:
         self.path = path
         self.read_only = read_only
         self.lock_wait = lock_wait
+        self._pinned: duckdb.DuckDBPyConnection | None = None
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -131,9 +132,29 @@ class Store:
 
     @contextmanager
     def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self._pinned is not None:  # inside reading_session(): reuse its connection
+            yield self._pinned
+            return
         # Read-only connections: any number of readers may share the file.
         with connect(self.path, read_only=True, lock_wait=self.lock_wait) as con:
             yield con
+
+    @contextmanager
+    def reading_session(self) -> Iterator[Store]:
+        """Serve every read inside the block from one read-only connection.
+
+        Each read otherwise opens its own (about 10 ms); a lookup makes a dozen. Writers wait
+        for the block to end, so keep it to a burst of reads.
+        """
+        if self._pinned is not None:
+            yield self
+            return
+        with connect(self.path, read_only=True, lock_wait=self.lock_wait) as con:
+            self._pinned = con
+            try:
+                yield self
+            finally:
+                self._pinned = None
 
     @contextmanager
     def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:

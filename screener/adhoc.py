@@ -18,7 +18,7 @@ import pandas as pd
 from screener.errors import NetworkError, NotFoundError, PriceDataError, StoreError
 from screener.lookup import find_company
 from screener.records import Company
-from screener.run import Mode, assemble, fx_for, make_source, store_dir, universe_symbols
+from screener.run import Mode, assemble, make_source, refresh_prices, store_dir, universe_symbols
 from screener.scored import Scored
 
 
@@ -29,12 +29,10 @@ class LookupResult:
     notes: list[str]  # fetch problems worth a line on stderr
 
 
-def _stale(last: date | None, today: date) -> bool:
-    """Missing, or older than the last business day before today."""
-    if last is None:
-        return True
-    prev_bday = (pd.Timestamp(today) - pd.offsets.BDay(1)).date()
-    return bool(last < prev_bday)
+def _fresh_from(today: date) -> date:
+    """Stored prices reaching the last business day before today count as fresh."""
+    day: date = (pd.Timestamp(today) - pd.offsets.BDay(1)).date()
+    return day
 
 
 def lookup(
@@ -46,7 +44,6 @@ def lookup(
     today: date,
     preset: str,
 ) -> LookupResult:
-    from screener.prices import refresh
     from screener.store import Store
 
     uni = scored.universe
@@ -69,19 +66,15 @@ def lookup(
     store = None if mode == "offline" and not store_exists else Store.open(folder)
     if store is not None:
         if mode != "offline":
-            last = store.last_dates(wanted + uni.benchmark_symbols())
-            need = [s for s in wanted if _stale(last.get(s), today)]
-            if need:
-                need += [b for b in uni.benchmark_symbols() if _stale(last.get(b), today)]
+            fresh = _fresh_from(today)
+            last = store.last_dates(wanted)
+            if any(last.get(s) is None or last[s] < fresh for s in wanted):
+                # The asked symbols, their benchmarks and their FX: only the stale ones.
+                asked = [*wanted, *uni.benchmark_symbols()]
                 src = make_source(mode, uni, folder)
                 try:
-                    rep = refresh(store, need, src, today=today)
-                    inst = store.instruments(need)
-                    fx = fx_for(list(inst["currency"].dropna())) if "currency" in inst else []
-                    fx = [f for f in fx if _stale(store.last_dates([f]).get(f), today)]
-                    if fx:
-                        refresh(store, fx, src, today=today)
-                    notes += [f"{t}: {r}" for t, r in rep.failures.items()]
+                    rep = refresh_prices(store, asked, src, end=None, today=today, fresh_from=fresh)
+                    notes += [f"{t}: {r}" for t, r in rep.failures.items() if t in asked]
                 except NetworkError as exc:
                     notes.append(f"prices not refreshed: {exc}")
         try:
@@ -184,16 +177,9 @@ def _peers(
 
 
 def _outside_view(sym: str, a: Any) -> dict[str, Any]:
-    from screener.document import clean
+    from screener.document import clean, risk_row
 
-    names = [m for m in a.values.columns]
-    risk = {m: clean(a.values.at[sym, m]) for m in names}
-    reasons = {
-        m: r
-        for m in names
-        if risk[m] is None
-        and isinstance(r := a.reasons.at[sym, m] if m in a.reasons.columns else None, str)
-    }
+    risk, reasons = risk_row(a.values, a.reasons, sym)
     dq = {k: clean(v) for k, v in a.quality.loc[sym].items()} if sym in a.quality.index else {}
     inst = a.panel.instruments
     name = inst["name"].get(sym) if "name" in inst else None

@@ -63,7 +63,7 @@ def iso_week(d: date) -> str:
     return f"{y}-W{w:02d}"
 
 
-def _risk_row(
+def risk_row(
     values: pd.DataFrame, reasons: pd.DataFrame, ticker: str | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     names = [m for m in METRICS if m in values.columns]
@@ -121,7 +121,7 @@ def build_document(
         c = companies[str(cid)]
         view = company_view(c, scored.exposures[c.id], scored.jurisdictions)
         ticker = c.primary_ticker
-        risk, why = _risk_row(values, reasons, ticker)
+        risk, why = risk_row(values, reasons, ticker)
         dq: dict[str, Any] = dict.fromkeys(QUALITY_COLUMNS)
         if ticker in quality.index:
             dq.update({k: clean(v) for k, v in quality.loc[ticker].items()})
@@ -174,7 +174,7 @@ def build_document(
     ]
     benchmarks = []
     for b in uni.benchmarks:
-        risk, why = _risk_row(values, reasons, b.symbol)
+        risk, why = risk_row(values, reasons, b.symbol)
         benchmarks.append(
             {
                 "symbol": b.symbol,

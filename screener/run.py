@@ -89,19 +89,23 @@ def refresh_prices(
     end: date | None,
     today: date,
     progress: Progress | None = None,
+    fresh_from: date | None = None,
 ) -> Refreshed:
     """Refresh ``symbols`` and then the FX series of their currencies.
 
-    With ``end`` (a past ``--as-of``), symbols whose stored bars already reach ``end`` are
-    not fetched: an incremental fetch would start after ``end`` and fail for no reason.
+    Symbols whose stored bars already reach ``fresh_from`` are not fetched. It defaults to
+    ``end``: with a past ``--as-of`` an incremental fetch would start after ``end`` and fail
+    for no reason. A lookup passes the last trading day, so only stale series are fetched.
     """
     from screener.prices import refresh
 
+    skip_from = fresh_from if fresh_from is not None else end
+
     def needed(syms: Sequence[str]) -> list[str]:
-        if end is None:
+        if skip_from is None:
             return list(syms)
         last = store.last_dates(list(syms))
-        return [s for s in syms if s not in last or last[s] < end]
+        return [s for s in syms if s not in last or last[s] < skip_from]
 
     report = refresh(store, needed(symbols), source, end=end, today=today, progress=progress)
     failures, updated = dict(report.failures), dict(report.updated)

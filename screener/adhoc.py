@@ -43,7 +43,9 @@ def lookup(
     data_dir: Path | None,
     today: date,
     preset: str,
+    demo_store: bool = False,
 ) -> LookupResult:
+    """``demo_store``: read the demo store even offline (``--demo --offline``)."""
     from screener.store import Store
 
     uni = scored.universe
@@ -57,7 +59,7 @@ def lookup(
             outside.append(q.strip().upper())
             unknown[q] = str(exc)
             companies.append(None)
-    folder = store_dir(data_dir, demo=mode == "demo")
+    folder = store_dir(data_dir, demo=demo_store or mode == "demo")
     notes: list[str] = []
     wanted = [c.primary_ticker for c in companies if c is not None and c.primary_ticker]
     wanted += outside

@@ -312,7 +312,8 @@ def lookup(
             list(queries),
             scored,
             mode="offline" if mode == "demo-offline" else mode,  # type: ignore[arg-type]
-            data_dir=_data_dir() if mode != "demo-offline" else _demo_dir(),
+            data_dir=_data_dir(),
+            demo_store=demo,
             today=date.today(),
             preset=preset or str(settings.get("preset")),
         )
@@ -359,12 +360,6 @@ def _print_views(views: list[dict[str, Any]], listed_rank: dict[str, int], no_pr
             continue
         rank = (listed_rank[view["id"]], len(listed_rank)) if view["id"] in listed_rank else None
         click.echo(format_text(view, rank=rank, risk_block=None if no_prices else risk_lines))
-
-
-def _demo_dir() -> Path:
-    from screener.run import store_dir
-
-    return store_dir(_data_dir(), demo=True).parent
 
 
 # --- prices --------------------------------------------------------------------------------

@@ -584,3 +584,16 @@ def test_readme_command_table_matches_the_cli() -> None:
         for opt in re.findall(r"--[a-z][a-z-]*", row):
             assert opt in options, f"{row}: {opt} is not an option of {' '.join(words)}"
     assert documented == set(leaf_commands())
+
+
+def test_lookup_demo_offline_reads_the_demo_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--demo --offline reads the demo store without generating anything new."""
+    monkeypatch.setenv("SCREENER_HOME", str(tmp_path / "home"))
+    runner = CliRunner()
+    runner.invoke(cli, ["prices", "refresh", "--source", "demo"], catch_exceptions=False)
+    result = runner.invoke(cli, ["lookup", "MP", "--demo", "--offline"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "SYNTHETIC DEMO PRICES" in result.output
+    assert "no stored prices" not in result.output

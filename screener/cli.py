@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 import click
 
-from screener import __version__
+from screener import __version__, settings
 from screener.errors import ScreenerError
-from screener.model import PRESETS
+from screener.universe.model import PRESETS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -103,7 +103,7 @@ def universe() -> None:
 @domain_errors
 def universe_list(as_json: bool) -> None:
     """Universes available: name, companies, listed count, as-of range."""
-    from screener.universe import available, load
+    from screener.universe.load import available, load
 
     rows = []
     for name, path in available().items():
@@ -140,8 +140,8 @@ def universe_validate(paths: tuple[Path, ...]) -> None:
 
     Without PATHS, checks every shipped universe and the model and events files."""
     from screener.errors import UniverseError
-    from screener.model import load_model
-    from screener.universe import available, companion, load, load_jurisdictions
+    from screener.universe.load import available, companion, load, load_jurisdictions
+    from screener.universe.model import load_model
 
     targets = list(paths) or list(available().values())
     failed = 0
@@ -170,8 +170,8 @@ def universe_validate(paths: tuple[Path, ...]) -> None:
 @domain_errors
 def universe_show(universe: str, weights: Path | None, as_json: bool, show_all: bool) -> None:
     """Companies ranked by exposure score, with top factors and flags."""
-    from screener.profile import company_view
-    from screener.scored import load_scored
+    from screener.universe.profile import company_view
+    from screener.universe.scored import load_scored
 
     scored = load_scored(universe, weights=weights)
     ranked = scored.ranked(listed_only=not show_all)
@@ -290,10 +290,9 @@ def lookup(
     older than the last trading day are refreshed first, unless --offline."""
     from datetime import date
 
-    from screener import settings
-    from screener.lookup import find_company
-    from screener.profile import company_view
-    from screener.scored import load_scored
+    from screener.lookup.text import find_company
+    from screener.universe.profile import company_view
+    from screener.universe.scored import load_scored
 
     scored = load_scored(universe, weights=weights)
     listed_rank = {c.id: i for i, (c, _) in enumerate(scored.ranked(listed_only=True), start=1)}
@@ -305,7 +304,7 @@ def lookup(
             company = find_company(scored.universe, q)
             views.append(company_view(company, scored.exposures[company.id], scored.jurisdictions))
     else:
-        from screener.adhoc import lookup as adhoc_lookup
+        from screener.lookup.query import lookup as adhoc_lookup
 
         mode = _mode(demo, offline)
         result = adhoc_lookup(
@@ -325,7 +324,7 @@ def lookup(
         fetch_failed = bool(result.notes) and mode in ("yahoo", "demo")
     if html_path is not None:
         from screener.fileio import atomic_write_text
-        from screener.report import render_card
+        from screener.report.html import render_card
 
         if doc is None:
             raise ScreenerClickError(
@@ -350,7 +349,7 @@ def lookup(
 
 
 def _print_views(views: list[dict[str, Any]], listed_rank: dict[str, int], no_prices: bool) -> None:
-    from screener.lookup import format_outside, format_text, risk_lines
+    from screener.lookup.text import format_outside, format_text, risk_lines
 
     for i, view in enumerate(views):
         if i:
@@ -394,15 +393,14 @@ def prices_refresh(universe: str, source: str, csv_path: Path | None, since: Any
     some symbols failed (listed with their reasons)."""
     from datetime import date
 
-    from screener.prices import refresh
-    from screener.run import make_source, refresh_prices, store_dir, universe_symbols
-    from screener.sources import get_source
+    from screener.sources import get_source, make_source
     from screener.store import Store
-    from screener.universe import load
+    from screener.store.refresh import refresh, refresh_with_fx
+    from screener.universe.load import load
 
     uni = load(universe)
-    folder = store_dir(_data_dir(), demo=source == "demo")
-    symbols = universe_symbols(uni)
+    folder = settings.store_dir(_data_dir(), demo=source == "demo")
+    symbols = uni.priced_symbols()
     today = date.today()
     with Store.open(folder) as store:
         if source == "csv":
@@ -422,7 +420,7 @@ def prices_refresh(universe: str, source: str, csv_path: Path | None, since: Any
             failures, updated = dict(rep.failures), dict(rep.updated)
         else:
             src = make_source("demo" if source == "demo" else "yahoo", uni, folder)
-            r = refresh_prices(
+            r = refresh_with_fx(
                 store, symbols, src, end=None, today=today, progress=_progress("prices")
             )
             failures, updated = r.failures, r.updated
@@ -444,9 +442,7 @@ def prices_status(demo: bool, offline: bool, as_json: bool) -> None:
     """Per ticker: source, first/last date, rows, currency, days stale, last error."""
     from datetime import date
 
-    from screener.run import store_dir
-
-    folder = store_dir(_data_dir(), demo=demo)
+    folder = settings.store_dir(_data_dir(), demo=demo)
     store = _read_store(demo)
     if store is None:  # nothing stored yet is an empty status, not an error
         if as_json:
@@ -456,7 +452,7 @@ def prices_status(demo: bool, offline: bool, as_json: bool) -> None:
         return
     status = store.status(date.today())
     if as_json:
-        from screener.document import clean
+        from screener.screen.document import clean
 
         _dump(clean(status.reset_index().to_dict(orient="records")))
         return
@@ -487,17 +483,15 @@ def prices_import(path: Path) -> None:
 
 def _read_store(demo: bool) -> Any:
     """The (demo) store opened read-only, or None when nothing has been stored yet."""
-    from screener.run import store_dir
     from screener.store import STORE_FILENAME, Store
 
-    folder = store_dir(_data_dir(), demo=demo)
+    folder = settings.store_dir(_data_dir(), demo=demo)
     if not (folder / STORE_FILENAME).exists():
         return None
     return Store.open(folder, read_only=True)
 
 
 def _data_dir_resolved() -> Path:
-    from screener import settings
 
     return settings.data_dir(_data_dir())
 
@@ -536,8 +530,8 @@ def run(
 
     Exit 0 when all data was fetched; 1 when the run completed but some symbols failed
     (named in the summary); 2 on bad input."""
-    from screener.run import run as run_job
-    from screener.run import summary
+    from screener.pipeline import run as run_job
+    from screener.pipeline import summary
 
     mode = _mode(demo, offline)
     result = run_job(
@@ -567,7 +561,7 @@ def history(demo: bool, as_json: bool) -> None:
     store = _read_store(demo)
     runs = store.list_runs()[::-1] if store else []  # the store lists oldest first
     if as_json:
-        from screener.document import clean
+        from screener.screen.document import clean
 
         _dump(clean(runs))
         return
@@ -599,8 +593,8 @@ def history(demo: bool, as_json: bool) -> None:
 def report(week: str | None, run_id: str | None, demo: bool, out_dir: Path | None) -> None:
     """Re-render a stored run (default: the newest) without touching the network."""
     from screener.errors import NotFoundError
-    from screener.report import write_outputs
-    from screener.run import default_out_dir
+    from screener.pipeline import default_out_dir
+    from screener.report.tabular import write_outputs
 
     if week and run_id and week != run_id:
         raise ScreenerClickError("give --week or --run, not both", 2)

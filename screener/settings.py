@@ -127,6 +127,10 @@ def get(name: str) -> Any:
     return SETTINGS[name].default
 
 
+#: The demo store lives apart from real data, so synthetic prices never mix with market data.
+DEMO_SUBDIR = "demo"
+
+
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """Where the store, yfinance's caches and reports live.
 
@@ -170,3 +174,9 @@ def markdown_table() -> str:
     for s in _SETTINGS:
         rows.append(f"| `{s.name}` | `{s.default!r}` | {s.unit} | {s.help} |")
     return "\n".join(rows)
+
+
+def store_dir(override: str | os.PathLike[str] | None, *, demo: bool) -> Path:
+    """The folder of the price store: the data dir, or its demo sub-folder for synthetic data."""
+    base = data_dir(override)
+    return base / DEMO_SUBDIR if demo else base

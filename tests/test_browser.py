@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fixtures.screen_doc import make_doc
 
-from screener import report
+from screener.report import tabular
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -77,7 +77,7 @@ def doc() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def report_file(doc: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return report.write_outputs(doc, tmp_path_factory.mktemp("report"))["report.html"]
+    return tabular.write_outputs(doc, tmp_path_factory.mktemp("report"))["report.html"]
 
 
 @pytest.fixture(scope="module")

@@ -28,12 +28,11 @@ from click.testing import CliRunner, Result
 from fakes.yahoo import FakeYahoo, make_listing
 
 from screener.cli import cli
-from screener.document import iso_week
 from screener.metrics import METRICS
-from screener.run import universe_symbols
+from screener.screen.document import iso_week
 from screener.sources.yahoo import YahooSource
 from screener.store import Store
-from screener.universe import load
+from screener.universe.load import load
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OFFLINE_HINT = "Use --offline to work from the stored prices, or --demo for synthetic data."
@@ -380,7 +379,7 @@ def test_prices_refresh_demo_and_status(demo: DemoRun, tmp_path: Path) -> None:
     assert lines[1] == "These are SYNTHETIC demo prices, stored apart from market data."
     status = json.loads(ok(["prices", "status", "--demo", "--json"], home).stdout)
     by_ticker = {s["ticker"]: s for s in status}
-    for sym in universe_symbols(load("rare_earths")):
+    for sym in load("rare_earths").priced_symbols():
         assert by_ticker[sym]["rows"] > 200, sym
         assert by_ticker[sym]["synthetic"] is True and by_ticker[sym]["source"] == "demo"
     assert all(s["synthetic"] for s in status)  # FX too

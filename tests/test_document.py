@@ -1,4 +1,4 @@
-"""screener/document.py: clean(), iso_week(), weekly_series() and the shape of build_document
+"""screener/screen/document.py: clean(), iso_week(), weekly_series() and the shape of build_document
 against docs/screen-json.md.
 
 The document is built from the real shipped universe and SYNTHETIC prices/metrics (a seeded
@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from screener.document import RunMeta, build_document, clean, iso_week, weekly_series
 from screener.metrics import METRICS
 from screener.metrics.quality import quality
-from screener.scored import Scored, load_scored
-from screener.screen import build
+from screener.screen.document import RunMeta, build_document, clean, iso_week, weekly_series
+from screener.screen.table import build
+from screener.universe.scored import Scored, load_scored
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "screen-json.md").read_text(encoding="utf-8")
 AS_OF = date(2026, 11, 27)  # a Friday, ISO week 2026-W48

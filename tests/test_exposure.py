@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from screener.exposure import noisy_or, score
-from screener.model import load_model
-from screener.records import ChinaLinks, Company, Segment, Source, Support
-from screener.universe import load, load_jurisdictions
+from screener.universe.exposure import noisy_or, score
+from screener.universe.load import load, load_jurisdictions
+from screener.universe.model import load_model
+from screener.universe.records import ChinaLinks, Citation, Company, Segment, Support
 
 TODAY = date(2026, 1, 1)
 MODEL = load_model()
@@ -30,7 +30,7 @@ def co(*segments: Segment, **kw: object) -> Company:
         segments=segments,
         china=ChinaLinks(),
         support=(),
-        sources=(Source("S1", "https://e.org", "2025-12-01", "t"),),
+        sources=(Citation("S1", "https://e.org", "2025-12-01", "t"),),
         as_of=date(2025, 12, 1),
         confidence="high",
         ree_revenue_share=1.0,

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from screener import formatters as f
+from screener.report import formatters as f
 
 
 @pytest.mark.parametrize(

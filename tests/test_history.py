@@ -1,4 +1,4 @@
-"""screener/history.py: week-over-week changes between two run documents.
+"""screener/screen/history.py: week-over-week changes between two run documents.
 
 The documents are small, hand-built and synthetic: only the keys ``changes`` reads.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from screener.history import changes
+from screener.screen.history import changes
 
 WEIGHTS = {
     "sourcing": 0.25,

@@ -16,17 +16,10 @@ from hypothesis import strategies as st
 
 from screener import settings
 from screener.errors import NetworkError
-from screener.prices import (
-    RefreshReport,
-    bad_ticks,
-    check_prices,
-    metadata_due,
-    refresh,
-    stale,
-    years_before,
-)
 from screener.sources.base import INSTRUMENT_COLUMNS, FetchResult
 from screener.store import Store
+from screener.store.checks import bad_ticks, check_prices
+from screener.store.refresh import RefreshReport, metadata_due, refresh, stale, years_before
 
 TODAY = date(2024, 3, 1)
 
@@ -407,11 +400,11 @@ T0 = datetime(2024, 3, 1, 6, 0, tzinfo=UTC)
 
 
 class Clock:
-    """Stands in for ``screener.prices._utcnow`` (the refresh's and the store write's clock)."""
+    """Stands in for ``screener.store.refresh._utcnow`` (the refresh's and the store write's clock)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, start: datetime = T0) -> None:
         self.now = start
-        monkeypatch.setattr("screener.prices._utcnow", lambda: self.now)
+        monkeypatch.setattr("screener.store.refresh._utcnow", lambda: self.now)
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)

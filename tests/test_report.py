@@ -15,8 +15,10 @@ import pytest
 from bs4 import BeautifulSoup
 from fixtures.screen_doc import make_doc
 
-from screener import report, settings
+import screener
+from screener import settings
 from screener.errors import NotFoundError, ScreenerError
+from screener.report import html, tabular
 
 SECTIONS = (
     "takeaways",
@@ -37,11 +39,11 @@ def doc() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def soup(doc: dict[str, Any]) -> BeautifulSoup:
-    return BeautifulSoup(report.render_report(doc), "html.parser")
+    return BeautifulSoup(html.render_report(doc), "html.parser")
 
 
 def _render(doc: dict[str, Any]) -> BeautifulSoup:
-    return BeautifulSoup(report.render_report(doc), "html.parser")
+    return BeautifulSoup(html.render_report(doc), "html.parser")
 
 
 def test_every_section_is_present_once(soup: BeautifulSoup) -> None:
@@ -171,14 +173,14 @@ def test_hostile_text_is_escaped_everywhere() -> None:
     doc["rows"][0]["sources"][0]["title"] = evil
     doc["failures"][0]["reason"] = evil
     doc["context"][0]["name"] = '"><img src=x onerror=alert(1)>'
-    html = report.render_report(doc)
-    soup = BeautifulSoup(html, "html.parser")
+    page = html.render_report(doc)
+    soup = BeautifulSoup(page, "html.parser")
     assert all("alert(1)" not in (s.string or "") for s in soup.find_all("script"))
     assert soup.find("img") is None
     assert not any(attr.startswith("on") for tag in soup.find_all(True) for attr in tag.attrs)
     row = soup.select_one(f'table#ranked tr[data-id="{doc["rows"][0]["id"]}"] td.name')
     assert row.get_text() == evil  # shown as text, not dropped
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_non_http_source_urls_are_not_links() -> None:
@@ -217,7 +219,7 @@ def test_no_external_resources(doc: dict[str, Any], soup: BeautifulSoup) -> None
 def test_size_is_reasonable_for_fifty_companies() -> None:
     doc = make_doc(n=50)
     assert all(len(r["series"]["close"]) == 52 for r in doc["rows"])
-    size = len(report.render_report(doc).encode("utf-8"))
+    size = len(html.render_report(doc).encode("utf-8"))
     assert size < 2_000_000, size
 
 
@@ -427,14 +429,15 @@ def test_templates_never_mark_text_safe() -> None:
     for path in settings.templates_dir().iterdir():
         assert "|safe" not in path.read_text(encoding="utf-8").replace(" ", ""), path.name
     for module in (
-        "report.py",
-        "report_context.py",
-        "report_card.py",
-        "report_charts.py",
-        "formatters.py",
-        "takeaways.py",
+        "report/html.py",
+        "report/tabular.py",
+        "report/context.py",
+        "report/card.py",
+        "report/charts.py",
+        "report/formatters.py",
+        "screen/takeaways.py",
     ):
-        code = (Path(report.__file__).parent / module).read_text(encoding="utf-8")
+        code = (Path(screener.__file__).parent / module).read_text(encoding="utf-8")
         assert "Markup(" not in code and "markupsafe" not in code, module
 
 
@@ -443,28 +446,28 @@ def test_templates_never_mark_text_safe() -> None:
 
 def test_render_card_by_id_and_ticker(doc: dict[str, Any]) -> None:
     row = doc["rows"][3]
-    by_id = BeautifulSoup(report.render_card(doc, row["id"]), "html.parser")
-    by_ticker = BeautifulSoup(report.render_card(doc, row["ticker"]), "html.parser")
+    by_id = BeautifulSoup(html.render_card(doc, row["id"]), "html.parser")
+    by_ticker = BeautifulSoup(html.render_card(doc, row["ticker"]), "html.parser")
     for s in (by_id, by_ticker):
         cards = s.select("section.card")
         assert [c["id"] for c in cards] == [f"card-{row['id']}"]
         assert s.select_one("#disclaimer") is not None
         assert (s.select_one("#synthetic-banner") is not None) is doc["run"]["synthetic"]
     ctx = doc["context"][0]
-    page = BeautifulSoup(report.render_card(doc, ctx["id"]), "html.parser")
+    page = BeautifulSoup(html.render_card(doc, ctx["id"]), "html.parser")
     assert "never priced" in page.select_one("section.card").get_text()
 
 
 def test_render_card_unknown_id_names_run(doc: dict[str, Any]) -> None:
     with pytest.raises(NotFoundError, match=r"no company with id or ticker 'NOPE' in run 2026-W48"):
-        report.render_card(doc, "NOPE")
+        html.render_card(doc, "NOPE")
 
 
 # --- CSV / JSON / writing -------------------------------------------------------------------
 
 
 def test_csv_columns_follow_the_contract(doc: dict[str, Any]) -> None:
-    cols = report.csv_columns(doc)
+    cols = tabular.csv_columns(doc)
     assert cols[:8] == [
         "rank",
         "ticker",
@@ -486,7 +489,7 @@ def test_csv_columns_follow_the_contract(doc: dict[str, Any]) -> None:
 def test_csv_rows_nulls_and_formula_guard(doc: dict[str, Any]) -> None:
     d = make_doc(n=6)
     d["rows"][0]["name"] = '=HYPERLINK("http://x")'
-    rows = list(csv.DictReader(io.StringIO(report.csv_text(d))))
+    rows = list(csv.DictReader(io.StringIO(tabular.csv_text(d))))
     assert len(rows) == len(d["rows"])
     assert rows[0]["name"].startswith("'=")
     unpriced = next(
@@ -502,15 +505,15 @@ def test_csv_rows_nulls_and_formula_guard(doc: dict[str, Any]) -> None:
 
 def test_json_round_trips_and_refuses_nan() -> None:
     d = make_doc(n=4)
-    assert json.loads(report.json_text(d)) == d
+    assert json.loads(tabular.json_text(d)) == d
     d["rows"][1]["risk"]["vol_1y"] = float("nan")
     with pytest.raises(ScreenerError, match=r"doc\.rows\[1\]\.risk\.vol_1y"):
-        report.json_text(d)
+        tabular.json_text(d)
 
 
 def test_write_outputs_writes_three_files_and_no_temp(tmp_path: Path) -> None:
     d = make_doc(n=5)
-    paths = report.write_outputs(d, tmp_path / "out")
+    paths = tabular.write_outputs(d, tmp_path / "out")
     assert set(paths) == {"report.html", "screen.csv", "screen.json"}
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "report.html",
@@ -519,18 +522,18 @@ def test_write_outputs_writes_three_files_and_no_temp(tmp_path: Path) -> None:
     ]
     assert json.loads(paths["screen.json"].read_text(encoding="utf-8")) == d
     assert paths["screen.csv"].read_text(encoding="utf-8").splitlines()[0] == ",".join(
-        report.csv_columns(d)
+        tabular.csv_columns(d)
     )
 
 
 def test_write_outputs_failure_leaves_previous_files(tmp_path: Path) -> None:
     good = make_doc(n=5)
-    report.write_outputs(good, tmp_path)
+    tabular.write_outputs(good, tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     bad = make_doc(n=5, seed=8)
     bad["rows"][0]["exposure"]["score"] = float("inf")
     with pytest.raises(ScreenerError):
-        report.write_outputs(bad, tmp_path)
+        tabular.write_outputs(bad, tmp_path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
@@ -624,6 +627,6 @@ def test_card_price_names_its_currency_and_support_drops_unknowns() -> None:
 
 def test_csv_quality_columns_follow_the_metrics_quality_table() -> None:
     from screener.metrics.quality import QUALITY_COLUMNS
-    from screener.report import _DQ_FIELDS
+    from screener.report.tabular import _DQ_FIELDS
 
     assert (*(c for c in QUALITY_COLUMNS if c != "synthetic"), "source", "last_error") == _DQ_FIELDS

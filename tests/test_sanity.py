@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from screener.exposure import score
-from screener.scored import load_scored
+from screener.universe.exposure import score
+from screener.universe.scored import load_scored
 
 TODAY = date(2026, 11, 26)
 

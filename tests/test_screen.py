@@ -1,4 +1,4 @@
-"""screener/screen.py: gates (§8), quadrants, Pareto frontier, exposure per vol, percentiles and
+"""screener/screen/table.py: gates (§8), quadrants, Pareto frontier, exposure per vol, percentiles and
 Dirichlet rank robustness (§10) of docs/exposure-model.md.
 
 Hand-checked cases carry the arithmetic in comments; property tests check the definitions on
@@ -19,10 +19,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from screener.exposure import Exposure, Factor
-from screener.model import FACTORS, Model, load_model
-from screener.scored import Scored, load_scored
-from screener.screen import build, gates, pareto_frontier, quadrants, rank_robustness
+from screener.screen.table import build, gates, pareto_frontier, quadrants, rank_robustness
+from screener.universe.exposure import Exposure, Factor
+from screener.universe.model import FACTORS, Model, load_model
+from screener.universe.scored import Scored, load_scored
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MVIS = {"min_market_cap_usd": 150e6, "min_adv_usd": 1e6}

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from screener.errors import PriceDataError
-from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS, get_source
+from screener.sources import get_source
+from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS
 from screener.sources.csvfile import CsvImportError, CsvSource, parse_csv
 
 FULL = """\

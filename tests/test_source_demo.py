@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS, get_source
+from screener.sources import get_source
+from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS
 from screener.sources.demo import DemoSource, business_days, factor_returns, last_business_day
 
 # China's export-control announcements the demo jumps on (the lead passes the real list).

@@ -644,15 +644,15 @@ def metadata_requests(server: FakeYahoo, symbols: list[str]) -> tuple[int, int]:
 def test_refresh_looks_metadata_up_once_a_week_and_keeps_it(
     fake_yahoo: FakeYahoo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from screener.prices import refresh
     from screener.store import Store
+    from screener.store.refresh import refresh
 
     syms = ["MP", "LYC.AX", "PRE.L"]
     fake_yahoo.add(*(with_shares(s) for s in [*syms, "NEO.TO"]))
     src, _ = source(fake_yahoo, tmp_path)
     store = Store.open(tmp_path / "data")
     clock = [dt.datetime(2025, 4, 30, 22, 0, tzinfo=dt.UTC)]
-    monkeypatch.setattr("screener.prices._utcnow", lambda: clock[0])
+    monkeypatch.setattr("screener.store.refresh._utcnow", lambda: clock[0])
 
     refresh(store, syms, src, end=END, today=END)
     assert metadata_requests(fake_yahoo, syms) == (3, 1)  # first time: every symbol
@@ -679,15 +679,15 @@ def test_a_usd_line_on_the_lse_keeps_its_divisor_without_a_lookup(
 ) -> None:
     from dataclasses import replace
 
-    from screener.prices import refresh
     from screener.store import Store
+    from screener.store.refresh import refresh
 
     usd = replace(with_shares("PRE.L"), currency="USD")  # the exchange table would guess GBp
     fake_yahoo.add(usd)
     src, _ = source(fake_yahoo, tmp_path)
     store = Store.open(tmp_path / "data")
     clock = [dt.datetime(2025, 4, 30, 22, 0, tzinfo=dt.UTC)]
-    monkeypatch.setattr("screener.prices._utcnow", lambda: clock[0])
+    monkeypatch.setattr("screener.store.refresh._utcnow", lambda: clock[0])
     refresh(store, ["PRE.L"], src, end=END, today=END)
     clock[0] += dt.timedelta(days=1)
     refresh(store, ["PRE.L"], src, end=END, today=END)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from screener.errors import UniverseError
-from screener.universe import available, load, load_jurisdictions, resolve
+from screener.universe.load import available, load, load_jurisdictions, resolve
 
 TODAY = date(2026, 11, 26)
 

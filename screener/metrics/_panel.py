@@ -19,7 +19,7 @@ import pandas as pd
 
 from screener import settings
 from screener.errors import PriceDataError
-from screener.exchanges import MINOR_UNITS
+from screener.sources.exchanges import MINOR_UNITS
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -62,7 +62,7 @@ class FetchResult:
     metadata_fetched: frozenset[str] | None = None
 
 
-class Source(Protocol):
+class PriceSource(Protocol):
     name: SourceName
     synthetic: bool
 
@@ -73,10 +73,10 @@ class Source(Protocol):
         ...
 
 
-class MetadataSource(Source, Protocol):
+class MetadataSource(PriceSource, Protocol):
     """A source whose metadata lookups cost extra requests, so a caller can ration them.
 
-    Optional on top of :class:`Source`: a class opts in with ``supports_metadata = True``
+    Optional on top of :class:`PriceSource`: a class opts in with ``supports_metadata = True``
     (checked with ``getattr(source, "supports_metadata", False)``, so plain sources need no
     change). ``want_metadata``: True (every fetched symbol), False, or the symbols to look
     up. ``quote_currencies``: the quote unit already known per symbol (``'GBp'``, ``'USD'``),
@@ -95,22 +95,5 @@ class MetadataSource(Source, Protocol):
         want_metadata: bool | Collection[str] = True,
         quote_currencies: Mapping[str, str] | None = None,
     ) -> FetchResult:  # pragma: no cover - protocol
-        """As :meth:`Source.fetch`, looking up metadata only for ``want_metadata``."""
+        """As :meth:`PriceSource.fetch`, looking up metadata only for ``want_metadata``."""
         ...
-
-
-def get_source(name: SourceName, **kwargs: object) -> Source:
-    """Instantiate a source by name. Imports lazily: only ``yahoo`` pulls in yfinance."""
-    if name == "yahoo":
-        from screener.sources.yahoo import YahooSource
-
-        return YahooSource(**kwargs)  # type: ignore[arg-type]
-    if name == "demo":
-        from screener.sources.demo import DemoSource
-
-        return DemoSource(**kwargs)  # type: ignore[arg-type]
-    if name == "csv":
-        from screener.sources.csvfile import CsvSource
-
-        return CsvSource(**kwargs)  # type: ignore[arg-type]
-    raise ValueError(f"unknown source {name!r}: choose yahoo, csv or demo")

@@ -13,7 +13,7 @@ inner spaces count as underscores (``Adj Close`` = ``adj_close``). Unknown colum
 
 Rules: a missing ``adj_close`` is ``close`` (no dividend adjustment); an empty ``open``,
 ``high``, ``low`` or ``volume`` cell is NaN; a missing currency comes from the ticker's suffix
-(:mod:`screener.exchanges`). Quotes in a minor unit (``GBp``/``GBX``, ``ZAc``, ``ILA``, given in
+(:mod:`screener.sources.exchanges`). Quotes in a minor unit (``GBp``/``GBX``, ``ZAc``, ``ILA``, given in
 the currency column or implied by the suffix, e.g. ``.L``) are divided by 100 to the major unit
 and the instrument records ``price_divisor`` 100. Non-numeric prices are errors; non-positive
 ones are kept (the store's sanity checks flag them); volume must be >= 0.
@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from screener import exchanges
 from screener.errors import PriceDataError
+from screener.sources import exchanges
 from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS, FetchResult, SourceName
 
 REQUIRED = ("date", "ticker", "close")
@@ -367,7 +367,7 @@ def parse_csv(path: str | os.PathLike[str]) -> tuple[FetchResult, list[str]]:
 
 
 class CsvSource:
-    """:class:`~screener.sources.base.Source` over a CSV file or folder (re-parsed on each fetch).
+    """:class:`~screener.sources.base.PriceSource` over a CSV file or folder (re-parsed on each fetch).
 
     ``fetch`` with an empty ticker list returns every ticker in the file. A requested ticker
     the file does not hold, or holds no rows for in the window, is a failure.

@@ -54,7 +54,8 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
-from screener import exchanges, settings
+from screener import settings
+from screener.sources import exchanges
 from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS, FetchResult, SourceName
 
 DAYS = 252
@@ -276,7 +277,7 @@ class DemoSource:
 
     ``profiles`` maps ticker -> profile (unknown tickers are ``developer``; ``...=X`` tickers are
     always ``fx``). ``currencies`` maps ticker -> currency; otherwise the suffix's currency from
-    :mod:`screener.exchanges`, in its major unit. Market caps are synthetic, in the local
+    :mod:`screener.sources.exchanges`, in its major unit. Market caps are synthetic, in the local
     currency (last close x synthetic share count).
     """
 

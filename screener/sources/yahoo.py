@@ -26,7 +26,7 @@ Method
   :class:`~screener.errors.NetworkError` is raised (already after the first chunk, so an
   offline user is not kept waiting through the backoff). Partial failures are data.
 * Quotes in minor units (``GBp``, ``ZAc``, ``ILA``) are divided by 100 into the major unit
-  (:func:`screener.exchanges.major_unit`).
+  (:func:`screener.sources.exchanges.major_unit`).
 
 Metadata comes from the chart response's ``meta`` (currency, exchange, timezone, name). yfinance
 does not expose the meta of a ``download``, so it costs one extra chart request per symbol
@@ -61,8 +61,9 @@ import pandas as pd
 import yfinance as yf
 from yfinance.exceptions import YFException, YFRateLimitError
 
-from screener import exchanges, settings
+from screener import settings
 from screener.errors import NetworkError
+from screener.sources import exchanges
 from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS, FetchResult, SourceName
 from screener.sources.yahoo_log import (
     NETWORK,

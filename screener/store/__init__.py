@@ -28,9 +28,9 @@ import pandas as pd
 
 from screener import settings
 from screener.errors import StoreError
-from screener.prices import check_prices
 from screener.sources.base import INSTRUMENT_COLUMNS, FetchResult
 from screener.store import runs as _runs
+from screener.store.checks import check_prices
 from screener.store.connect import connect, transaction
 from screener.store.frames import (
     DATE_DTYPE,
@@ -176,7 +176,7 @@ class Store:
 
         Bars are keyed by (ticker, date): a re-fetched bar replaces the stored one (revisions
         win), so the same result upserted twice leaves the same rows. The sanity checks of
-        :func:`screener.prices.check_prices` run on each affected ticker's whole stored
+        :func:`screener.store.checks.check_prices` run on each affected ticker's whole stored
         history merged with the new bars, because a new bar can turn the previous last bar
         into a bad tick; stored bars whose flags change are updated. Instruments are merged
         field by field, see :func:`_merge_instruments`. ``log`` records (see :meth:`log_fetch`)
@@ -373,7 +373,7 @@ def _merge_instruments(
 
     Hence ``updated_at`` is when the row's metadata was last looked up at the source (for a
     row first written from guesses: when it was written; its missing name or market cap makes
-    :func:`screener.prices.metadata_due` ask again). Merging the same result twice leaves the
+    :func:`screener.store.checks.metadata_due` ask again). Merging the same result twice leaves the
     same field values.
     """
     looked = frame["ticker"].isin(result.metadata_fetched or ())

@@ -2,7 +2,7 @@
 
 Dates are DuckDB ``DATE`` (the exchange's trading day, no time zone); timestamps are
 ``TIMESTAMP`` holding naive UTC. ``flags`` is text: semicolon-joined codes from
-:data:`screener.prices.FLAG_CODES`, ``''`` for a clean bar (never NULL, so counting is easy).
+:data:`screener.store.checks.FLAG_CODES`, ``''`` for a clean bar (never NULL, so counting is easy).
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ import duckdb
 import pandas as pd
 
 from screener.errors import PriceDataError, StoreError
-from screener.prices import join_flags, split_flags, value_masks
 from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS, FetchResult
+from screener.store.checks import join_flags, split_flags, value_masks
 from screener.store.frames import DATE_DTYPE, FIELDS
 
 _LOG_COLUMNS = (

@@ -14,8 +14,8 @@ from typing import Any
 
 from screener import settings
 from screener.errors import UniverseError
-from screener.records import STAGES, STATUSES, SUPPORT_KINDS
-from screener.universe import read_yaml
+from screener.universe.load import read_yaml
+from screener.universe.records import STAGES, STATUSES, SUPPORT_KINDS
 
 FACTORS: tuple[str, ...] = ("sourcing", "processing", "recycling", "heavy_ree", "purity", "support")
 PRESETS: tuple[str, ...] = ("mvis", "eqm", "none")

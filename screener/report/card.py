@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from screener import formatters, settings
-from screener.report_charts import Sparkline, sparkline
+from screener import settings
+from screener.report import formatters
+from screener.report.charts import Sparkline, sparkline
 
 STAGES = ("mining", "separation", "metal_alloy", "magnet", "recycling")
 TABLE_METRICS = (

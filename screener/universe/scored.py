@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from screener.exposure import Exposure, score_all
-from screener.model import Model, load_model
-from screener.records import Company, Universe
-from screener.universe import Jurisdictions, companion, load, load_jurisdictions
+from screener.universe.exposure import Exposure, score_all
+from screener.universe.load import Jurisdictions, companion, load, load_jurisdictions
+from screener.universe.model import Model, load_model
+from screener.universe.records import Company, Universe
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def load_scored(
     """Load and score. ``today`` is the scoring date (STALE_PROFILE is measured against it; a
     past ``--as-of`` scores as of then); the files are validated against the real clock."""
     today = today or date.today()
-    from screener.universe import resolve
+    from screener.universe.load import resolve
 
     path = resolve(universe)
     jur = load_jurisdictions(companion(path, "jurisdictions"))

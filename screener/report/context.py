@@ -1,7 +1,7 @@
 """Arrange a run document into the typed view records the report templates loop over.
 
 The document (docs/screen-json.md) is the input; nothing is recomputed here except layout
-(chart geometry: :mod:`screener.report_charts`; one company's card: :mod:`screener.report_card`)
+(chart geometry: :mod:`screener.report.charts`; one company's card: :mod:`screener.report.card`)
 and the lists the sections show (filters, stale names, the model parameters in force).
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from screener import formatters, settings, takeaways
-from screener.history import REGIME_HIGH, REGIME_LOW
-from screener.report_card import (
+from screener import settings
+from screener.report import formatters
+from screener.report.card import (
     FLAG_SHORT,
     TABLE_METRICS,
     Company,
@@ -23,7 +23,9 @@ from screener.report_card import (
     flag_view,
     metric_info,
 )
-from screener.report_charts import Scatter, scatter
+from screener.report.charts import Scatter, scatter
+from screener.screen import takeaways
+from screener.screen.history import REGIME_HIGH, REGIME_LOW
 
 FACTORS = ("sourcing", "processing", "recycling", "heavy_ree", "purity", "support")
 # Page order: the week's news (takeaways, changes) first, the long appendix (cards, data

@@ -21,8 +21,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from screener.model import FACTORS, Model
-from screener.scored import Scored
+from screener.universe.model import FACTORS, Model
+from screener.universe.scored import Scored
 
 Quadrant = Literal["high_exp_low_vol", "high_exp_high_vol", "low_exp_low_vol", "low_exp_high_vol"]
 QUADRANT_LABELS: dict[str, str] = {

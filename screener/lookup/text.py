@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from screener.errors import NotFoundError
-from screener.exposure import FLAG_HELP
-from screener.records import Company, Universe
+from screener.universe.exposure import FLAG_HELP
+from screener.universe.records import Company, Universe
 
 WIDTH = 100
 
@@ -139,8 +139,8 @@ def format_text(
 
 def risk_lines(view: Mapping[str, Any]) -> list[str]:
     """The risk block of ``lookup``: metrics with units and as-of, gates, quadrant, peers."""
-    from screener.formatters import metric, quadrant, usd
     from screener.metrics import METRICS
+    from screener.report.formatters import metric, quadrant, usd
 
     risk = view.get("risk")
     if not risk:

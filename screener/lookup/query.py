@@ -15,11 +15,14 @@ from typing import Any
 
 import pandas as pd
 
+from screener import settings
 from screener.errors import NetworkError, NotFoundError, PriceDataError, StoreError
-from screener.lookup import find_company
-from screener.records import Company
-from screener.run import Mode, assemble, make_source, refresh_prices, store_dir, universe_symbols
-from screener.scored import Scored
+from screener.lookup.text import find_company
+from screener.screen.assemble import assemble
+from screener.sources import Mode, make_source
+from screener.store.refresh import refresh_with_fx
+from screener.universe.records import Company
+from screener.universe.scored import Scored
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def lookup(
             outside.append(q.strip().upper())
             unknown[q] = str(exc)
             companies.append(None)
-    folder = store_dir(data_dir, demo=demo_store or mode == "demo")
+    folder = settings.store_dir(data_dir, demo=demo_store or mode == "demo")
     notes: list[str] = []
     wanted = [c.primary_ticker for c in companies if c is not None and c.primary_ticker]
     wanted += outside
@@ -75,7 +78,9 @@ def lookup(
                 asked = [*wanted, *uni.benchmark_symbols()]
                 src = make_source(mode, uni, folder)
                 try:
-                    rep = refresh_prices(store, asked, src, end=None, today=today, fresh_from=fresh)
+                    rep = refresh_with_fx(
+                        store, asked, src, end=None, today=today, fresh_from=fresh
+                    )
                     notes += [f"{t}: {r}" for t, r in rep.failures.items() if t in asked]
                 except NetworkError as exc:
                     notes.append(f"prices not refreshed: {exc}")
@@ -105,7 +110,7 @@ def lookup(
     rows = {r["id"]: r for r in doc.document["rows"]} if doc else {}
     for q, c in zip(queries, companies, strict=True):
         if c is not None:
-            from screener.profile import company_view
+            from screener.universe.profile import company_view
 
             view = company_view(c, scored.exposures[c.id], scored.jurisdictions)
             view.update(_risk_part(rows.get(c.id), doc))
@@ -179,7 +184,7 @@ def _peers(
 
 
 def _outside_view(sym: str, a: Any) -> dict[str, Any]:
-    from screener.document import clean, risk_row
+    from screener.screen.document import clean, risk_row
 
     risk, reasons = risk_row(a.values, a.reasons, sym)
     dq = {k: clean(v) for k, v in a.quality.loc[sym].items()} if sym in a.quality.index else {}
@@ -204,4 +209,4 @@ def _outside_view(sym: str, a: Any) -> dict[str, Any]:
     }
 
 
-__all__ = ["LookupResult", "lookup", "universe_symbols"]
+__all__ = ["LookupResult", "lookup"]

@@ -17,9 +17,9 @@ import pandas as pd
 
 from screener import __version__
 from screener.metrics import METRICS, QUALITY_COLUMNS
-from screener.profile import company_view
-from screener.scored import Scored
-from screener.screen import QUADRANT_LABELS, RankRobustness
+from screener.screen.table import QUADRANT_LABELS, RankRobustness
+from screener.universe.profile import company_view
+from screener.universe.scored import Scored
 
 SCHEMA_VERSION = 1
 

@@ -48,7 +48,7 @@ CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
 
 
 @dataclass(frozen=True)
-class Source:
+class Citation:
     id: str
     url: str
     #: As precise as the evidence: ``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY`` or None (undated).
@@ -111,7 +111,7 @@ class Company:
     segments: tuple[Segment, ...]
     china: ChinaLinks
     support: tuple[Support, ...]
-    sources: tuple[Source, ...]
+    sources: tuple[Citation, ...]
     as_of: date
     confidence: Confidence
     ree_revenue_share: float | None = None
@@ -124,7 +124,7 @@ class Company:
     def primary_ticker(self) -> str | None:
         return self.tickers[0] if self.tickers else None
 
-    def source(self, source_id: str) -> Source | None:
+    def source(self, source_id: str) -> Citation | None:
         return next((s for s in self.sources if s.id == source_id), None)
 
 
@@ -134,7 +134,7 @@ class Benchmark:
     name: str
     role: Literal["market", "sector"]
     notes: str | None = None
-    sources: tuple[Source, ...] = ()
+    sources: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,6 +175,13 @@ class Universe:
 
     def benchmark_symbols(self) -> list[str]:
         return [b.symbol for b in self.benchmarks]
+
+    def priced_symbols(self) -> list[str]:
+        """Primary listings of listed companies, then benchmarks (what a run prices)."""
+        seen: dict[str, None] = {}
+        for t in [*self.primary_tickers(), *self.benchmark_symbols()]:
+            seen.setdefault(t.upper(), None)
+        return list(seen)
 
     def find(self, query: str) -> Company | None:
         """A company by id or by any of its listing symbols, case-insensitive."""

@@ -18,7 +18,7 @@ import yaml
 
 from screener import settings
 from screener.errors import UniverseError
-from screener.records import (
+from screener.universe.records import (
     CONFIDENCES,
     REVENUE_BASES,
     STAGES,
@@ -26,14 +26,14 @@ from screener.records import (
     SUPPORT_KINDS,
     Benchmark,
     ChinaLinks,
+    Citation,
     Company,
     Event,
     Segment,
-    Source,
     Support,
     Universe,
 )
-from screener.validate import Checker, Problems
+from screener.universe.validate import Checker, Problems
 
 DATA_FILES = ("jurisdictions", "model", "events")
 
@@ -233,8 +233,8 @@ def load_jurisdictions(path: Path | None = None) -> Jurisdictions:
 # --- companies ------------------------------------------------------------------------------
 
 
-def _sources(c: Checker, raw: list[Any], today: date) -> tuple[Source, ...]:
-    out: list[Source] = []
+def _sources(c: Checker, raw: list[Any], today: date) -> tuple[Citation, ...]:
+    out: list[Citation] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
         s = c.child(f"sources[{i}]", item)
@@ -246,7 +246,7 @@ def _sources(c: Checker, raw: list[Any], today: date) -> tuple[Source, ...]:
                 s.err("id", f"duplicate source id {sid!r}")
             seen.add(sid)
         out.append(
-            Source(
+            Citation(
                 id=sid or f"?{i}",
                 url=url or "",
                 date=s.date_("date", required=False, partial=True),

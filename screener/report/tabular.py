@@ -1,10 +1,4 @@
-"""The run document rendered: HTML report, one-company card page, CSV and JSON.
-
-Compute → arrange → render: ``screen.build`` computes the document (docs/screen-json.md);
-:mod:`screener.report_context` arranges it into frozen view records; the jinja templates in
-``templates/`` only loop and format. One strict :class:`jinja2.Environment` (autoescape on,
-``StrictUndefined``); filters from :mod:`screener.formatters` return plain text, and nothing
-from the universe or the price source is ever wrapped in ``Markup``.
+"""The run document as files: ``screen.csv``, ``screen.json``, and all three outputs written.
 
 All three outputs are written atomically (temp file in the target directory, fsync,
 ``os.replace``) after all three have rendered, so a failed render leaves the previous files.
@@ -16,18 +10,15 @@ import csv
 import io
 import json
 import math
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
-from screener import formatters, settings
-from screener.errors import NotFoundError, ScreenerError
+from screener.errors import ScreenerError
 from screener.fileio import atomic_write_text
-from screener.report_context import FACTORS, build_card_context, build_report_context
+from screener.report.context import FACTORS
+from screener.report.html import render_report
 
-__all__ = ["csv_columns", "csv_text", "json_text", "render_card", "render_report", "write_outputs"]
+__all__ = ["csv_columns", "csv_text", "json_text", "write_outputs"]
 
 # The metrics' data-quality columns (less `synthetic`: the CSV's last column says it for every
 # row) plus the price source and the last fetch error. Spelled out rather than imported so that
@@ -46,46 +37,6 @@ _DQ_FIELDS = (
 # Cells that start like a spreadsheet formula are prefixed with ' (OWASP "CSV injection"):
 # names and error texts are untrusted and the CSV is meant to be opened in a spreadsheet.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-@lru_cache(maxsize=4)
-def _environment(templates: str) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(formatters.FILTERS)
-    return env
-
-
-def environment() -> jinja2.Environment:
-    """The one template environment, loading from :func:`settings.templates_dir`."""
-    return _environment(str(settings.templates_dir()))
-
-
-def render_report(doc: dict[str, Any]) -> str:
-    """The self-contained HTML report of a run document."""
-    ctx = build_report_context(doc)
-    return environment().get_template("report.html").render(r=ctx)
-
-
-def render_card(doc: dict[str, Any], row_id: str) -> str:
-    """A standalone page with one company's card; ``row_id`` is its id or one of its tickers.
-
-    Raises :class:`NotFoundError` naming the run when no listed or context company matches.
-    """
-    ctx = build_card_context(doc, row_id)
-    if ctx is None:
-        run_id = (doc.get("run") or {}).get("id", "?")
-        raise NotFoundError(
-            f"no company with id or ticker {row_id!r} in run {run_id}; "
-            "ids and tickers are listed in the run's screen.csv"
-        )
-    return environment().get_template("card.html").render(r=ctx)
 
 
 def csv_columns(doc: dict[str, Any]) -> list[str]:

@@ -1,9 +1,8 @@
-"""Price sanity checks and the incremental refresh that fills the store.
+"""The incremental refresh that fills the store from a price source.
 
-Checks mark bars, they never drop them: a flagged bar stays in the store with its codes in
-``flags`` so that a reader can decide (metrics may skip ``bad_tick`` bars, a status page shows
-the count). Refresh asks a :class:`~screener.sources.base.Source` only for what is missing
-plus a small overlap, writes one transaction per chunk and logs every ticker's outcome.
+Refresh asks a :class:`~screener.sources.base.PriceSource` only for what is missing plus a
+small overlap, writes one transaction per chunk and logs every ticker's outcome;
+:func:`refresh_with_fx` also refreshes the FX series of the currencies it met.
 """
 
 from __future__ import annotations
@@ -13,121 +12,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
 import pandas as pd
 
 from screener import settings
 from screener.errors import NetworkError
-from screener.sources.base import FetchResult, MetadataSource, Source, SourceName
+from screener.sources.base import FetchResult, MetadataSource, PriceSource, SourceName
+from screener.sources.exchanges import exchange_of, fx_for
 
 if TYPE_CHECKING:
     from screener.store import Store
-
-#: Flag codes, in the order they appear in a ``flags`` string.
-FLAG_CODES: tuple[str, ...] = ("nonpositive", "duplicate_date", "bad_tick", "future_date")
-
-_PRICE_FIELDS = ("open", "high", "low", "close", "adj_close")
-
-
-def join_flags(masks: Mapping[str, np.ndarray], n: int) -> np.ndarray:
-    """Semicolon-joined codes per row from boolean masks (``''`` where no mask is set)."""
-    out = np.full(n, "", dtype=object)
-    any_set = np.zeros(n, dtype=bool)
-    for code in FLAG_CODES:
-        if code in masks:
-            any_set |= masks[code]
-    for i in np.flatnonzero(any_set):  # flagged rows are rare: a loop over them is cheap
-        out[i] = ";".join(c for c in FLAG_CODES if c in masks and masks[c][i])
-    return out
-
-
-def split_flags(flags: pd.Series, code: str) -> np.ndarray:
-    """Boolean mask of rows whose ``flags`` string contains ``code``."""
-    text = flags.astype(object).fillna("").to_numpy(dtype=object)
-    return (
-        np.array([code in s.split(";") for s in text], dtype=bool)
-        if len(text)
-        else np.zeros(0, bool)
-    )
-
-
-def bad_ticks(long: pd.DataFrame, move: float | None = None) -> np.ndarray:
-    """Mask of one-day spikes that reverse the next trading day.
-
-    Method. Per ticker, on bars sorted by date with a usable price ``p`` (``adj_close``, or
-    ``close`` where it is missing; bars with a non-positive or missing price are skipped so
-    they cannot create spikes of their own), with log returns ``l_t = ln(p_t / p_{t-1})``
-    between consecutive usable bars, bar ``t`` is a bad tick when
-
-    * ``|exp(l_t) - 1| > move`` (a simple one-day move larger than ``bad_tick_move``, 50 %),
-    * ``l_{t+1} * l_t < 0`` (the next bar moves the other way), and
-    * ``|l_{t+1}| >= 0.5 * |l_t|`` (it undoes at least half of the move, measured in log
-      terms so that +100 % followed by −50 % counts as a full reversal).
-
-    ``adj_close`` is preferred because a split is a permanent raw-close jump that the
-    adjusted series removes. The last bar of a ticker cannot be judged until the next bar
-    arrives; the store re-checks the neighbouring bars on every upsert for that reason.
-    ``long`` must be sorted by (ticker, date) with unique keys; returns a mask aligned to it.
-    """
-    limit = float(settings.get("bad_tick_move") if move is None else move)
-    price = long["adj_close"].astype("float64").fillna(long["close"].astype("float64"))
-    usable = (price > 0).to_numpy()
-    out = np.zeros(len(long), dtype=bool)
-    if not usable.any():
-        return out
-    p = price.to_numpy()[usable]
-    ticker = long["ticker"].astype(object).to_numpy()[usable]
-    first = np.r_[True, ticker[1:] != ticker[:-1]]  # first usable bar of each ticker
-    last = np.r_[ticker[1:] != ticker[:-1], True]
-    logp = np.log(p)
-    lr = np.r_[np.nan, np.diff(logp)]
-    lr[first] = np.nan
-    lr_next = np.r_[lr[1:], np.nan]
-    lr_next[last] = np.nan
-    # over: a move from a denormal price overflows expm1 to inf, which is still "> limit".
-    with np.errstate(invalid="ignore", over="ignore"):
-        spike = (
-            (np.abs(np.expm1(lr)) > limit)
-            & (lr_next * lr < 0)
-            & (np.abs(lr_next) >= 0.5 * np.abs(lr))
-        )
-    out[np.flatnonzero(usable)[spike]] = True
-    return out
-
-
-def value_masks(long: pd.DataFrame, today: date) -> dict[str, np.ndarray]:
-    """``nonpositive``, ``bad_tick`` and ``future_date`` masks of a sorted, de-duplicated frame."""
-    prices = long[list(_PRICE_FIELDS)].astype("float64").to_numpy()
-    with np.errstate(invalid="ignore"):
-        nonpositive = (prices <= 0).any(axis=1)  # NaN compares False: missing is not a flag
-    future = (pd.to_datetime(long["date"]) > pd.Timestamp(today)).to_numpy()
-    return {"nonpositive": nonpositive, "bad_tick": bad_ticks(long), "future_date": future}
-
-
-def check_prices(long: pd.DataFrame, *, today: date) -> pd.DataFrame:
-    """Sanity-check a long price frame; return it de-duplicated, sorted, with a ``flags`` column.
-
-    Codes (semicolon-joined in :data:`FLAG_CODES` order, ``''`` when clean):
-
-    * ``nonpositive``: any of open/high/low/close/adj_close is ≤ 0 (NaN is not flagged).
-    * ``duplicate_date``: the input held the same (ticker, date) more than once; the last
-      occurrence is kept and carries the flag.
-    * ``bad_tick``: a spike that reverses next day, see :func:`bad_ticks`.
-    * ``future_date``: dated after ``today`` (a clock or time-zone problem at the source).
-
-    Nothing is dropped except the earlier copies of duplicated keys. The input is not mutated.
-    """
-    frame = long.copy()
-    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[us]")
-    dup_any = frame.duplicated(["ticker", "date"], keep=False).to_numpy()
-    keep = ~frame.duplicated(["ticker", "date"], keep="last").to_numpy()
-    frame = frame.loc[keep]
-    frame["_dup"] = dup_any[keep]
-    frame = frame.sort_values(["ticker", "date"], kind="stable").reset_index(drop=True)
-    masks = value_masks(frame, today)
-    masks["duplicate_date"] = frame.pop("_dup").to_numpy(dtype=bool)
-    frame["flags"] = pd.array(join_flags(masks, len(frame)), dtype="str")
-    return frame
 
 
 def stale(last_date: date | None, today: date, limit: int | None = None) -> bool:
@@ -235,7 +128,7 @@ def metadata_due(
 
 
 def _fetch(
-    source: Source,
+    source: PriceSource,
     batch: Sequence[str],
     start: date,
     end: date | None,
@@ -245,7 +138,7 @@ def _fetch(
     """One source call; metadata is asked only where :func:`metadata_due` says so.
 
     Only sources that opt in (``supports_metadata``) get the extra arguments, so a plain
-    :class:`~screener.sources.base.Source` is called exactly as before.
+    :class:`~screener.sources.base.PriceSource` is called exactly as before.
     """
     if not getattr(source, "supports_metadata", False):
         return source.fetch(batch, start, end)
@@ -296,7 +189,7 @@ def _outcomes(
 def refresh(
     store: Store,
     tickers: Sequence[str],
-    source: Source,
+    source: PriceSource,
     *,
     since: date | None = None,
     end: date | None = None,
@@ -382,3 +275,47 @@ def refresh(
         finished_at=_utcnow(),
         starts=starts,
     )
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    failures: dict[str, str]
+    updated: dict[str, int]
+    source: str
+
+
+def refresh_with_fx(
+    store: Store,
+    symbols: Sequence[str],
+    source: PriceSource,
+    *,
+    end: date | None,
+    today: date,
+    progress: Progress | None = None,
+    fresh_from: date | None = None,
+) -> Refreshed:
+    """Refresh ``symbols`` and then the FX series of their currencies.
+
+    Symbols whose stored bars already reach ``fresh_from`` are not fetched. It defaults to
+    ``end``: with a past ``--as-of`` an incremental fetch would start after ``end`` and fail
+    for no reason. A lookup passes the last trading day, so only stale series are fetched.
+    """
+    skip_from = fresh_from if fresh_from is not None else end
+
+    def needed(syms: Sequence[str]) -> list[str]:
+        if skip_from is None:
+            return list(syms)
+        last = store.last_dates(list(syms))
+        return [s for s in syms if s not in last or last[s] < skip_from]
+
+    report = refresh(store, needed(symbols), source, end=end, today=today, progress=progress)
+    failures, updated = dict(report.failures), dict(report.updated)
+    inst = store.instruments(list(symbols))
+    currencies = list(inst["currency"].dropna()) if "currency" in inst else []
+    currencies += [exchange_of(s).currency for s in symbols if exchange_of(s)]  # type: ignore[union-attr]
+    fx = needed(fx_for(currencies))
+    if fx:
+        fxr = refresh(store, fx, source, end=end, today=today, progress=progress)
+        failures.update(fxr.failures)
+        updated.update(fxr.updated)
+    return Refreshed(failures, updated, report.source)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from screener import formatters
+from screener.report import formatters
 
 Doc = dict[str, Any]
 

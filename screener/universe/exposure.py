@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from screener.model import FACTORS, Model
-from screener.records import Company, Segment
-from screener.universe import Jurisdictions
+from screener.universe.load import Jurisdictions
+from screener.universe.model import FACTORS, Model
+from screener.universe.records import Company, Segment
 
 FLAG_HELP: dict[str, str] = {
     "FEOC": "Chinese HQ, state control, or a Chinese stake of 25% or more",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from screener.exposure import Exposure
-from screener.records import Company
-from screener.universe import Jurisdictions
+from screener.universe.exposure import Exposure
+from screener.universe.load import Jurisdictions
+from screener.universe.records import Company
 
 
 def source_numbers(company: Company) -> dict[str, int]:

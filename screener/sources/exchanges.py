@@ -7,6 +7,7 @@ to the major unit every other module works in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -89,3 +90,9 @@ def major_unit(currency: str | None) -> tuple[str | None, float]:
 def fx_symbol(currency: str) -> str:
     """Yahoo symbol of the USD rate of ``currency``: ``'AUD' -> 'AUDUSD=X'`` (USD per 1 AUD)."""
     return f"{currency.upper()}USD=X"
+
+
+def fx_for(currencies: Sequence[str | None]) -> list[str]:
+    """The FX symbols (USD per unit) needed to convert these currencies, minor units folded."""
+    majors = {major_unit(c)[0] for c in currencies if c}
+    return [fx_symbol(c) for c in sorted(m for m in majors if m and m != "USD")]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from screener import formatters
+from screener.report import formatters
 
 # Plot box of the scatter, in SVG user units (the SVG scales to the page width).
 WIDTH, HEIGHT = 900.0, 520.0

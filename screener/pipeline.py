@@ -1,0 +1,175 @@
+"""The weekly job: refresh → score → measure → screen → store → render, and its summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from screener import settings
+from screener.errors import FetchFailed, NotFoundError, PriceDataError
+from screener.screen.assemble import assemble
+from screener.sources import Mode, make_source
+from screener.store.refresh import refresh_with_fx
+from screener.universe.scored import load_scored
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    document: dict[str, Any]
+    paths: dict[str, Path]
+    failures: dict[str, str]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failures else 0
+
+
+def run(
+    *,
+    universe: str | Path | None,
+    mode: Mode,
+    as_of: date | None = None,
+    preset: str | None = None,
+    weights: str | Path | None = None,
+    out_dir: Path | None = None,
+    data_dir: Path | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> RunResult:
+    """The weekly job. Exit code 1 (via RunResult) when some symbols have no fresh data."""
+    from screener.report.tabular import write_outputs
+    from screener.screen import history
+    from screener.screen.takeaways import build as takeaways
+    from screener.store import Store
+
+    today = today or date.today()
+    preset = preset or str(settings.get("preset"))
+    folder = settings.store_dir(data_dir, demo=mode == "demo")
+    scored = load_scored(universe, weights=weights, today=as_of or today)
+    uni = scored.universe
+    if preset not in scored.model.raw["gates"]:
+        raise NotFoundError(
+            f"unknown preset {preset!r} (choose {', '.join(scored.model.raw['gates'])})"
+        )
+    failures: dict[str, str] = {}
+    source_name = None
+    with Store.open(folder) as store:
+        if mode != "offline":
+            src = make_source(mode, uni, folder)
+            refreshed = refresh_with_fx(
+                store, uni.priced_symbols(), src, end=as_of, today=today, progress=progress
+            )
+            failures.update(refreshed.failures)
+            source_name = refreshed.source
+        try:
+            a = assemble(
+                scored,
+                store,
+                as_of=as_of,
+                today=today,
+                preset=preset,
+                source_name=source_name,
+                failures=failures,
+                now=now,
+            )
+        except PriceDataError as exc:
+            if mode == "offline" or not failures:
+                raise
+            # We did fetch, and every symbol failed: that is failed data (exit 1), named.
+            named = "; ".join(f"{t}: {r}" for t, r in sorted(failures.items())[:5])
+            more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+            raise FetchFailed(
+                f"no usable prices: all {len(failures)} symbols failed to fetch: {named}{more}. "
+                "Use --offline to work from stored prices, or --demo for synthetic data."
+            ) from exc
+        doc = a.document
+        run_id = doc["run"]["id"]
+        # The previous run is the newest from an earlier ISO week (a rerun of this week
+        # replaces this week's run, so it is never its own baseline).
+        week_start = a.panel.as_of - timedelta(days=a.panel.as_of.weekday())
+        previous = store.previous_run(before_as_of=week_start)
+        doc["changes"] = history.changes(doc, previous["document"] if previous else None)
+        doc["takeaways"] = takeaways(doc)
+        store.save_run(
+            {
+                "run_id": run_id,
+                "week": run_id,
+                "as_of": a.panel.as_of,
+                "generated_at": doc["run"]["generated_at"],
+                "universe_name": uni.name,
+                "universe_hash": uni.sha256,
+                "weights": dict(scored.model.weights),
+                "preset": preset,
+                "source": doc["run"]["source"],
+                "synthetic": a.panel.synthetic,
+                "tool_version": doc["run"]["tool_version"],
+            },
+            doc,
+            [
+                {
+                    "company_id": r["id"],
+                    "ticker": r["ticker"],
+                    "rank": r["rank"],
+                    "score": r["exposure"]["score"],
+                    "payload": r,
+                }
+                for r in doc["rows"]
+            ],
+        )
+    out = out_dir or default_out_dir(run_id, demo=mode == "demo")
+    paths = write_outputs(doc, out)
+    return RunResult(doc, paths, failures)
+
+
+def default_out_dir(run_id: str, *, demo: bool) -> Path:
+    return Path("reports") / (f"demo-{run_id}" if demo else run_id)
+
+
+def summary(result: RunResult, *, top: int = 5) -> list[str]:
+    """The few lines cron mails: top names, what changed, what failed, where the files are."""
+    doc = result.document
+    run = doc["run"]
+    lines = []
+    if run["synthetic"]:
+        lines.append("SYNTHETIC DEMO DATA: prices are generated, not market data.")
+    lines.append(
+        f"Run {run['id']}: universe {run['universe']['name']} ({run['universe']['version']}), "
+        f"prices as of {run['as_of']} from {run['source']}, preset {run['preset']}"
+    )
+    lines.append("Top by exposure:")
+    for r in doc["rows"][:top]:
+        vol = r["risk"].get("vol_1y")
+        vol_txt = f"vol {vol:.0%}" if isinstance(vol, float) else "vol –"
+        gate = {True: "passes gates", False: "fails gates", None: "gates unknown"}[
+            r["gates"]["pass"]
+        ]
+        lines.append(
+            f"  {r['rank']:>2}. {r['ticker']:<10} {r['name'][:30]:<30} {r['exposure']['score']:5.1f}  {vol_txt}, {gate}"
+        )
+    ch = doc["changes"]
+    if ch["previous_run"] is None:
+        lines.append("Changes: first run, nothing to compare.")
+    else:
+        moves = ", ".join(f"{m['ticker']} {m['from']}→{m['to']}" for m in ch["rank_moves"][:5])
+        lines.append(
+            f"Changes since {ch['previous_run']['id']}: {len(ch['added'])} added, "
+            f"{len(ch['removed'])} removed, {len(ch['rank_moves'])} rank moves"
+            + (f" ({moves})" if moves else "")
+            + f", {len(ch['score_changes'])} score changes, {len(ch['regime_shifts'])} regime shifts, "
+            f"{len(ch['gate_changes'])} gate changes"
+        )
+    if result.failures:
+        names = ", ".join(f"{t} ({r})" for t, r in sorted(result.failures.items())[:10])
+        more = f" and {len(result.failures) - 10} more" if len(result.failures) > 10 else ""
+        lines.append(f"Data failures ({len(result.failures)}): {names}{more}")
+    else:
+        lines.append("Data failures: none")
+    for kind, path in result.paths.items():
+        lines.append(f"{kind}: {path}")
+    return lines

@@ -28,8 +28,8 @@ PROFILES = {
     "TINY.AX": "explorer",
     "4063.T": "diversified",
     "600111.SS": "contrast",
-    "SPY": "benchmark",
-    "REMX": "benchmark",
+    "SPY": "market",
+    "REMX": "sector",
 }
 END = date(2026, 11, 20)  # a Friday
 START_5Y = date(2021, 11, 22)

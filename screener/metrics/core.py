@@ -38,6 +38,7 @@ from screener.metrics._panel import (
 from screener.metrics.quality import quality_from_array
 from screener.metrics.registry import (
     ADV_WINDOW,
+    BENCHMARKS,
     METRICS,
     RETURN_WINDOWS,
     VOL_WINDOWS,
@@ -50,7 +51,6 @@ from screener.metrics.registry import (
 Column = tuple[F64, Obj]
 #: Closes kept per ticker in the compacted panel: the longest window (3y of returns) + 1.
 KEEP = W_3Y + 1
-BENCHMARKS: tuple[str, ...] = ("SPY", "REMX")
 
 
 @dataclass(frozen=True)

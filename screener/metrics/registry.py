@@ -32,6 +32,10 @@ Currency = Literal["local", "usd", "none"]
 TRADING_DAYS: int = int(settings.get("trading_days"))
 W_1W, W_1M, W_3M, W_1Y, W_3Y = 5, 21, 63, TRADING_DAYS, 3 * TRADING_DAYS
 WEEKS_BETA: int = 52 * int(settings.get("beta_years"))
+#: The benchmarks the beta and correlation columns are named for (``beta_spy``, ``corr_remx``):
+#: the shipped universe's market and sector benchmarks. Column names are part of the
+#: screen.json contract, so a universe with other benchmarks is priced but not measured here.
+BENCHMARKS: tuple[str, ...] = ("SPY", "REMX")
 
 
 def min_obs(window: int) -> int:
@@ -287,7 +291,7 @@ _ENTRIES: list[Metric] = [
     ),
 ]
 
-for _sym in ("SPY", "REMX"):
+for _sym in BENCHMARKS:
     _why = (
         "Weekly, not daily: Asian and Australian exchanges close before New York opens, so a "
         "daily return there is paired with the previous US day and daily beta is biased low."

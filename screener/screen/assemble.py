@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from screener.metrics.registry import ADV_WINDOW
 from screener.screen.document import RunMeta, build_document, iso_week
-from screener.screen.panel import Panel, compute_risk, read_panel
+from screener.screen.panel import Panel, compute_risk, gate_adv, read_panel
 from screener.universe.scored import Scored
 
 if TYPE_CHECKING:
@@ -55,35 +56,15 @@ def assemble(
     bench = uni.benchmark_symbols()
     extra = [e for e in extra if e not in symbols]
     panel = read_panel(store, [*symbols, *extra], as_of=as_of, today=today)
-    if source_name is None:
-        srcs = (
-            panel.instruments["source"].dropna().unique() if "source" in panel.instruments else []
-        )
-        source_name = "store (" + ", ".join(sorted(map(str, srcs))) + ")" if len(srcs) else "store"
     equities = [s for s in [*symbols, *extra] if s not in bench]
     detailed = compute_risk(panel, equities, bench)
-    adv = None
-    gate = scored.model.gate(preset)
-    if gate.get("adv_window_days") and int(gate["adv_window_days"]) != 63:
-        from screener.metrics import adv_usd
-
-        cols = [s for s in equities if s in panel.close.columns]
-        adv = adv_usd(
-            panel.raw_close[cols],
-            panel.volume.reindex(index=panel.raw_close.index, columns=cols),
-            fx=panel.fx if not panel.fx.empty else None,
-            currency={s: panel.currency.get(s, "USD") for s in cols},
-            window=int(gate["adv_window_days"]),  # the panel already ends at as_of
-        )
+    window = scored.model.gate(preset).get("adv_window_days")
+    # The registry's ADV already covers its own window; another gate window is measured apart.
+    adv = gate_adv(panel, equities, int(window)) if window and int(window) != ADV_WINDOW else None
     table, robust = build(
         scored, detailed.values, preset=preset, adv_gate_usd=adv, robustness=robustness
     )
-    status = store.status(today)
-    last_errors = {
-        str(t): str(e)
-        for t, e in status.get("last_error", pd.Series(dtype=object)).items()
-        if isinstance(e, str) and e
-    }
+    last_errors = _last_errors(store, today)
     for s in symbols:
         if s not in panel.close.columns or panel.close[s].dropna().empty:
             failures.setdefault(s, last_errors.get(s, "no stored prices"))
@@ -91,7 +72,7 @@ def assemble(
         run_id=iso_week(panel.as_of),
         as_of=panel.as_of,
         generated_at=now or datetime.now(UTC),
-        source=source_name,
+        source=source_name or _stored_sources(panel),
         synthetic=panel.synthetic,
         preset=preset,
     )
@@ -110,3 +91,16 @@ def assemble(
         series_for=series_for,
     )
     return Assembled(doc, panel, detailed.values, detailed.reasons, detailed.quality)
+
+
+def _stored_sources(panel: Panel) -> str:
+    """``store (demo, yahoo)``: where the stored prices of a run that fetched nothing came from."""
+    inst = panel.instruments
+    srcs = inst["source"].dropna().unique() if "source" in inst else []
+    return "store (" + ", ".join(sorted(map(str, srcs))) + ")" if len(srcs) else "store"
+
+
+def _last_errors(store: Store, today: date) -> dict[str, str]:
+    """Each symbol's last fetch error, where its last fetch failed."""
+    errors = store.status(today).get("last_error", pd.Series(dtype=object))
+    return {str(t): str(e) for t, e in errors.items() if isinstance(e, str) and e}

@@ -95,3 +95,17 @@ def compute_risk(panel: Panel, equities: Sequence[str], benchmarks: Sequence[str
         synthetic={k: bool(v) for k, v in synth.items() if k in cols},
         flags=panel.flags,
     )
+
+
+def gate_adv(panel: Panel, equities: Sequence[str], window: int) -> pd.Series:
+    """USD average daily value traded over a gate's own window (the panel ends at as_of)."""
+    from screener.metrics import adv_usd
+
+    cols = [s for s in equities if s in panel.close.columns]
+    return adv_usd(
+        panel.raw_close[cols],
+        panel.volume.reindex(index=panel.raw_close.index, columns=cols),
+        fx=panel.fx if not panel.fx.empty else None,
+        currency={s: panel.currency.get(s, "USD") for s in cols},
+        window=window,
+    )

@@ -57,7 +57,7 @@ def demo_profile(company: Company) -> str:
 def make_source(mode: Mode, universe: Universe, data_dir: Path) -> PriceSource:
     if mode == "demo":
         profiles = {t: demo_profile(c) for c in universe.listed for t in c.tickers}
-        profiles.update({b: "benchmark" for b in universe.benchmark_symbols()})
+        profiles.update({b.symbol: b.role for b in universe.benchmarks})
         events = [e.date for e in universe.events if not e.scheduled]
         return get_source("demo", profiles=profiles, event_dates=events)
     return get_source("yahoo", cache_dir=data_dir / "yfinance-cache")

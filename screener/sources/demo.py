@@ -67,7 +67,16 @@ EVENT_JUMP = 0.08  # median size of the sector's jump on a policy-event day (log
 EVENT_UP = 0.6  # probability that an event-day jump is up
 FX_HALF_LIFE_DAYS = 252
 
-PROFILES = ("producer", "developer", "explorer", "diversified", "contrast", "benchmark", "fx")
+PROFILES = (
+    "producer",
+    "developer",
+    "explorer",
+    "diversified",
+    "contrast",
+    "market",
+    "sector",
+    "fx",
+)
 
 # fmt: off
 #: USD per one unit of each currency (a plausible recent level; the FX paths wander around it).
@@ -85,9 +94,6 @@ FX_VOL: dict[str, float] = {
 }
 # fmt: on
 DEFAULT_FX_VOL = 0.09
-
-#: Broad-market benchmarks (SPY-like); any other "benchmark" ticker is a sector ETF (REMX-like).
-BROAD_MARKET = frozenset({"SPY", "VOO", "IVV", "^GSPC", "ACWI", "VT", "URTH"})
 
 
 @dataclass(frozen=True)
@@ -310,10 +316,9 @@ class DemoSource:
             return "fx"
         return self.profiles.get(ticker, "developer")
 
-    def _params(self, ticker: str, profile: str) -> ProfileParams:
-        if profile == "benchmark":
-            return _PARAMS["broad" if ticker in BROAD_MARKET else "sector_etf"]
-        return _PARAMS[profile]
+    def _params(self, profile: str) -> ProfileParams:
+        # Benchmarks by the role their universe gives them: a broad market or a sector ETF.
+        return _PARAMS[{"market": "broad", "sector": "sector_etf"}.get(profile, profile)]
 
     def _currency(self, ticker: str) -> str | None:
         given = self.currencies.get(ticker)
@@ -325,7 +330,7 @@ class DemoSource:
     def _equity(
         self, ticker: str, profile: str, factors: pd.DataFrame
     ) -> tuple[dict[str, np.ndarray], dict[str, object]]:
-        p = self._params(ticker, profile)
+        p = self._params(profile)
         n, seed = len(factors), self.seed
         idio_var = p.vol**2 - (p.beta_market * MARKET_VOL) ** 2 - (p.beta_sector * SECTOR_VOL) ** 2
         idio = np.sqrt(max(idio_var, (0.05 * p.vol) ** 2)) / np.sqrt(DAYS)

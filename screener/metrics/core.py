@@ -105,16 +105,49 @@ def compute_detailed(
     rows = int(close.index.searchsorted(stamp, side="right"))
     # A copy of the labels: naming the result's index must not rename the caller's columns.
     arr, dates, tickers = arr[:rows], close.index[:rows], close.columns.copy()
-    n = len(tickers)
-    cols: dict[str, Column] = {}
+    usd = _usd_conversion(tickers, currency, fx, dates)
+    cols = _local_metrics(arr, dates, stamp)
+    cols.update(_usd_metrics(arr, dates, stamp, cols, usd))
+    cols.update(_market_metrics(arr, dates, tickers, stamp, benchmarks, usd))
+    vol_arr = None if volume is None else liquidity._check_volume(volume, close)[:rows]
+    ticket = float(settings.get("adv_ticket_usd") if adv_ticket_usd is None else adv_ticket_usd)
+    part = float(
+        settings.get("adv_participation") if adv_participation is None else adv_participation
+    )
+    cols.update(_liquidity_metrics(arr, vol_arr, tickers, stamp, fx, market_cap, usd, ticket, part))
+    values, reasons = _frames(cols, tickers)
+    q = quality_from_array(arr, dates, tickers, stamp, synthetic, currency, flags)
+    return MetricsResult(values=values, reasons=reasons, quality=q, as_of=stamp)
 
-    # --- local currency ------------------------------------------------------------------
-    valid = ~np.isnan(arr)
-    comp = compact(arr, valid, KEEP)
+
+@dataclass(frozen=True)
+class _Usd:
+    """How each ticker's closes convert to USD on each date."""
+
+    codes: np.ndarray  # ISO currency per ticker
+    foreign: np.ndarray  # bool per ticker: priced in another currency than USD
+    factor: F64  # dates × foreign tickers: USD per unit on that date
+    reason: Obj  # per ticker: why it cannot be converted (None where it can)
+
+
+def _usd_conversion(
+    tickers: pd.Index, currency: Mapping[str, str] | None, fx: pd.DataFrame | None, dates: pd.Index
+) -> _Usd:
+    codes = currency_codes(tickers, currency)
+    foreign = codes != "USD"
+    factor, reason_f = usd_factor(codes[foreign], fx_on_dates(fx, dates))
+    reason = np.full(len(tickers), None, dtype=object)
+    reason[foreign] = reason_f
+    return _Usd(codes, foreign, factor, reason)
+
+
+def _local_metrics(arr: F64, dates: pd.Index, stamp: pd.Timestamp) -> dict[str, Column]:
+    """Returns, volatilities, drawdowns, VaR and moments in the ticker's own currency."""
+    comp = compact(arr, ~np.isnan(arr), KEEP)
     c, count = comp.values, comp.count
     n_ret = np.maximum(count - 1, 0)
     r = simple_returns(c)
-    cols.update(_panel_metrics(c, count, ""))
+    cols = _panel_metrics(c, count, "")
     cols["ret_ytd"] = returns.ytd_return(arr, dates, c[-1], stamp)
     lam = float(settings.get("ewma_lambda"))
     cols["vol_ewma"] = risk.ewma_volatility(r, n_ret, W_1Y, METRICS["vol_ewma"].need or W_1Y, lam)
@@ -131,35 +164,46 @@ def compute_detailed(
     cols["var95_hist"], cols["cvar95_hist"] = risk.historical_var(r, n_ret, W_1Y, need_1y, cutoff)
     cols.update(risk.moments_var(r, n_ret, W_1Y, need_1y, cutoff))
     cols["vol_regime"] = risk.vol_regime(r, n_ret, W_1Y, W_1M, METRICS["vol_regime"].need or W_1Y)
+    return cols
 
-    # --- USD -------------------------------------------------------------------------------
-    codes = currency_codes(tickers, currency)
-    fx_al = fx_on_dates(fx, dates)
-    foreign = codes != "USD"
-    factor_f, fx_reason_f = usd_factor(codes[foreign], fx_al)
-    fx_reason = np.full(n, None, dtype=object)
-    fx_reason[foreign] = fx_reason_f
-    usd_local = {k: cols[k] for k in [*RETURN_WINDOWS, "ret_ytd", *VOL_WINDOWS]}
-    usd_cols: dict[str, Column] = {
+
+def _usd_metrics(
+    arr: F64, dates: pd.Index, stamp: pd.Timestamp, local: Mapping[str, Column], usd: _Usd
+) -> dict[str, Column]:
+    """The returns and volatilities again on USD closes (USD tickers: the local values)."""
+    usd_local = {k: local[k] for k in [*RETURN_WINDOWS, "ret_ytd", *VOL_WINDOWS]}
+    cols: dict[str, Column] = {
         k + "_usd": (v.copy(), rs.copy()) for k, (v, rs) in usd_local.items()
     }
+    foreign = usd.foreign
     if foreign.any():
-        arr_f = arr[:, foreign] * factor_f
+        arr_f = arr[:, foreign] * usd.factor
         comp_f = compact(arr_f, ~np.isnan(arr_f), KEEP)
         sub = _panel_metrics(comp_f.values, comp_f.count, "_usd")
         sub["ret_ytd_usd"] = returns.ytd_return(arr_f, dates, comp_f.values[-1], stamp)
         for name, (v, rs) in sub.items():
-            usd_cols[name][0][foreign] = v
-            usd_cols[name][1][foreign] = first_reason(fx_reason_f, rs)
-    for v, rs in usd_cols.values():
+            cols[name][0][foreign] = v
+            cols[name][1][foreign] = first_reason(usd.reason[foreign], rs)
+    for v, rs in cols.values():
         v[~no_reason(rs)] = np.nan
-    cols.update(usd_cols)
+    return cols
 
+
+def _market_metrics(
+    arr: F64,
+    dates: pd.Index,
+    tickers: pd.Index,
+    stamp: pd.Timestamp,
+    benchmarks: pd.DataFrame | None,
+    usd: _Usd,
+) -> dict[str, Column]:
+    """Beta and correlation to each registry benchmark, on weekly USD returns."""
+    n = len(tickers)
     # Weekly USD closes of the last two years (+ margin) for beta and correlation.
     start = int(dates.searchsorted(stamp - pd.Timedelta(weeks=WEEKS_BETA + 2), side="right"))
     usd_recent = arr[start:].copy()
-    if foreign.any():
-        usd_recent[:, foreign] *= factor_f[start:]
+    if usd.foreign.any():
+        usd_recent[:, usd.foreign] *= usd.factor[start:]
     wk = market.weekly_returns(
         pd.DataFrame(usd_recent, index=dates[start:], columns=tickers), stamp, WEEKS_BETA
     )
@@ -170,6 +214,8 @@ def compute_detailed(
             b_arr, index=benchmarks.index, columns=[str(s).upper() for s in benchmarks.columns]
         )
         bench = bench.loc[bench.index <= stamp]
+    cols: dict[str, Column] = {}
+    ok = no_reason(usd.reason)
     for sym in BENCHMARKS:
         b_name, c_name = f"beta_{sym.lower()}", f"corr_{sym.lower()}"
         if bench is None or sym not in bench.columns:
@@ -179,32 +225,44 @@ def compute_detailed(
             continue
         x = market.weekly_returns(bench[[sym]], stamp, WEEKS_BETA)[sym]
         (bv, br), (cv, cr) = market.beta_corr(wk, x, METRICS[b_name].need or 52, sym)
-        cols[b_name] = (np.where(no_reason(fx_reason), bv, np.nan), first_reason(fx_reason, br))
-        cols[c_name] = (np.where(no_reason(fx_reason), cv, np.nan), first_reason(fx_reason, cr))
+        cols[b_name] = (np.where(ok, bv, np.nan), first_reason(usd.reason, br))
+        cols[c_name] = (np.where(ok, cv, np.nan), first_reason(usd.reason, cr))
+    return cols
 
-    # --- liquidity and size ------------------------------------------------------------------
-    if volume is None:
-        none = np.full(n, "no volume data", dtype=object)
-        cols["adv_3m_usd"] = (np.full(n, np.nan), none)
+
+def _liquidity_metrics(
+    arr: F64,
+    vol_arr: F64 | None,
+    tickers: pd.Index,
+    stamp: pd.Timestamp,
+    fx: pd.DataFrame | None,
+    market_cap: Mapping[str, float] | None,
+    usd: _Usd,
+    ticket: float,
+    participation: float,
+) -> dict[str, Column]:
+    """Average daily value traded, days to trade a ticket, and market cap, in USD."""
+    n = len(tickers)
+    cols: dict[str, Column] = {}
+    if vol_arr is None:
+        cols["adv_3m_usd"] = (np.full(n, np.nan), np.full(n, "no volume data", dtype=object))
     else:
-        vol_arr = liquidity._check_volume(volume, close)[:rows]
-        adv_v, adv_r = liquidity.adv_from_arrays(arr, vol_arr, factor_f, foreign, ADV_WINDOW)
+        adv_v, adv_r = liquidity.adv_from_arrays(arr, vol_arr, usd.factor, usd.foreign, ADV_WINDOW)
         cols["adv_3m_usd"] = (
-            np.where(no_reason(fx_reason), adv_v, np.nan),
-            first_reason(fx_reason, adv_r),
+            np.where(no_reason(usd.reason), adv_v, np.nan),
+            first_reason(usd.reason, adv_r),
         )
-    ticket = float(settings.get("adv_ticket_usd") if adv_ticket_usd is None else adv_ticket_usd)
-    part = float(
-        settings.get("adv_participation") if adv_participation is None else adv_participation
-    )
-    cols["days_to_trade"] = liquidity.days_to_trade(cols["adv_3m_usd"], ticket, part)
-    fx_now = fx_on_dates(fx, pd.DatetimeIndex([stamp]))
+    cols["days_to_trade"] = liquidity.days_to_trade(cols["adv_3m_usd"], ticket, participation)
     f_now = np.ones(n)
-    if foreign.any():
-        f_now[foreign] = usd_factor(codes[foreign], fx_now)[0][0]
-    cols["market_cap_usd"] = liquidity.market_cap_usd(tickers, market_cap, f_now, fx_reason)
+    if usd.foreign.any():
+        fx_now = fx_on_dates(fx, pd.DatetimeIndex([stamp]))
+        f_now[usd.foreign] = usd_factor(usd.codes[usd.foreign], fx_now)[0][0]
+    cols["market_cap_usd"] = liquidity.market_cap_usd(tickers, market_cap, f_now, usd.reason)
+    return cols
 
-    # --- assemble ------------------------------------------------------------------------------
+
+def _frames(cols: Mapping[str, Column], tickers: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Values and reasons as tickers × metrics frames in registry order."""
     names = list(METRICS)
     values = pd.DataFrame({k: cols[k][0] for k in names}, index=tickers)
     reasons = pd.DataFrame({k: cols[k][1] for k in names}, index=tickers, dtype=object)
@@ -214,8 +272,7 @@ def compute_detailed(
             unexplained, "not computable from the data (e.g. zero prices or variance)"
         )
     values.index.name = reasons.index.name = "ticker"
-    q = quality_from_array(arr, dates, tickers, stamp, synthetic, currency, flags)
-    return MetricsResult(values=values, reasons=reasons, quality=q, as_of=stamp)
+    return values, reasons
 
 
 def compute(

@@ -18,6 +18,8 @@ Columns (one row per ticker):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,54 +70,16 @@ def quality_from_array(
     currency: Mapping[str, str] | None,
     flags: pd.DataFrame | None,
 ) -> pd.DataFrame:
-    t, n = arr.shape
     valid = ~np.isnan(arr)
     obs = valid.sum(axis=0)
     has = obs > 0
     day = dates.to_numpy().astype("datetime64[D]")
-    # First/last valid row as reductions over rows (argmax along axis 0 of a C-ordered array is
-    # several times slower than a row-wise max).
-    row = np.arange(t, dtype=np.int32)[:, None]
-    last_i = np.where(valid, row, 0).max(axis=0, initial=0)
-    first_i = t - 1 - np.where(valid, t - 1 - row, 0).max(axis=0, initial=0)
-    nat = np.datetime64("NaT", "D")
-    first = np.where(has, day[first_i] if t else nat, nat)
-    last = np.where(has, day[last_i] if t else nat, nat)
-
-    # Gaps and own-day jumps. Consecutive rows that are both valid are handled row-wise; a run
-    # of missing rows is located by its two edges (few: one pair per run), so no per-ticker
-    # work and no gather over the whole array is needed.
-    epoch = np.datetime64("1970-01-01", "D")
-    bd = np.busday_count(epoch, day)  # business days before each date
-    bd_next = np.busday_count(epoch, day + 1)
-    gap_days = int(settings.get("gap_business_days"))
-    jump = float(settings.get("jump_return"))
-    v8 = valid.view(np.int8)
-    edge = v8[1:] - v8[:-1]  # -1: last close before a run of NaN; +1: first close after it
-    ev = np.flatnonzero(edge)
-    er, ec = np.divmod(ev, max(n, 1))
-    order = np.lexsort((er, ec))
-    er, ec, sign = er[order], ec[order], edge.ravel()[ev][order]
-    pair = (sign[:-1] == -1) & (sign[1:] == 1) & (ec[:-1] == ec[1:])
-    before, after, pc = er[:-1][pair], er[1:][pair] + 1, ec[:-1][pair]
-    gaps = np.bincount(pc[bd[after] - bd_next[before] > gap_days], minlength=n)
-    # The index itself may skip more than gap_days business days (all markets shut, or data
-    # missing for everyone): that is a gap for every ticker with closes on both sides.
-    skip = np.flatnonzero(bd[1:] - bd_next[:-1] > gap_days)
-    if skip.size:
-        gaps = gaps + (valid[skip] & valid[skip + 1]).sum(axis=0)
-
+    first, last = _first_last(valid, day, has)
+    runs = _missing_runs(valid)
+    gaps = _gaps(valid, day, runs)
     as_of_d = np.datetime64(as_of.date(), "D")
     stale = np.where(has, np.busday_count(np.where(has, last, as_of_d) + 1, as_of_d + 1), -1)
-
-    if flags is None:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            adjacent = np.abs(arr[1:] / arr[:-1] - 1.0) > jump  # NaN compares False
-            across = np.abs(arr[after, pc] / arr[before, pc] - 1.0) > jump
-        jumps = adjacent.sum(axis=0) + np.bincount(pc[across], minlength=n)
-    else:
-        jumps = _count_flags(flags, tickers, as_of)
-
+    jumps = _own_day_jumps(arr, runs) if flags is None else _count_flags(flags, tickers, as_of)
     ccy = (
         pd.Series("USD", index=tickers, dtype=object)
         if currency is None
@@ -142,6 +106,71 @@ def quality_from_array(
     out.loc[~has, "stale_days"] = pd.NA
     out.index.name = "ticker"
     return out
+
+
+def _first_last(valid: np.ndarray, day: np.ndarray, has: np.ndarray) -> tuple[Any, Any]:
+    """Each ticker's first and last date with a close (NaT where it has none)."""
+    t = valid.shape[0]
+    # First/last valid row as reductions over rows (argmax along axis 0 of a C-ordered array is
+    # several times slower than a row-wise max).
+    row = np.arange(t, dtype=np.int32)[:, None]
+    last_i = np.where(valid, row, 0).max(axis=0, initial=0)
+    first_i = t - 1 - np.where(valid, t - 1 - row, 0).max(axis=0, initial=0)
+    nat = np.datetime64("NaT", "D")
+    first = np.where(has, day[first_i] if t else nat, nat)
+    last = np.where(has, day[last_i] if t else nat, nat)
+    return first, last
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """Runs of missing rows inside a ticker's history: the row before, the row after, the column."""
+
+    before: np.ndarray
+    after: np.ndarray
+    col: np.ndarray
+    n: int
+
+
+def _missing_runs(valid: np.ndarray) -> _Runs:
+    # A run of missing rows is located by its two edges (few: one pair per run), so no
+    # per-ticker work and no gather over the whole array is needed.
+    n = valid.shape[1]
+    v8 = valid.view(np.int8)
+    edge = v8[1:] - v8[:-1]  # -1: last close before a run of NaN; +1: first close after it
+    ev = np.flatnonzero(edge)
+    er, ec = np.divmod(ev, max(n, 1))
+    order = np.lexsort((er, ec))
+    er, ec, sign = er[order], ec[order], edge.ravel()[ev][order]
+    pair = (sign[:-1] == -1) & (sign[1:] == 1) & (ec[:-1] == ec[1:])
+    return _Runs(er[:-1][pair], er[1:][pair] + 1, ec[:-1][pair], n)
+
+
+def _gaps(valid: np.ndarray, day: np.ndarray, runs: _Runs) -> np.ndarray:
+    """Per ticker, the runs of missing closes longer than ``gap_business_days``."""
+    epoch = np.datetime64("1970-01-01", "D")
+    bd = np.busday_count(epoch, day)  # business days before each date
+    bd_next = np.busday_count(epoch, day + 1)
+    gap_days = int(settings.get("gap_business_days"))
+    long_run = bd[runs.after] - bd_next[runs.before] > gap_days
+    gaps = np.bincount(runs.col[long_run], minlength=runs.n)
+    # The index itself may skip more than gap_days business days (all markets shut, or data
+    # missing for everyone): that is a gap for every ticker with closes on both sides.
+    skip = np.flatnonzero(bd[1:] - bd_next[:-1] > gap_days)
+    if skip.size:
+        gaps = gaps + (valid[skip] & valid[skip + 1]).sum(axis=0)
+    return gaps
+
+
+def _own_day_jumps(arr: np.ndarray, runs: _Runs) -> np.ndarray:
+    """Moves beyond ``jump_return`` between a ticker's consecutive closes, across gaps too."""
+    jump = float(settings.get("jump_return"))
+    before, after, col = runs.before, runs.after, runs.col
+    with np.errstate(invalid="ignore", divide="ignore"):
+        adjacent = np.abs(arr[1:] / arr[:-1] - 1.0) > jump  # NaN compares False
+        across = np.abs(arr[after, col] / arr[before, col] - 1.0) > jump
+    jumps: np.ndarray = adjacent.sum(axis=0) + np.bincount(col[across], minlength=runs.n)
+    return jumps
 
 
 def _count_flags(flags: pd.DataFrame, tickers: pd.Index, as_of: pd.Timestamp) -> np.ndarray:

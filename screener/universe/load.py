@@ -273,62 +273,15 @@ def _company(c: Checker, countries: Mapping[str, str], today: date) -> Company |
         c.err("tickers", "a listed company needs at least one Yahoo symbol (or set listed: false)")
     if not listed and tickers:
         c.err("tickers", "an unlisted company has no tickers (move them to former_tickers)")
-
-    segments: list[Segment] = []
-    for i, raw in enumerate(c.list_("segments")):
-        s = c.child(f"segments[{i}]", raw)
-        s.unknown_keys(_SEGMENT_KEYS)
-        stage = s.choice("stage", STAGES)
-        ids = s.id_list("sources")
-        _cites(s, "sources", ids, defined)
-        feed = s.country("feed_origin", countries, required=False)
-        if feed is not None and stage == "mining":
-            s.err("feed_origin", "applies to processing stages, not to mining")
-        segments.append(
-            Segment(
-                stage=stage or "mining",
-                country=s.country("country", countries) or "",
-                status=s.choice("status", STATUSES) or "exploration",
-                site=s.str_("site", required=False),
-                capacity_tpa=s.number("capacity_tpa", 0, 1e9),
-                heavy_ree=s.bool_("heavy_ree"),
-                feed_origin=feed,
-                note=s.str_("note", required=False),
-                sources=ids,
-            )
-        )
-
-    ch = c.child("china", c.data.get("china") or {})
-    ch.unknown_keys(_CHINA_KEYS)
-    china_ids = ch.id_list("sources")
-    _cites(ch, "sources", china_ids, defined)
-    china = ChinaLinks(
-        hq_in_china=ch.bool_("hq_in_china"),
-        ownership_pct=ch.number("ownership_pct", 0, 100) or 0.0,
-        state_control=ch.bool_("state_control"),
-        processing_in_china=ch.bool_("processing_in_china"),
-        sales_to_china=ch.bool_("sales_to_china"),
-        notes=ch.str_("notes", required=False),
-        sources=china_ids,
-    )
-
-    support: list[Support] = []
-    for i, raw in enumerate(c.list_("support")):
-        s = c.child(f"support[{i}]", raw)
-        s.unknown_keys(_SUPPORT_KEYS)
-        ids = s.id_list("sources")
-        _cites(s, "sources", ids, defined)
-        support.append(
-            Support(
-                kind=s.choice("kind", SUPPORT_KINDS) or "other",
-                counterparty=s.str_("counterparty") or "",
-                country=s.country("country", countries, required=False),
-                date=s.date_("date", required=False, partial=True),
-                note=s.str_("note", required=False),
-                sources=ids,
-            )
-        )
-
+    segments = [
+        _segment(c.child(f"segments[{i}]", raw), countries, defined)
+        for i, raw in enumerate(c.list_("segments"))
+    ]
+    china = _china(c.child("china", c.data.get("china") or {}), defined)
+    support = [
+        _support(c.child(f"support[{i}]", raw), countries, defined)
+        for i, raw in enumerate(c.list_("support"))
+    ]
     share = c.number("ree_revenue_share", 0.0, 1.0)
     basis = c.choice("revenue_basis", REVENUE_BASES, required=False)
     if (
@@ -357,6 +310,56 @@ def _company(c: Checker, countries: Mapping[str, str], today: date) -> Company |
         revenue_note=c.str_("revenue_note", required=False),
         former_tickers=c.str_list("former_tickers"),
         notes=c.str_("notes", required=False),
+    )
+
+
+def _segment(s: Checker, countries: Mapping[str, str], defined: set[str]) -> Segment:
+    s.unknown_keys(_SEGMENT_KEYS)
+    stage = s.choice("stage", STAGES)
+    ids = s.id_list("sources")
+    _cites(s, "sources", ids, defined)
+    feed = s.country("feed_origin", countries, required=False)
+    if feed is not None and stage == "mining":
+        s.err("feed_origin", "applies to processing stages, not to mining")
+    return Segment(
+        stage=stage or "mining",
+        country=s.country("country", countries) or "",
+        status=s.choice("status", STATUSES) or "exploration",
+        site=s.str_("site", required=False),
+        capacity_tpa=s.number("capacity_tpa", 0, 1e9),
+        heavy_ree=s.bool_("heavy_ree"),
+        feed_origin=feed,
+        note=s.str_("note", required=False),
+        sources=ids,
+    )
+
+
+def _china(ch: Checker, defined: set[str]) -> ChinaLinks:
+    ch.unknown_keys(_CHINA_KEYS)
+    ids = ch.id_list("sources")
+    _cites(ch, "sources", ids, defined)
+    return ChinaLinks(
+        hq_in_china=ch.bool_("hq_in_china"),
+        ownership_pct=ch.number("ownership_pct", 0, 100) or 0.0,
+        state_control=ch.bool_("state_control"),
+        processing_in_china=ch.bool_("processing_in_china"),
+        sales_to_china=ch.bool_("sales_to_china"),
+        notes=ch.str_("notes", required=False),
+        sources=ids,
+    )
+
+
+def _support(s: Checker, countries: Mapping[str, str], defined: set[str]) -> Support:
+    s.unknown_keys(_SUPPORT_KEYS)
+    ids = s.id_list("sources")
+    _cites(s, "sources", ids, defined)
+    return Support(
+        kind=s.choice("kind", SUPPORT_KINDS) or "other",
+        counterparty=s.str_("counterparty") or "",
+        country=s.country("country", countries, required=False),
+        date=s.date_("date", required=False, partial=True),
+        note=s.str_("note", required=False),
+        sources=ids,
     )
 
 
@@ -446,6 +449,28 @@ def load(
             companies.append(company)
     benchmarks = _benchmarks(p, data.get("benchmarks"), today)
 
+    _check_unique(p, companies, benchmarks)
+    if p:
+        raise UniverseError(
+            f"{path}: {len(p.items)} problem(s); fix them all and validate again", p.items
+        )
+
+    meta = data.get("universe") or {}
+    return Universe(
+        name=str(meta.get("name") or path.stem),
+        title=str(meta.get("title") or path.stem),
+        version=str(meta.get("version") or ""),
+        description=str(meta.get("description") or ""),
+        path=path,
+        sha256="sha256:" + hashlib.sha256(path.read_bytes()).hexdigest(),
+        companies=tuple(companies),
+        benchmarks=benchmarks,
+        events=load_events(companion(path, "events"), today),
+    )
+
+
+def _check_unique(p: Problems, companies: list[Company], benchmarks: tuple[Benchmark, ...]) -> None:
+    """Company ids, and every ticker across companies and benchmarks, appear once."""
     seen_ids: dict[str, int] = {}
     seen_tickers: dict[str, str] = {}
     for c in companies:
@@ -466,20 +491,3 @@ def load(
                 f"benchmark '{b.symbol}'",
                 f"symbol is also a ticker of '{seen_tickers[b.symbol.upper()]}'",
             )
-    if p:
-        raise UniverseError(
-            f"{path}: {len(p.items)} problem(s); fix them all and validate again", p.items
-        )
-
-    meta = data.get("universe") or {}
-    return Universe(
-        name=str(meta.get("name") or path.stem),
-        title=str(meta.get("title") or path.stem),
-        version=str(meta.get("version") or ""),
-        description=str(meta.get("description") or ""),
-        path=path,
-        sha256="sha256:" + hashlib.sha256(path.read_bytes()).hexdigest(),
-        companies=tuple(companies),
-        benchmarks=benchmarks,
-        events=load_events(companion(path, "events"), today),
-    )

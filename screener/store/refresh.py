@@ -186,6 +186,38 @@ def _outcomes(
     return records
 
 
+def _batches(
+    wanted: Sequence[str], starts: Mapping[str, date], size: int
+) -> list[tuple[date, list[str]]]:
+    """Tickers grouped by start date, each group cut into chunks of ``size``."""
+    groups: dict[date, list[str]] = {}
+    for t in wanted:
+        groups.setdefault(starts[t], []).append(t)
+    return [
+        (s, names[i : i + size])
+        for s, names in sorted(groups.items())
+        for i in range(0, len(names), size)
+    ]
+
+
+def _failed_records(
+    tickers: Sequence[str], source: str, started: datetime, reason: str
+) -> list[dict[str, Any]]:
+    """Fetch-log records for tickers a refresh could not reach."""
+    now = _utcnow()
+    return [
+        {
+            "ticker": t,
+            "source": source,
+            "started_at": started,
+            "finished_at": now,
+            "status": "failed",
+            "reason": reason,
+        }
+        for t in tickers
+    ]
+
+
 def refresh(
     store: Store,
     tickers: Sequence[str],
@@ -218,14 +250,7 @@ def refresh(
     wanted = list(dict.fromkeys(t.strip() for t in tickers if t and t.strip()))
     starts = plan_starts(wanted, store.last_dates(wanted), since=since, today=today)
     known = store.instruments(wanted)
-    groups: dict[date, list[str]] = {}
-    for t in wanted:
-        groups.setdefault(starts[t], []).append(t)
-    batches = [
-        (s, names[i : i + size])
-        for s, names in sorted(groups.items())
-        for i in range(0, len(names), size)
-    ]
+    batches = _batches(wanted, starts, size)
 
     updated: dict[str, int] = {}
     failures: dict[str, str] = {}
@@ -237,20 +262,7 @@ def refresh(
             result = _fetch(source, batch, start, end, known, t0)
         except NetworkError as exc:
             pending = [t for _, b in batches[index:] for t in b]
-            now = _utcnow()
-            store.log_fetch(
-                [
-                    {
-                        "ticker": t,
-                        "source": source.name,
-                        "started_at": t0,
-                        "finished_at": now,
-                        "status": "failed",
-                        "reason": f"network error: {exc}",
-                    }
-                    for t in pending
-                ]
-            )
+            store.log_fetch(_failed_records(pending, source.name, t0, f"network error: {exc}"))
             raise
         finished = _utcnow()
         records = _outcomes(batch, result, t0, finished)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -78,6 +78,55 @@ def _header_name(raw: str) -> str:
     return re.sub(r"\s+", "_", raw.strip().lower())
 
 
+def _columns(
+    label: str, header: list[str], fail: Callable[[str], None], notes: list[str]
+) -> dict[str, int] | None:
+    """Position of each known column in ``header``, or None when the header is unusable."""
+    names = [_header_name(h) for h in header]
+    if len(names) == 1 and ";" in header[0]:
+        fail(f"{label}: the header uses ';' as separator; export with ',' (comma) separators")
+        return None
+    known = REQUIRED + OPTIONAL
+    seen: dict[str, int] = {}
+    for pos, name in enumerate(names):
+        if name in known:
+            if name in seen:
+                fail(f"{label}: column '{name}' appears twice")
+            seen[name] = pos
+        elif name:
+            notes.append(f"{label}: column '{header[pos].strip()}' ignored")
+    for name in REQUIRED:
+        if name not in seen:
+            fail(f"{label}: missing column '{name}' (required: {', '.join(REQUIRED)})")
+    if len(seen) != len([n for n in names if n in known]) or any(n not in seen for n in REQUIRED):
+        return None
+    return seen
+
+
+def _fit_rows(
+    label: str,
+    raw_rows: list[list[str]],
+    lines: list[int],
+    width: int,
+    fail: Callable[[str, int], None],
+) -> tuple[list[list[str]], list[int]]:
+    """Rows cut to the header's width: blank lines dropped, short or long ones reported."""
+    drop: set[int] = set()
+    for i in [i for i, r in enumerate(raw_rows) if len(r) != width]:
+        row = raw_rows[i]
+        if not any(c.strip() for c in row):
+            drop.add(i)  # blank line
+        elif len(row) < width or any(c.strip() for c in row[width:]):
+            fail(f"{label} line {lines[i]}: expected {width} fields, found {len(row)}", lines[i])
+            drop.add(i)
+        else:
+            raw_rows[i] = row[:width]  # trailing empty fields: tolerated
+    if drop:
+        raw_rows = [r for i, r in enumerate(raw_rows) if i not in drop]
+        lines = [n for i, n in enumerate(lines) if i not in drop]
+    return raw_rows, lines
+
+
 def _read(path: Path, file_no: int, problems: list[_Problem], notes: list[str]) -> _Rows | None:
     """Read one file into raw cells; structural problems go to ``problems``."""
     label = path.name
@@ -96,27 +145,8 @@ def _read(path: Path, file_no: int, problems: list[_Problem], notes: list[str]) 
                 fail(f"{label}: file is empty (expected a header line: date,ticker,close,...)")
                 return None
             header_line = reader.line_num
-            names = [_header_name(h) for h in header]
-            if len(names) == 1 and ";" in header[0]:
-                fail(
-                    f"{label}: the header uses ';' as separator; export with ',' (comma) separators"
-                )
-                return None
-            known = REQUIRED + OPTIONAL
-            seen: dict[str, int] = {}
-            for pos, name in enumerate(names):
-                if name in known:
-                    if name in seen:
-                        fail(f"{label}: column '{name}' appears twice")
-                    seen[name] = pos
-                elif name:
-                    notes.append(f"{label}: column '{header[pos].strip()}' ignored")
-            for name in REQUIRED:
-                if name not in seen:
-                    fail(f"{label}: missing column '{name}' (required: {', '.join(REQUIRED)})")
-            if len(seen) != len([n for n in names if n in known]) or any(
-                n not in seen for n in REQUIRED
-            ):
+            seen = _columns(label, header, fail, notes)
+            if seen is None:
                 return None
             # Collect first, check after: a per-row Python branch costs more than the parse.
             raw_rows: list[list[str]] = []
@@ -130,20 +160,7 @@ def _read(path: Path, file_no: int, problems: list[_Problem], notes: list[str]) 
     except csv.Error as exc:
         fail(f"{label}: unreadable CSV ({exc})")
         return None
-    width = len(names)
-    drop: set[int] = set()
-    for i in [i for i, r in enumerate(raw_rows) if len(r) != width]:
-        row = raw_rows[i]
-        if not any(c.strip() for c in row):
-            drop.add(i)  # blank line
-        elif len(row) < width or any(c.strip() for c in row[width:]):
-            fail(f"{label} line {lines[i]}: expected {width} fields, found {len(row)}", lines[i])
-            drop.add(i)
-        else:
-            raw_rows[i] = row[:width]  # trailing empty fields: tolerated
-    if drop:
-        raw_rows = [r for i, r in enumerate(raw_rows) if i not in drop]
-        lines = [n for i, n in enumerate(lines) if i not in drop]
+    raw_rows, lines = _fit_rows(label, raw_rows, lines, len(header), fail)
     cells = {name: [r[pos].strip() for r in raw_rows] for name, pos in seen.items()}
     # a line of bare separators (",,,,") is blank too
     blank = np.logical_and.reduce([np.asarray(v, dtype=object) == "" for v in cells.values()])
@@ -154,6 +171,9 @@ def _read(path: Path, file_no: int, problems: list[_Problem], notes: list[str]) 
         fail(f"{label}: no data rows after the header (line {header_line})")
         return None
     return _Rows(label, file_no, cells, lines)
+
+
+Report = Callable[..., None]
 
 
 def _validate(rows: _Rows, problems: list[_Problem]) -> pd.DataFrame:
@@ -169,8 +189,20 @@ def _validate(rows: _Rows, problems: list[_Problem]) -> pd.DataFrame:
                 _Problem(rows.file_no, int(line[i]), f"{rows.label} line {line[i]}: {text}")
             )
 
-    # Dates, tickers and currencies repeat across rows: check each distinct value once.
-    codes, uniq = pd.factorize(np.asarray(rows.cells["date"], dtype=object))
+    out["date"], bad_date = _dates(rows.cells["date"], report)
+    out["ticker"], bad_ticker = _tickers(rows.cells["ticker"], report)
+    for name in NUMERIC:
+        out[name] = _numbers(name, rows.cells[name], report) if name in rows.cells else np.nan
+    out["currency"] = (
+        _currencies(rows.cells["currency"], report) if "currency" in rows.cells else ""
+    )
+    out["key_ok"] = ~bad_date & ~bad_ticker
+    return out
+
+
+def _dates(cells: list[str], report: Report) -> tuple[np.ndarray, np.ndarray]:
+    """Parsed dates and where they are bad. Dates repeat across rows: each is parsed once."""
+    codes, uniq = pd.factorize(np.asarray(cells, dtype=object))
     shaped = np.array([re.fullmatch(_DATE_RE, u) is not None for u in uniq], dtype=bool)
     parsed_u = pd.to_datetime(
         pd.Series(uniq, dtype=object).where(shaped), format="%Y-%m-%d", errors="coerce"
@@ -179,10 +211,13 @@ def _validate(rows: _Rows, problems: list[_Problem]) -> pd.DataFrame:
     bad = np.isnat(parsed)
     empty_date = (uniq == "")[codes]
     report(bad & empty_date, "date is empty (use YYYY-MM-DD)")
-    report(bad & ~empty_date, "date '{v}' is not a date (use YYYY-MM-DD)", rows.cells["date"])
-    out["date"] = parsed
+    report(bad & ~empty_date, "date '{v}' is not a date (use YYYY-MM-DD)", cells)
+    return parsed, bad
 
-    codes, uniq = pd.factorize(np.asarray(rows.cells["ticker"], dtype=object))
+
+def _tickers(cells: list[str], report: Report) -> tuple[np.ndarray, np.ndarray]:
+    """Upper-cased tickers and where they are missing or malformed."""
+    codes, uniq = pd.factorize(np.asarray(cells, dtype=object))
     ticker = np.array([u.upper() for u in uniq], dtype=object)[codes]
     no_ticker = ticker == ""
     report(no_ticker, "ticker is empty")
@@ -191,51 +226,47 @@ def _validate(rows: _Rows, problems: list[_Problem]) -> pd.DataFrame:
     report(
         spaced,
         "ticker '{v}' contains spaces (use Yahoo symbols such as MP, LYC.AX, 4063.T)",
-        rows.cells["ticker"],
+        cells,
     )
-    no_ticker = no_ticker | spaced
-    out["ticker"] = ticker
+    return ticker, no_ticker | spaced
 
-    for name in NUMERIC:
-        if name not in rows.cells:
-            out[name] = np.nan
-            continue
-        cells = rows.cells[name]
-        try:  # fast path: numpy parses a clean column in C
-            values = np.array(cells, dtype=float)
-            empty = np.zeros(len(cells), dtype=bool)
-        except ValueError:
-            raw = pd.Series(cells, dtype=object)
-            empty = (raw == "").to_numpy()
-            values = pd.to_numeric(raw.where(~empty), errors="coerce").to_numpy(dtype=float)
-        # 'nan' and 'inf' parse as floats; both are rejected as "not a number".
-        report(~empty & ~np.isfinite(values), f"{name} '{{v}}' is not a number", cells)
-        if name == "close":
-            report(empty, "close is empty")
-        if name == "volume":
-            negative = np.isfinite(values) & (values < 0)
-            report(negative, "volume '{v}' is negative (must be >= 0)", cells)
-        out[name] = np.where(np.isfinite(values), values, np.nan)
 
-    if "currency" in rows.cells:
-        codes, uniq = pd.factorize(np.asarray(rows.cells["currency"], dtype=object))
-        wrong_u = np.array([u != "" and not _CCY_RE.fullmatch(u) for u in uniq], dtype=bool)
-        report(
-            wrong_u[codes],
-            "currency '{v}' is not a currency code (use ISO codes like USD, or GBp for pence)",
-            rows.cells["currency"],
-        )
-        # ISO codes are case-insensitive, but GBp (pence) vs GBP (pounds) is not: keep the
-        # minor-unit spellings as exchanges.MINOR_UNITS has them, upper-case the rest.
-        # An invalid code is already reported; blank it so it is not also a "conflict".
-        canon = [
-            "" if w else u if u in exchanges.MINOR_UNITS else u.upper()
-            for u, w in zip(uniq, wrong_u, strict=True)
-        ]
-        out["currency"] = np.array(canon, dtype=object)[codes]
-    else:
-        out["currency"] = ""
-    out["key_ok"] = ~bad & ~no_ticker
+def _numbers(name: str, cells: list[str], report: Report) -> np.ndarray:
+    """A numeric column as floats (NaN where empty or bad; bad cells reported)."""
+    try:  # fast path: numpy parses a clean column in C
+        values = np.array(cells, dtype=float)
+        empty = np.zeros(len(cells), dtype=bool)
+    except ValueError:
+        raw = pd.Series(cells, dtype=object)
+        empty = (raw == "").to_numpy()
+        values = pd.to_numeric(raw.where(~empty), errors="coerce").to_numpy(dtype=float)
+    # 'nan' and 'inf' parse as floats; both are rejected as "not a number".
+    report(~empty & ~np.isfinite(values), f"{name} '{{v}}' is not a number", cells)
+    if name == "close":
+        report(empty, "close is empty")
+    if name == "volume":
+        negative = np.isfinite(values) & (values < 0)
+        report(negative, "volume '{v}' is negative (must be >= 0)", cells)
+    out: np.ndarray = np.where(np.isfinite(values), values, np.nan)
+    return out
+
+
+def _currencies(cells: list[str], report: Report) -> np.ndarray:
+    codes, uniq = pd.factorize(np.asarray(cells, dtype=object))
+    wrong_u = np.array([u != "" and not _CCY_RE.fullmatch(u) for u in uniq], dtype=bool)
+    report(
+        wrong_u[codes],
+        "currency '{v}' is not a currency code (use ISO codes like USD, or GBp for pence)",
+        cells,
+    )
+    # ISO codes are case-insensitive, but GBp (pence) vs GBP (pounds) is not: keep the
+    # minor-unit spellings as exchanges.MINOR_UNITS has them, upper-case the rest.
+    # An invalid code is already reported; blank it so it is not also a "conflict".
+    canon = [
+        "" if w else u if u in exchanges.MINOR_UNITS else u.upper()
+        for u, w in zip(uniq, wrong_u, strict=True)
+    ]
+    out: np.ndarray = np.array(canon, dtype=object)[codes]
     return out
 
 

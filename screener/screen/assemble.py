@@ -65,9 +65,8 @@ def assemble(
         scored, detailed.values, preset=preset, adv_gate_usd=adv, robustness=robustness
     )
     last_errors = _last_errors(store, today)
-    for s in symbols:
-        if s not in panel.close.columns or panel.close[s].dropna().empty:
-            failures.setdefault(s, last_errors.get(s, "no stored prices"))
+    for s in _unpriced(panel, symbols):
+        failures.setdefault(s, last_errors.get(s, "no stored prices"))
     meta = RunMeta(
         run_id=iso_week(panel.as_of),
         as_of=panel.as_of,
@@ -104,3 +103,8 @@ def _last_errors(store: Store, today: date) -> dict[str, str]:
     """Each symbol's last fetch error, where its last fetch failed."""
     errors = store.status(today).get("last_error", pd.Series(dtype=object))
     return {str(t): str(e) for t, e in errors.items() if isinstance(e, str) and e}
+
+
+def _unpriced(panel: Panel, symbols: Sequence[str]) -> list[str]:
+    """Symbols of the universe with no stored close up to the panel's date."""
+    return [s for s in symbols if s not in panel.close.columns or panel.close[s].dropna().empty]

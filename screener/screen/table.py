@@ -21,7 +21,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from screener.universe.exposure import Exposure
 from screener.universe.model import FACTORS, Model
+from screener.universe.records import Company
 from screener.universe.scored import Scored
 
 Quadrant = Literal["high_exp_low_vol", "high_exp_high_vol", "low_exp_low_vol", "low_exp_high_vol"]
@@ -174,24 +176,8 @@ def build(
 ) -> tuple[pd.DataFrame, RankRobustness]:
     """The screen. ``risk`` is ``metrics.compute`` output indexed by ticker (primary
     listings); companies without prices keep NaN metrics and None gates."""
-    ranked = scored.ranked(listed_only=True)
-    ids = [c.id for c, _ in ranked]
-    tickers = [c.primary_ticker for c, _ in ranked]
-    rows: dict[str, list[Any]] = {
-        "rank": list(range(1, len(ranked) + 1)),
-        "ticker": tickers,
-        "name": [c.name for c, _ in ranked],
-        "hq": [c.hq for c, _ in ranked],
-        "score": [e.score for _, e in ranked],
-        "raw_score": [e.raw_score for _, e in ranked],
-        "china_multiplier": [e.china_multiplier for _, e in ranked],
-        "flags": [e.flags for _, e in ranked],
-    }
-    for f in FACTORS:
-        rows[f"{f}_value"] = [e.factors[f].value for _, e in ranked]
-        rows[f"{f}_points"] = [e.factors[f].points for _, e in ranked]
-    table = pd.DataFrame(rows, index=pd.Index(ids, name="id"))
-
+    table = _scores(scored.ranked(listed_only=True))
+    ids, tickers = list(table.index), list(table["ticker"])
     metrics = risk.reindex(tickers)
     metrics.index = table.index
     table = table.join(metrics)
@@ -213,16 +199,37 @@ def build(
     table["pct_vol_1y"] = vol.rank(pct=True)
     table["pct_exposure_per_vol"] = table["exposure_per_vol"].rank(pct=True)
 
-    if robustness:
-        robust = rank_robustness(scored, ids, scored.model)
-    else:  # ad hoc lookups skip the 500 re-rankings: a second matters there, the interval doesn't
-        robust = rank_robustness(scored, ids[:0], scored.model)
-        robust = RankRobustness(
-            robust.draws,
-            robust.concentration,
-            robust.seed,
-            None,
-            robust.table.reindex(ids).astype({"rank_unstable": object}),
-        )
+    robust = rank_robustness(scored, ids, scored.model) if robustness else _skipped(scored, ids)
     table = table.join(robust.table)
     return table, robust
+
+
+def _scores(ranked: list[tuple[Company, Exposure]]) -> pd.DataFrame:
+    """Rank, identity, score, China multiplier, flags and each factor's value and points."""
+    rows: dict[str, list[Any]] = {
+        "rank": list(range(1, len(ranked) + 1)),
+        "ticker": [c.primary_ticker for c, _ in ranked],
+        "name": [c.name for c, _ in ranked],
+        "hq": [c.hq for c, _ in ranked],
+        "score": [e.score for _, e in ranked],
+        "raw_score": [e.raw_score for _, e in ranked],
+        "china_multiplier": [e.china_multiplier for _, e in ranked],
+        "flags": [e.flags for _, e in ranked],
+    }
+    for f in FACTORS:
+        rows[f"{f}_value"] = [e.factors[f].value for _, e in ranked]
+        rows[f"{f}_points"] = [e.factors[f].points for _, e in ranked]
+    return pd.DataFrame(rows, index=pd.Index([c.id for c, _ in ranked], name="id"))
+
+
+def _skipped(scored: Scored, ids: list[str]) -> RankRobustness:
+    """No draws, every company's interval unknown: ad hoc lookups skip the 500 re-rankings
+    (a second matters there, the interval doesn't)."""
+    robust = rank_robustness(scored, ids[:0], scored.model)
+    return RankRobustness(
+        robust.draws,
+        robust.concentration,
+        robust.seed,
+        None,
+        robust.table.reindex(ids).astype({"rank_unstable": object}),
+    )

@@ -125,8 +125,19 @@ def read_long(
     for f in FIELDS:
         data[f] = take(_column(got[f], "float64"))
     data["synthetic"] = take(np.asarray(got["synthetic"], dtype=bool))
-    # Flagged bars are rare: fetch them apart and place them by key instead of converting a
-    # text column of millions of empty strings.
+    data["flags"] = _flags(con, enum, where, params, key)
+    # copy=False: the arrays are ours already; consolidating them would copy ~100 MB per column.
+    return pd.DataFrame(data, copy=False)
+
+
+def _flags(
+    con: duckdb.DuckDBPyConnection, enum: str, where: str, params: list[Any], key: np.ndarray
+) -> pd.Categorical:
+    """The ``flags`` column for rows sorted by ``key``.
+
+    Flagged bars are rare: fetch them apart and place them by key instead of converting a
+    text column of millions of empty strings.
+    """
     flagged = con.execute(
         f"SELECT enum_code(ticker::{enum})::INTEGER AS code, epoch_us(date::TIMESTAMP) AS us, flags "
         f"FROM prices {where} {'AND' if where else 'WHERE'} flags <> ''",
@@ -143,11 +154,9 @@ def read_long(
             ),
         )
         flag_codes[where_at] = [1 + categories.index(f) for _, _, f in flagged]
-    data["flags"] = pd.Categorical.from_codes(
+    return pd.Categorical.from_codes(
         flag_codes, categories=pd.Index(["", *categories], dtype="str")
     )
-    # copy=False: the arrays are ours already; consolidating them would copy ~100 MB per column.
-    return pd.DataFrame(data, copy=False)
 
 
 def read_wide(

@@ -218,6 +218,33 @@ def _failed_records(
     ]
 
 
+def _write_chunk(
+    store: Store,
+    source: PriceSource,
+    batch: list[str],
+    start: date,
+    end: date | None,
+    known: pd.DataFrame,
+    pending: list[str],
+) -> tuple[list[dict[str, Any]], bool]:
+    """Fetch one chunk and write it with its fetch-log records in one transaction.
+
+    When the source is unreachable, every ``pending`` ticker is logged as failed and the
+    :class:`~screener.errors.NetworkError` propagates.
+    """
+    t0 = _utcnow()
+    try:
+        result = _fetch(source, batch, start, end, known, t0)
+    except NetworkError as exc:
+        store.log_fetch(_failed_records(pending, source.name, t0, f"network error: {exc}"))
+        raise
+    finished = _utcnow()
+    records = _outcomes(batch, result, t0, finished)
+    # Our clock, not the store's: metadata_due judges updated_at against _utcnow().
+    store.upsert(result, fetched_at=finished, log=records)
+    return records, bool(result.synthetic)
+
+
 def refresh(
     store: Store,
     tickers: Sequence[str],
@@ -257,18 +284,9 @@ def refresh(
     synthetic = bool(source.synthetic)
     done = 0
     for index, (start, batch) in enumerate(batches):
-        t0 = _utcnow()
-        try:
-            result = _fetch(source, batch, start, end, known, t0)
-        except NetworkError as exc:
-            pending = [t for _, b in batches[index:] for t in b]
-            store.log_fetch(_failed_records(pending, source.name, t0, f"network error: {exc}"))
-            raise
-        finished = _utcnow()
-        records = _outcomes(batch, result, t0, finished)
-        # Our clock, not the store's: metadata_due judges updated_at against _utcnow().
-        store.upsert(result, fetched_at=finished, log=records)
-        synthetic = synthetic or bool(result.synthetic)
+        pending = [t for _, b in batches[index:] for t in b]
+        records, fetched_synthetic = _write_chunk(store, source, batch, start, end, known, pending)
+        synthetic = synthetic or fetched_synthetic
         for rec in records:
             if rec["status"] == "ok":
                 updated[rec["ticker"]] = rec["rows"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,11 @@ import yaml
 from screener import settings
 from screener.errors import UniverseError
 from screener.universe.records import (
+    CAPTIVE,
     CONFIDENCES,
+    FEED_STAGES,
     REVENUE_BASES,
+    SOURCE_KINDS,
     STAGES,
     STATUSES,
     SUPPORT_KINDS,
@@ -65,6 +68,7 @@ _SEGMENT_KEYS = (
     "feed_origin",
     "note",
     "sources",
+    "capacity_note",
 )
 _CHINA_KEYS = (
     "hq_in_china",
@@ -75,8 +79,8 @@ _CHINA_KEYS = (
     "notes",
     "sources",
 )
-_SUPPORT_KEYS = ("kind", "counterparty", "country", "date", "note", "sources")
-_SOURCE_KEYS = ("id", "url", "date", "title", "secondary")
+_SUPPORT_KEYS = ("kind", "counterparty", "country", "date", "note", "sources", "ree_related")
+_SOURCE_KEYS = ("id", "url", "date", "title", "kind")
 
 
 # --- YAML reading ------------------------------------------------------------------------
@@ -175,6 +179,8 @@ class Jurisdictions:
     country_tiers: Mapping[str, str]
     default_tier: str
     names: Mapping[str, str]
+    #: The dated source that puts a country in a tier that needs one (``aligned``).
+    sources: Mapping[str, Citation] = field(default_factory=dict)
 
     def tier(self, code: str) -> str:
         return self.country_tiers.get(code, self.default_tier)
@@ -211,8 +217,10 @@ def load_jurisdictions(path: Path | None = None) -> Jurisdictions:
     if not isinstance(tiers_raw, Mapping) or not tiers_raw:
         p.add("tiers", "missing: a mapping of tier name to {weight, countries}")
         tiers_raw = {}
+    sources: dict[str, Citation] = {}
     for tier, spec in tiers_raw.items():
-        c = Checker(p, f"tier '{tier}'", spec, date.max)
+        c = Checker(p, f"tier '{tier}'", spec, date.today())
+        c.unknown_keys(("weight", "countries", "sourced", "sources"))
         w = c.number("weight", 0.0, 1.0, required=True)
         weights[str(tier)] = w if w is not None else 0.0
         for code in c.list_("countries"):
@@ -222,12 +230,41 @@ def load_jurisdictions(path: Path | None = None) -> Jurisdictions:
                 c.err("countries", f"{code} is already in tier '{tiers[code]}'")
             else:
                 tiers[code] = str(tier)
+        sources.update(_tier_sources(c, [k for k, v in tiers.items() if v == tier]))
     default = data.get("default_tier")
     if default not in weights:
         p.add("default_tier", f"{default!r} is not one of the tiers ({', '.join(weights)})")
     if p:
         raise UniverseError(f"{path}: {len(p.items)} problem(s)", p.items)
-    return Jurisdictions(path, weights, tiers, str(default), names)
+    return Jurisdictions(path, weights, tiers, str(default), names, sources)
+
+
+def _tier_sources(c: Checker, members: list[str]) -> dict[str, Citation]:
+    """A ``sourced`` tier cites, for each member, the dated agreement that puts it there."""
+    raw = c.data.get("sources") or {}
+    if not isinstance(raw, Mapping):
+        c.err("sources", "expected a mapping of country code to {url, date, title, kind}")
+        return {}
+    out: dict[str, Citation] = {}
+    for code in members:
+        item = raw.get(code)
+        if item is None:
+            if c.data.get("sourced"):
+                c.err("sources", f"{code} has no source (each member of this tier needs one)")
+            continue
+        s = c.child(f"sources.{code}", item)
+        s.unknown_keys(("url", "date", "title", "kind"))
+        dated = s.date_("date", required=True, partial=False)
+        out[code] = Citation(
+            id=code,
+            url=s.str_("url") or "",
+            date=dated,
+            title=s.str_("title") or "",
+            kind=s.choice("kind", SOURCE_KINDS) or "secondary",
+        )
+    for code in set(raw) - set(members):
+        c.err("sources", f"{code!r} is cited but is not a member of this tier")
+    return out
 
 
 # --- companies ------------------------------------------------------------------------------
@@ -251,7 +288,7 @@ def _sources(c: Checker, raw: list[Any], today: date) -> tuple[Citation, ...]:
                 url=url or "",
                 date=s.date_("date", required=False, partial=True),
                 title=s.str_("title", required=False) or "",
-                secondary=s.bool_("secondary"),
+                kind=s.choice("kind", SOURCE_KINDS) or "secondary",
             )
         )
     return tuple(out)
@@ -318,9 +355,9 @@ def _segment(s: Checker, countries: Mapping[str, str], defined: set[str]) -> Seg
     stage = s.choice("stage", STAGES)
     ids = s.id_list("sources")
     _cites(s, "sources", ids, defined)
-    feed = s.country("feed_origin", countries, required=False)
-    if feed is not None and stage == "mining":
-        s.err("feed_origin", "applies to processing stages, not to mining")
+    feed = _feed_origin(s, countries)
+    if feed is not None and stage not in FEED_STAGES:
+        s.err("feed_origin", f"applies to {', '.join(FEED_STAGES)} segments, not to {stage}")
     return Segment(
         stage=stage or "mining",
         country=s.country("country", countries) or "",
@@ -331,7 +368,16 @@ def _segment(s: Checker, countries: Mapping[str, str], defined: set[str]) -> Seg
         feed_origin=feed,
         note=s.str_("note", required=False),
         sources=ids,
+        capacity_note=s.str_("capacity_note", required=False),
     )
+
+
+def _feed_origin(s: Checker, countries: Mapping[str, str]) -> str | None:
+    """An ISO code, ``captive``, or None for ``unknown``/absent (an unknown feed is not clean)."""
+    raw = s.data.get("feed_origin")
+    if raw in (CAPTIVE, "unknown"):
+        return CAPTIVE if raw == CAPTIVE else None
+    return s.country("feed_origin", countries, required=False)
 
 
 def _china(ch: Checker, defined: set[str]) -> ChinaLinks:
@@ -360,7 +406,15 @@ def _support(s: Checker, countries: Mapping[str, str], defined: set[str]) -> Sup
         date=s.date_("date", required=False, partial=True),
         note=s.str_("note", required=False),
         sources=ids,
+        ree_related=_required_bool(s, "ree_related"),
     )
+
+
+def _required_bool(s: Checker, field: str) -> bool:
+    if s.data.get(field) is None:
+        s.err(field, "is missing (true when the support is for rare-earth activity, else false)")
+        return False
+    return s.bool_(field)
 
 
 def _benchmarks(p: Problems, raw: Any, today: date) -> tuple[Benchmark, ...]:

@@ -8,6 +8,7 @@ random inputs. All price-side numbers here are synthetic (seeded or hand-written
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -343,6 +344,43 @@ factor_rows = st.lists(
     min_size=3,
     max_size=8,
 )
+
+
+def test_rank_robustness_varies_the_unknowns_within_their_interval() -> None:
+    # Fixed weights (concentration 1e12), so only evidence moves ranks. "sure" scores 30
+    # (processing 1.0). "unsure" scores 27.5 (sourcing 0.8 = 20, purity 0.5 = 7.5) with an
+    # unknown revenue share, so anywhere from 20 to 35: first in the draws where u > 2/3.
+    # "floor" scores 5 and has no unknown.
+    m = model_with(concentration=1e12)
+    sc = synthetic_scored(
+        {
+            "sure": {"processing": 1.0},
+            "unsure": {"sourcing": 0.8, "purity": 0.5},
+            "floor": {"support": 1.0},
+        },
+        m,
+    )
+    unsure = sc.exposures["unsure"]
+    factors = dict(unsure.factors)
+    factors["purity"] = replace(factors["purity"], low=0.0, high=1.0)
+    sc.exposures["unsure"] = replace(unsure, factors=factors)
+    r = rank_robustness(sc, ["sure", "unsure", "floor"], m)
+    assert r.table.loc["unsure", "rank_p05"] == 1 and r.table.loc["unsure", "rank_p95"] == 2
+    assert r.table.loc["floor", "rank_p05"] == r.table.loc["floor", "rank_p95"] == 3
+    # Without the unknown the same names never swap.
+    fixed = rank_robustness(
+        synthetic_scored(
+            {
+                "sure": {"processing": 1.0},
+                "unsure": {"sourcing": 0.8, "purity": 0.5},
+                "floor": {"support": 1.0},
+            },
+            m,
+        ),
+        ["sure", "unsure", "floor"],
+        m,
+    )
+    assert (fixed.table["rank_p05"] == fixed.table["rank_p95"]).all()
 
 
 @settings(max_examples=40, deadline=None)

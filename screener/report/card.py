@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from screener.report import formatters
@@ -90,6 +90,7 @@ class FactorView:
     points: float | None
     max_points: float | None
     fill: float  # 0..1: points / max possible points (= the factor value)
+    fill_pct: float  # the bar's width in %, to 0.1
     evidence: tuple[Line, ...]
 
 
@@ -148,6 +149,7 @@ class Company:
     risk: tuple[MetricCell, ...]
     table_risk: tuple[MetricCell, ...]
     gate_pass: bool | None
+    gate: Literal["pass", "fail", "unknown"]
     gate_detail: str
     quadrant: str | None
     frontier: bool
@@ -243,7 +245,9 @@ def _factors(exp: ExposureRecord, cite: _Citations) -> tuple[FactorView, ...]:
         )
         w, v = f["weight"], f["value"]
         fill = max(0.0, min(1.0, float(v or 0.0)))  # points / max points = the factor value
-        out.append(FactorView(name, v, w, f["points"], 100.0 * w, fill, evidence))
+        out.append(
+            FactorView(name, v, w, f["points"], 100.0 * w, fill, round(fill * 100, 1), evidence)
+        )
     return tuple(out)
 
 
@@ -327,6 +331,10 @@ def _gate_detail(row: Row) -> str:
     )
 
 
+def _gate(verdict: bool | None) -> Literal["pass", "fail", "unknown"]:
+    return "unknown" if verdict is None else "pass" if verdict else "fail"
+
+
 def _robustness(row: Row) -> str:
     rr = row["rank_robustness"]
     return f"median rank {rr['median_rank']}, 5–95% interval {rr['p05']}–{rr['p95']}"
@@ -379,6 +387,7 @@ def company(doc: RunDoc, row: Row) -> Company:
         risk=cells(list(info) or sorted(risk), risk, reasons, info),
         table_risk=cells(TABLE_METRICS, risk, reasons, info),
         gate_pass=row["gates"]["pass"],
+        gate=_gate(row["gates"]["pass"]),
         gate_detail=_gate_detail(row),
         quadrant=row["quadrant"],
         frontier=row["frontier"],
@@ -403,6 +412,7 @@ def context_company(doc: RunDoc, c: ContextRow) -> Company:
         risk=(),
         table_risk=(),
         gate_pass=None,
+        gate="unknown",
         gate_detail="",
         quadrant=None,
         frontier=False,

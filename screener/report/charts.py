@@ -28,6 +28,7 @@ CHAR_W, LABEL_H = 6.1, 11.0  # approximate glyph box of the 10.5px label font
 class Tick:
     pos: float
     label: str
+    text_pos: float  # where the label sits along the same axis (x ticks: pos; y ticks: below)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,14 @@ class Scatter:
     frontier_path: str  # SVG polyline points, "" when fewer than one frontier point
     not_plotted: tuple[tuple[str, str], ...]  # (ticker, reason)
     unlabelled: int
+    # Where the axis furniture goes: tick marks stick out 5 units, tick labels sit beyond them.
+    x_tick_end: float
+    x_label_y: float
+    y_tick_start: float
+    y_label_x: float
+    x_title_x: float
+    x_title_y: float
+    y_title_y: float
 
 
 @dataclass(frozen=True)
@@ -249,8 +258,8 @@ def scatter(rows: Sequence[Row], medians: Medians) -> Scatter:
         plot_top=ax.y1,
         plot_bottom=ax.y0,
         points=tuple(points),
-        x_ticks=tuple(Tick(ax.px(t), formatters.pct(t, 0)) for t in ax.x_ticks),
-        y_ticks=tuple(Tick(ax.py(t), formatters.num(t, 0)) for t in ax.y_ticks),
+        x_ticks=tuple(Tick(ax.px(t), formatters.pct(t, 0), ax.px(t)) for t in ax.x_ticks),
+        y_ticks=tuple(Tick(ax.py(t), formatters.num(t, 0), ax.py(t) + 4) for t in ax.y_ticks),
         median_vol=med_v,
         median_score=med_s,
         median_x=ax.px(med_v) if med_v is not None else None,
@@ -258,6 +267,13 @@ def scatter(rows: Sequence[Row], medians: Medians) -> Scatter:
         frontier_path=" ".join(f"{x},{y}" for x, y in corners),
         not_plotted=tuple(not_plotted),
         unlabelled=unlabelled,
+        x_tick_end=ax.y0 + 5,
+        x_label_y=ax.y0 + 18,
+        y_tick_start=ax.x0 - 5,
+        y_label_x=ax.x0 - 8,
+        x_title_x=(ax.x0 + ax.x1) / 2,
+        x_title_y=HEIGHT - 10,
+        y_title_y=(ax.y1 + ax.y0) / 2,
     )
 
 

@@ -105,6 +105,8 @@ class Changes:
     previous_id: str | None  # None: first run, nothing to compare
     previous_as_of: str
     groups: tuple[ChangeGroup, ...]  # every group, empty ones included (the summary names them)
+    busy: tuple[ChangeGroup, ...]  # the groups with an entry, in order
+    quiet: tuple[ChangeGroup, ...]  # the empty ones
     regime_note: str
 
 
@@ -125,6 +127,7 @@ class ReportContext:
     stale_profiles: tuple[Company, ...]
     stale_prices: tuple[Company, ...]
     synthetic_prices: tuple[Company, ...]
+    synthetic_note: str | None  # how many names are priced from generated data (synthetic runs)
     methodology: dict[str, Any]
     metrics: tuple[MetricInfo, ...]
     factor_names: tuple[str, ...]
@@ -275,6 +278,8 @@ def _changes(doc: RunDoc, cards: Mapping[str, Company]) -> Changes:
         previous_id=prev["id"] if prev and prev["id"] else None,
         previous_as_of=formatters.isodate(prev["as_of"] if prev else None),
         groups=tuple(groups),
+        busy=tuple(g for g in groups if g.items),
+        quiet=tuple(g for g in groups if not g.items),
         regime_note=(
             "vol_regime places today's 1-month volatility within its own last year (0 = the "
             f"calmest day, 1 = the most volatile); at or above {formatters.num(REGIME_HIGH, 2)} "
@@ -341,6 +346,21 @@ def _methodology(doc: RunDoc) -> dict[str, Any]:
     }
 
 
+def _synthetic_note(
+    doc: RunDoc, rows: tuple[Company, ...], synthetic: tuple[Company, ...]
+) -> str | None:
+    """On a synthetic run: how many names are priced from generated data (named when few)."""
+    if not doc["run"]["synthetic"]:
+        return None
+    n, total = len(synthetic), len(rows)
+    share = f"all {total} listed names are" if n == total else f"{n} of {total} listed names are"
+    named = f" ({', '.join(c.ticker for c in synthetic)})" if 0 < n < total and n <= 12 else ""
+    return (
+        f"{share} priced from generated data{named}; "
+        "their risk numbers illustrate the method, not the market."
+    )
+
+
 def _stale_profiles(rows: Iterable[Company]) -> tuple[Company, ...]:
     """Rows flagged STALE_PROFILE, oldest first: the profiles most in need of a refresh lead."""
     stale = (r for r in rows if any(f.code == "STALE_PROFILE" for f in r.flags))
@@ -373,6 +393,7 @@ def build_report_context(doc: RunDoc) -> ReportContext:
     )
     context = tuple(context_company(doc, c) for c in doc["context"])
     cards = {c.id: c for c in rows + context}
+    synthetic = tuple(r for r in rows if r.synthetic_price)
     return ReportContext(
         header=_header(doc),
         takeaways=tuple(doc["takeaways"]),
@@ -388,7 +409,8 @@ def build_report_context(doc: RunDoc) -> ReportContext:
         failures=tuple(doc["failures"]),
         stale_profiles=_stale_profiles(rows),
         stale_prices=tuple(r for r in rows if r.stale_price),
-        synthetic_prices=tuple(r for r in rows if r.synthetic_price),
+        synthetic_prices=synthetic,
+        synthetic_note=_synthetic_note(doc, rows, synthetic),
         methodology=_methodology(doc),
         metrics=tuple(doc["metrics"]),
         factor_names=_factor_names(doc),

@@ -199,20 +199,10 @@ def _place_label(
     return None
 
 
-def scatter(rows: Sequence[Row], medians: Medians) -> Scatter:
-    """Lay out the score (y) against vol_1y (x) scatter of ``rows`` (the document's rows).
-
-    Only rows with both a score and a vol_1y are plotted; the others are listed with the reason
-    from ``risk_reasons``. ``medians`` (:func:`screener.screen.summary.medians`) place the
-    dashed lines. The Pareto frontier is drawn as a step line through the rows marked
-    ``frontier``, sorted by volatility: right along the lower name's score, then up to the next
-    one (the boundary of the region the frontier dominates). Labels are placed greedily in rank
-    order at the first of eight positions around the point that overlaps no earlier label,
-    point or frontier segment; a label with no free position is left out and counted.
-    """
-    plotted, not_plotted = _split(rows)
-    ax = _axes(plotted)
-    corners = _frontier_corners(plotted, ax)
+def _points(
+    plotted: Sequence[tuple[Row, float, float]], ax: _Axes, corners: list[tuple[float, float]]
+) -> tuple[list[ScatterPoint], int]:
+    """The plotted points in rank order with their labels placed, and how many got none."""
     # Points occupy space too: a label must not cover another point's circle.
     boxes: list[Box] = [
         (ax.px(v) - 4, ax.py(s) - 4, ax.px(v) + 4, ax.py(s) + 4) for _, s, v in plotted
@@ -249,6 +239,24 @@ def scatter(rows: Sequence[Row], medians: Medians) -> Scatter:
                 label_anchor=placed[2] if placed else "start",
             )
         )
+    return points, unlabelled
+
+
+def scatter(rows: Sequence[Row], medians: Medians) -> Scatter:
+    """Lay out the score (y) against vol_1y (x) scatter of ``rows`` (the document's rows).
+
+    Only rows with both a score and a vol_1y are plotted; the others are listed with the reason
+    from ``risk_reasons``. ``medians`` (:func:`screener.screen.summary.medians`) place the
+    dashed lines. The Pareto frontier is drawn as a step line through the rows marked
+    ``frontier``, sorted by volatility: right along the lower name's score, then up to the next
+    one (the boundary of the region the frontier dominates). Labels are placed greedily in rank
+    order at the first of eight positions around the point that overlaps no earlier label,
+    point or frontier segment; a label with no free position is left out and counted.
+    """
+    plotted, not_plotted = _split(rows)
+    ax = _axes(plotted)
+    corners = _frontier_corners(plotted, ax)
+    points, unlabelled = _points(plotted, ax, corners)
     med_s, med_v = medians.score, medians.vol_1y
     return Scatter(
         width=WIDTH,

@@ -340,50 +340,34 @@ def _robustness(row: Row) -> str:
     return f"median rank {rr['median_rank']}, 5–95% interval {rr['p05']}–{rr['p95']}"
 
 
-def _profile_fields(doc: RunDoc, c: CompanyRecord) -> dict[str, Any]:
-    """The card fields every company has, listed or not: profile, exposure, evidence."""
-    model = doc["run"]["model"]
-    anchor = f"card-{c['id']}"
-    cite = _Citations(anchor, c["sources"])
-    exp = c["exposure"]
-    return {
-        "id": c["id"],
-        "anchor": anchor,
-        "ticker": c["ticker"] or "",
-        "tickers": tuple(c["tickers"]),
-        "name": c["name"] or c["id"],
-        "hq": c["hq"] or "?",
-        "hq_tier": c["hq_tier"],
-        "score": exp["score"],
-        "raw_score": exp["raw_score"],
-        "china_multiplier": exp["china_multiplier"],
-        "factors": _factors(exp, cite),
-        "penalties": _penalties(exp, cite),
-        "china": _china(c, cite),
-        "support": tuple(Line(_support_text(s), cite.refs(s["sources"])) for s in c["support"]),
-        "flags": tuple(flag_view(code, model) for code in exp["flags"]),
-        "sources": cite.views,
-        "stage_map": _stage_map(c["segments"], cite),
-        "stages": tuple(st for st in STAGES if any(s["stage"] == st for s in c["segments"])),
-        "profile": f"profile as of {formatters.isodate(exp['as_of'])} ({exp['age_days']} days old), "
-        f"confidence {exp['confidence'] or '?'}",
-        "profile_as_of": formatters.isodate(exp["as_of"]),
-        "profile_age_days": exp["age_days"],
-        "confidence": exp["confidence"] or "?",
-        "revenue": _revenue(c),
-    }
+@dataclass(frozen=True)
+class _Priced:
+    """The card fields only a listed (screened, priced) company has."""
+
+    rank: int | None = None
+    risk: tuple[MetricCell, ...] = ()
+    table_risk: tuple[MetricCell, ...] = ()
+    gate_pass: bool | None = None
+    gate: Literal["pass", "fail", "unknown"] = "unknown"
+    gate_detail: str = ""
+    quadrant: str | None = None
+    frontier: bool = False
+    exposure_per_vol: float | None = None
+    robustness: str | None = None
+    unstable: bool = False
+    quality: tuple[Line, ...] = ()
+    spark: Sparkline | None = None
+    stale_price: bool = False
+    synthetic_price: bool = False
+    currency: str | None = None
 
 
-def company(doc: RunDoc, row: Row) -> Company:
-    """The card of a listed company: its profile plus risk, gates, quality and sparkline."""
+def _priced(doc: RunDoc, row: Row) -> _Priced:
     info = metric_info(doc)
     synthetic = summary.synthetic_prices(doc["run"], row)
     risk, reasons = row["risk"], row["risk_reasons"]
-    return Company(
-        **_profile_fields(doc, row),
-        listed=True,
+    return _Priced(
         rank=row["rank"],
-        unlisted_reason=None,
         risk=cells(list(info) or sorted(risk), risk, reasons, info),
         table_risk=cells(TABLE_METRICS, risk, reasons, info),
         gate_pass=row["gates"]["pass"],
@@ -402,26 +386,65 @@ def company(doc: RunDoc, row: Row) -> Company:
     )
 
 
+def _card(
+    doc: RunDoc, c: CompanyRecord, p: _Priced, *, listed: bool, unlisted_reason: str | None
+) -> Company:
+    """The card: profile, exposure and evidence of ``c``, with the priced fields ``p``."""
+    model = doc["run"]["model"]
+    anchor = f"card-{c['id']}"
+    cite = _Citations(anchor, c["sources"])
+    exp = c["exposure"]
+    return Company(
+        id=c["id"],
+        anchor=anchor,
+        listed=listed,
+        rank=p.rank,
+        ticker=c["ticker"] or "",
+        tickers=tuple(c["tickers"]),
+        name=c["name"] or c["id"],
+        hq=c["hq"] or "?",
+        hq_tier=c["hq_tier"],
+        unlisted_reason=unlisted_reason,
+        score=exp["score"],
+        raw_score=exp["raw_score"],
+        china_multiplier=exp["china_multiplier"],
+        factors=_factors(exp, cite),
+        penalties=_penalties(exp, cite),
+        china=_china(c, cite),
+        support=tuple(Line(_support_text(s), cite.refs(s["sources"])) for s in c["support"]),
+        flags=tuple(flag_view(code, model) for code in exp["flags"]),
+        sources=cite.views,
+        stage_map=_stage_map(c["segments"], cite),
+        stages=tuple(st for st in STAGES if any(s["stage"] == st for s in c["segments"])),
+        risk=p.risk,
+        table_risk=p.table_risk,
+        gate_pass=p.gate_pass,
+        gate=p.gate,
+        gate_detail=p.gate_detail,
+        quadrant=p.quadrant,
+        frontier=p.frontier,
+        exposure_per_vol=p.exposure_per_vol,
+        robustness=p.robustness,
+        unstable=p.unstable,
+        quality=p.quality,
+        profile=f"profile as of {formatters.isodate(exp['as_of'])} ({exp['age_days']} days old), "
+        f"confidence {exp['confidence'] or '?'}",
+        profile_as_of=formatters.isodate(exp["as_of"]),
+        profile_age_days=exp["age_days"],
+        confidence=exp["confidence"] or "?",
+        revenue=_revenue(c),
+        spark=p.spark,
+        stale_price=p.stale_price,
+        synthetic_price=p.synthetic_price,
+        currency=p.currency,
+    )
+
+
+def company(doc: RunDoc, row: Row) -> Company:
+    """The card of a listed company: its profile plus risk, gates, quality and sparkline."""
+    return _card(doc, row, _priced(doc, row), listed=True, unlisted_reason=None)
+
+
 def context_company(doc: RunDoc, c: ContextRow) -> Company:
     """The card of an unlisted company: scored for context, never priced."""
-    return Company(
-        **_profile_fields(doc, c),
-        listed=False,
-        rank=None,
-        unlisted_reason=c["reason"],
-        risk=(),
-        table_risk=(),
-        gate_pass=None,
-        gate="unknown",
-        gate_detail="",
-        quadrant=None,
-        frontier=False,
-        exposure_per_vol=None,
-        robustness=None,
-        unstable=False,
-        quality=(),
-        spark=None,
-        stale_price=False,
-        synthetic_price=False,
-        currency=None,
-    )
+    return _card(doc, c, _Priced(), listed=False, unlisted_reason=c["reason"])

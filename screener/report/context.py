@@ -28,7 +28,13 @@ from screener.report.card import (
 from screener.report.charts import Scatter, scatter
 from screener.screen import summary
 from screener.screen.history import REGIME_HIGH, REGIME_LOW
-from screener.screen.types import ChangesRecord, Failure, MetricInfo, RunDoc
+from screener.screen.types import (
+    ChangesRecord,
+    Failure,
+    MetricInfo,
+    RobustnessSummary,
+    RunDoc,
+)
 from screener.universe.model import FACTORS
 
 # Page order: the week's news (takeaways, changes) first, the long appendix (cards, data
@@ -111,6 +117,23 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class Methodology:
+    """The model parameters in force, as the methodology section lists them."""
+
+    # (factor, weight, what the factor measures: its stages × stage weight, or a note)
+    weights: tuple[tuple[str, float, str], ...]
+    tiers: tuple[tuple[str, float, tuple[str, ...]], ...]  # (tier, weight, countries)
+    maturity: tuple[tuple[str, float], ...]
+    support_kinds: tuple[tuple[str, float], ...]
+    support_cap: float
+    purity_unknown: float
+    china: tuple[tuple[str, str], ...]  # (link, penalty), as sentences
+    stale_profile_days: int
+    gates: tuple[tuple[str, Any], ...]  # the preset's thresholds
+    robustness: RobustnessSummary
+
+
+@dataclass(frozen=True)
 class ReportContext:
     header: Header
     takeaways: tuple[str, ...]
@@ -128,7 +151,7 @@ class ReportContext:
     stale_prices: tuple[Company, ...]
     synthetic_prices: tuple[Company, ...]
     synthetic_note: str | None  # how many names are priced from generated data (synthetic runs)
-    methodology: dict[str, Any]
+    methodology: Methodology
     metrics: tuple[MetricInfo, ...]
     factor_names: tuple[str, ...]
     stale_price_days: int
@@ -325,25 +348,24 @@ def _factor_measure(factor: str, model: Mapping[str, Any]) -> str:
     return _FACTOR_NOTES.get(factor, "")
 
 
-def _methodology(doc: RunDoc) -> dict[str, Any]:
+def _methodology(doc: RunDoc) -> Methodology:
     run = doc["run"]
     model = run["model"]
-    return {
-        # (factor, weight, what the factor measures: its stages × stage weight, or a note)
-        "weights": tuple((k, v, _factor_measure(k, model)) for k, v in run["weights"].items()),
-        "tiers": tuple(
+    return Methodology(
+        weights=tuple((k, v, _factor_measure(k, model)) for k, v in run["weights"].items()),
+        tiers=tuple(
             (k, t["weight"], tuple(t["countries"]))
             for k, t in model["jurisdictions"]["tiers"].items()
         ),
-        "maturity": tuple(model["maturity"].items()),
-        "support_kinds": tuple(model["support_kinds"].items()),
-        "support_cap": model["support_cap"],
-        "purity_unknown": model["purity_unknown"],
-        "china": _china_rows(model["china"]),
-        "stale_profile_days": model["stale_profile_days"],
-        "gates": tuple((k, v) for k, v in model["gates"][run["preset"]].items() if k != "label"),
-        "robustness": doc["rank_robustness"],
-    }
+        maturity=tuple(model["maturity"].items()),
+        support_kinds=tuple(model["support_kinds"].items()),
+        support_cap=model["support_cap"],
+        purity_unknown=model["purity_unknown"],
+        china=_china_rows(model["china"]),
+        stale_profile_days=model["stale_profile_days"],
+        gates=tuple((k, v) for k, v in model["gates"][run["preset"]].items() if k != "label"),
+        robustness=doc["rank_robustness"],
+    )
 
 
 def _synthetic_note(

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from screener import settings
 from screener.errors import FetchFailed, NotFoundError, PriceDataError
 from screener.screen.assemble import assemble
+from screener.screen.types import RunDoc
 from screener.sources import Mode, make_source
 from screener.store.refresh import refresh_with_fx
 from screener.universe.scored import load_scored
@@ -20,7 +20,7 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True)
 class RunResult:
-    document: dict[str, Any]
+    document: RunDoc
     paths: dict[str, Path]
     failures: dict[str, str]
 
@@ -110,7 +110,7 @@ def run(
                 "synthetic": a.panel.synthetic,
                 "tool_version": doc["run"]["tool_version"],
             },
-            doc,
+            dict(doc),  # the store keeps it as plain JSON
             [
                 {
                     "company_id": r["id"],
@@ -153,7 +153,7 @@ def summary(result: RunResult, *, top: int = 5) -> list[str]:
             f"  {r['rank']:>2}. {r['ticker']:<10} {r['name'][:30]:<30} {r['exposure']['score']:5.1f}  {vol_txt}, {gate}"
         )
     ch = doc["changes"]
-    if ch["previous_run"] is None:
+    if ch is None or ch["previous_run"] is None:
         lines.append("Changes: first run, nothing to compare.")
     else:
         moves = ", ".join(f"{m['ticker']} {m['from']}→{m['to']}" for m in ch["rank_moves"][:5])

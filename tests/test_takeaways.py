@@ -89,7 +89,8 @@ def test_build_skips_empty_rules_and_keeps_order() -> None:
     out = takeaways.build(doc)
     assert out[0].startswith("Highest exposure scores")
     assert all(isinstance(s, str) and s.endswith(".") for s in out)
-    empty = {"run": {}, "rows": [], "changes": {"previous_run": None}, "failures": []}
+    empty = make_doc(n=3, synthetic=False, first_run=True)
+    empty["rows"], empty["failures"] = [], []
     assert takeaways.build(empty) == [
         "First run: no previous run to compare.",
         "All 0 listed tickers were priced.",

@@ -19,6 +19,7 @@ from screener import settings
 from screener.errors import NetworkError, NotFoundError, PriceDataError, StoreError
 from screener.lookup.text import find_company
 from screener.screen.assemble import assemble
+from screener.screen.types import Row, RunDoc
 from screener.sources import Mode, make_source
 from screener.store.refresh import refresh_with_fx
 from screener.universe.records import Company
@@ -28,7 +29,7 @@ from screener.universe.scored import Scored
 @dataclass(frozen=True)
 class LookupResult:
     views: list[dict[str, Any]]
-    document: dict[str, Any] | None  # the in-memory screen the rows come from (for --html)
+    document: RunDoc | None  # the in-memory screen the rows come from (for --html)
     notes: list[str]  # fetch problems worth a line on stderr
 
 
@@ -133,7 +134,7 @@ def lookup(
     return LookupResult(views, doc.document if doc else None, notes)
 
 
-def _risk_part(row: dict[str, Any] | None, a: Any) -> dict[str, Any]:
+def _risk_part(row: Row | None, a: Any) -> dict[str, Any]:
     """The screen row's risk keys (as in screen.json rows); None values when unpriced."""
     if row is None or a is None:
         return {
@@ -160,9 +161,7 @@ def _risk_part(row: dict[str, Any] | None, a: Any) -> dict[str, Any]:
     }
 
 
-def _peers(
-    cid: str, doc: dict[str, Any] | None, scored: Scored, n: int = 3
-) -> list[dict[str, Any]]:
+def _peers(cid: str, doc: RunDoc | None, scored: Scored, n: int = 3) -> list[dict[str, Any]]:
     """The n listed companies nearest by score (excluding itself)."""
     me = scored.exposures[cid].score
     others = [(c, e) for c, e in scored.ranked(listed_only=True) if c.id != cid]
@@ -170,7 +169,8 @@ def _peers(
     rows = {r["id"]: r for r in doc["rows"]} if doc else {}
     out = []
     for c, e in others[:n]:
-        vol = rows.get(c.id, {}).get("risk", {}).get("vol_1y")
+        row = rows.get(c.id)
+        vol = row["risk"].get("vol_1y") if row else None
         out.append(
             {
                 "id": c.id,

@@ -9,15 +9,19 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from screener import __version__, settings
 from screener.errors import ScreenerError
 from screener.universe.model import PRESETS
+
+if TYPE_CHECKING:
+    from screener.sources.base import SourceName
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -386,52 +390,34 @@ def prices() -> None:
     help="Fetch from this date (default: incremental).",
 )
 @domain_errors
-def prices_refresh(universe: str, source: str, csv_path: Path | None, since: Any) -> None:
+def prices_refresh(
+    universe: str, source: SourceName, csv_path: Path | None, since: datetime | None
+) -> None:
     """Fetch prices for every listed company, the benchmarks and FX into the store.
 
     Incremental: only from the last stored date minus a few days of overlap. Exit 1 when
     some symbols failed (listed with their reasons)."""
-    from datetime import date
 
-    from screener.sources import get_source, make_source
-    from screener.store import Store
-    from screener.store.refresh import refresh, refresh_with_fx
-    from screener.universe.load import load
+    from screener.pipeline import refresh_prices
 
-    uni = load(universe)
-    folder = settings.store_dir(_data_dir(), demo=source == "demo")
-    symbols = uni.priced_symbols()
-    today = date.today()
-    with Store.open(folder) as store:
-        if source == "csv":
-            if csv_path is None:
-                raise ScreenerClickError(
-                    "--source csv needs --csv PATH (a file or a folder of CSV files)", 2
-                )
-            src = get_source("csv", path=csv_path)
-            rep = refresh(
-                store,
-                symbols,
-                src,
-                since=since.date() if since else None,
-                today=today,
-                progress=_progress("prices"),
-            )
-            failures, updated = dict(rep.failures), dict(rep.updated)
-        else:
-            src = make_source("demo" if source == "demo" else "yahoo", uni, folder)
-            r = refresh_with_fx(
-                store, symbols, src, end=None, today=today, progress=_progress("prices")
-            )
-            failures, updated = r.failures, r.updated
-    rows = sum(updated.values())
-    click.echo(f"{len(updated)} symbols updated ({rows} rows) into {folder}")
-    if source == "demo":
+    refreshed = refresh_prices(
+        universe=universe,
+        source=source,
+        csv_path=csv_path,
+        since=since.date() if since else None,
+        data_dir=_data_dir(),
+        progress=_progress("prices"),
+    )
+    rows = sum(refreshed.updated.values())
+    click.echo(f"{len(refreshed.updated)} symbols updated ({rows} rows) into {refreshed.folder}")
+    if refreshed.synthetic:
         click.echo("These are SYNTHETIC demo prices, stored apart from market data.")
-    if failures:
-        for t, reason in sorted(failures.items()):
+    if refreshed.failures:
+        for t, reason in sorted(refreshed.failures.items()):
             click.echo(f"failed: {t}: {reason}", err=True)
-        raise ScreenerClickError(f"{len(failures)} symbol(s) failed; the others were stored", 1)
+        raise ScreenerClickError(
+            f"{len(refreshed.failures)} symbol(s) failed; the others were stored", 1
+        )
 
 
 @prices.command("status")
@@ -442,24 +428,17 @@ def prices_status(demo: bool, offline: bool, as_json: bool) -> None:
     """Per ticker: source, first/last date, rows, currency, days stale, last error."""
     from datetime import date
 
-    folder = settings.store_dir(_data_dir(), demo=demo)
-    store = _read_store(demo)
-    if store is None:  # nothing stored yet is an empty status, not an error
-        if as_json:
-            _dump([])
-        else:
-            click.echo(f"the store at {folder} holds no prices yet")
-        return
-    status = store.status(date.today())
+    from screener.store.status import price_status
+
+    status = price_status(_data_dir(), demo=demo, today=date.today())
     if as_json:
         from screener.screen.document import clean
 
-        _dump(clean(status.reset_index().to_dict(orient="records")))
-        return
-    if status.empty:
-        click.echo(f"the store at {folder} holds no prices yet")
-        return
-    click.echo(status.reset_index().to_string(index=False, na_rep="–"))
+        _dump(clean(status.records()))
+    elif status.table.empty:  # nothing stored yet is an empty status, not an error
+        click.echo(f"the store at {status.folder} holds no prices yet")
+    else:
+        click.echo(status.table.reset_index().to_string(index=False, na_rep="–"))
 
 
 @prices.command("import")
@@ -469,31 +448,12 @@ def prices_import(path: Path) -> None:
     """Import a CSV file, or a folder of CSV files, into the store. All or nothing.
 
     Header: date,ticker,close and optionally open,high,low,adj_close,volume,currency."""
-    from screener.sources.csvfile import parse_csv
-    from screener.store import Store
+    from screener.pipeline import import_prices
 
-    result, notes = parse_csv(path)
-    for n in notes:
-        click.echo(f"note: {n}", err=True)
-    with Store.open(_data_dir_resolved()) as store:
-        rows = store.upsert(result)
-    tickers = result.prices["ticker"].nunique()
-    click.echo(f"imported {rows} rows for {tickers} tickers from {path}")
-
-
-def _read_store(demo: bool) -> Any:
-    """The (demo) store opened read-only, or None when nothing has been stored yet."""
-    from screener.store import STORE_FILENAME, Store
-
-    folder = settings.store_dir(_data_dir(), demo=demo)
-    if not (folder / STORE_FILENAME).exists():
-        return None
-    return Store.open(folder, read_only=True)
-
-
-def _data_dir_resolved() -> Path:
-
-    return settings.data_dir(_data_dir())
+    imported = import_prices(
+        path, data_dir=_data_dir(), note=lambda n: click.echo(f"note: {n}", err=True)
+    )
+    click.echo(f"imported {imported.rows} rows for {imported.tickers} tickers from {path}")
 
 
 # --- run, history, report ------------------------------------------------------------------
@@ -522,7 +482,7 @@ def run(
     weights: Path | None,
     demo: bool,
     offline: bool,
-    as_of: Any,
+    as_of: datetime | None,
     preset: str | None,
     out_dir: Path | None,
 ) -> None:
@@ -558,8 +518,9 @@ def run(
 @domain_errors
 def history(demo: bool, as_json: bool) -> None:
     """Stored runs, newest first."""
-    store = _read_store(demo)
-    runs = store.list_runs()[::-1] if store else []  # the store lists oldest first
+    from screener.store.status import run_history
+
+    runs = run_history(_data_dir(), demo=demo)
     if as_json:
         from screener.screen.document import clean
 
@@ -592,23 +553,11 @@ def history(demo: bool, as_json: bool) -> None:
 @domain_errors
 def report(week: str | None, run_id: str | None, demo: bool, out_dir: Path | None) -> None:
     """Re-render a stored run (default: the newest) without touching the network."""
-    from screener.errors import NotFoundError
-    from screener.pipeline import default_out_dir
-    from screener.report.tabular import write_outputs
+    from screener.pipeline import rerender
 
     if week and run_id and week != run_id:
         raise ScreenerClickError("give --week or --run, not both", 2)
-    store = _read_store(demo)
-    if store is None:
-        raise NotFoundError("no runs stored yet: `screener run` makes one")
-    wanted = week or run_id
-    if wanted is None:
-        runs = store.list_runs()
-        if not runs:
-            raise NotFoundError("no runs stored yet: `screener run` makes one")
-        wanted = runs[-1]["run_id"]  # the store lists oldest first
-    doc = store.load_run(wanted)["document"]
-    paths = write_outputs(doc, out_dir or default_out_dir(wanted, demo=demo))
+    paths = rerender(week or run_id, demo=demo, out_dir=out_dir, data_dir=_data_dir())
     for kind, path in paths.items():
         click.echo(f"{kind}: {path}")
 

@@ -1,4 +1,9 @@
-"""The weekly job: refresh → score → measure → screen → store → render, and its summary."""
+"""The weekly job: refresh → score → measure → screen → store → render, and its summary.
+
+Also the job's steps that the CLI runs on their own: refreshing or importing prices
+(:func:`refresh_prices`, :func:`import_prices`) and re-rendering a stored run
+(:func:`rerender`).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from screener import settings
-from screener.errors import FetchFailed, NotFoundError, PriceDataError
+from screener.errors import FetchFailed, NotFoundError, PriceDataError, ScreenerError
 from screener.screen.assemble import assemble
 from screener.sources import Mode, make_source
+from screener.sources.base import SourceName
 from screener.store.refresh import refresh_with_fx
 from screener.universe.scored import load_scored
 
 Progress = Callable[[int, int, str], None]
+Note = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -173,3 +180,106 @@ def summary(result: RunResult, *, top: int = 5) -> list[str]:
     for kind, path in result.paths.items():
         lines.append(f"{kind}: {path}")
     return lines
+
+
+# --- prices on their own: refresh, import -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PricesRefreshed:
+    folder: Path  # the store written to (the demo sub-folder for demo prices)
+    updated: dict[str, int]  # bars written per symbol
+    failures: dict[str, str]  # reason per symbol that failed
+    synthetic: bool  # demo prices, stored apart from market data
+
+
+def refresh_prices(
+    *,
+    universe: str | Path | None,
+    source: SourceName,
+    csv_path: Path | None = None,
+    since: date | None = None,
+    data_dir: Path | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> PricesRefreshed:
+    """Refresh the universe's listed companies and benchmarks into the (demo) store.
+
+    Yahoo and demo prices also refresh the FX series of the currencies met, always
+    incrementally; a CSV file holds what it holds, so ``csv`` reads only the symbols (from
+    ``since`` when given) and no FX.
+    """
+    from screener.sources import get_source
+    from screener.store import Store
+    from screener.store.refresh import refresh
+    from screener.universe.load import load
+
+    uni = load(universe)
+    folder = settings.store_dir(data_dir, demo=source == "demo")
+    symbols = uni.priced_symbols()
+    today = today or date.today()
+    with Store.open(folder) as store:
+        if source == "csv":
+            if csv_path is None:
+                raise ScreenerError(
+                    "--source csv needs --csv PATH (a file or a folder of CSV files)"
+                )
+            src = get_source("csv", path=csv_path)
+            rep = refresh(store, symbols, src, since=since, today=today, progress=progress)
+            failures, updated = dict(rep.failures), dict(rep.updated)
+        else:
+            src = make_source(source, uni, folder)
+            r = refresh_with_fx(store, symbols, src, end=None, today=today, progress=progress)
+            failures, updated = r.failures, r.updated
+    return PricesRefreshed(folder, updated, failures, synthetic=source == "demo")
+
+
+@dataclass(frozen=True)
+class PricesImported:
+    rows: int  # bars written
+    tickers: int
+
+
+def import_prices(
+    path: Path, *, data_dir: Path | None = None, note: Note | None = None
+) -> PricesImported:
+    """Import a CSV file or folder into the (market data) store, all or nothing.
+
+    ``note`` hears the parser's notes (assumed currencies, ignored columns) before the
+    store is written.
+    """
+    from screener.sources.csvfile import parse_csv
+    from screener.store import Store
+
+    result, notes = parse_csv(path)
+    for n in notes:
+        if note is not None:
+            note(n)
+    with Store.open(settings.data_dir(data_dir)) as store:
+        rows = store.upsert(result)
+    return PricesImported(rows, int(result.prices["ticker"].nunique()))
+
+
+# --- a stored run, rendered again ---------------------------------------------------------
+
+
+def rerender(
+    run_id: str | None, *, demo: bool, out_dir: Path | None = None, data_dir: Path | None = None
+) -> dict[str, Path]:
+    """Write a stored run's report.html, screen.csv and screen.json again; no network.
+
+    ``run_id`` (or its ISO week, the same thing) defaults to the newest run.
+    """
+    from screener.report.tabular import write_outputs
+    from screener.store.status import open_existing
+
+    store = open_existing(data_dir, demo=demo)
+    if store is None:
+        raise NotFoundError("no runs stored yet: `screener run` makes one")
+    if run_id is None:
+        runs = store.list_runs()
+        if not runs:
+            raise NotFoundError("no runs stored yet: `screener run` makes one")
+        run_id = runs[-1]["run_id"]  # the store lists oldest first
+    doc = store.load_run(run_id)["document"]
+    return write_outputs(doc, out_dir or default_out_dir(run_id, demo=demo))

@@ -107,33 +107,16 @@ def universe() -> None:
 @domain_errors
 def universe_list(as_json: bool) -> None:
     """Universes available: name, companies, listed count, as-of range."""
-    from screener.universe.load import available, load
+    from dataclasses import asdict
 
-    rows = []
-    for name, path in available().items():
-        u = load(path)
-        rng = u.as_of_range()
-        rows.append(
-            {
-                "name": name,
-                "title": u.title,
-                "version": u.version,
-                "companies": len(u.companies),
-                "listed": len(u.listed),
-                "as_of_min": rng[0].isoformat() if rng else None,
-                "as_of_max": rng[1].isoformat() if rng else None,
-                "path": str(path),
-            }
-        )
+    from screener.universe.catalog import catalog
+    from screener.universe.text import catalog_text
+
+    infos = catalog()
     if as_json:
-        _dump(rows)
-        return
-    click.echo(f"{'name':<16} {'companies':>9} {'listed':>6}  as-of range             title")
-    for r in rows:
-        click.echo(
-            f"{r['name']:<16} {r['companies']:>9} {r['listed']:>6}  "
-            f"{r['as_of_min']} – {r['as_of_max']}  {r['title']}"
-        )
+        _dump([asdict(u) for u in infos])
+    else:
+        click.echo(catalog_text(infos))
 
 
 @universe.command("validate")
@@ -143,27 +126,16 @@ def universe_validate(paths: tuple[Path, ...]) -> None:
     """Check universe files; list every problem. Exit 0 when clean, 2 otherwise.
 
     Without PATHS, checks every shipped universe and the model and events files."""
-    from screener.errors import UniverseError
-    from screener.universe.load import available, companion, load, load_jurisdictions
-    from screener.universe.model import load_model
+    from screener.universe.catalog import check_files
+    from screener.universe.text import check_text
 
-    targets = list(paths) or list(available().values())
-    failed = 0
-    for path in targets:
-        try:
-            jur = load_jurisdictions(companion(Path(path), "jurisdictions"))
-            u = load(path, jurisdictions=jur)
-            load_model(base=companion(Path(path), "model"))
-        except UniverseError as exc:
-            failed += 1
-            click.echo(str(exc), err=True)
-            continue
-        click.echo(
-            f"{path}: ok — {len(u.companies)} companies ({len(u.listed)} listed), "
-            f"{len(u.benchmarks)} benchmarks, {len(u.events)} events"
-        )
+    checked = failed = 0
+    for check in check_files(paths):  # printed as each file is checked
+        checked += 1
+        failed += check.problem is not None
+        click.echo(check_text(check), err=check.problem is not None)
     if failed:
-        raise ScreenerClickError(f"{failed} of {len(targets)} file(s) have problems", 2)
+        raise ScreenerClickError(f"{failed} of {checked} file(s) have problems", 2)
 
 
 @universe.command("show")
@@ -174,31 +146,14 @@ def universe_validate(paths: tuple[Path, ...]) -> None:
 @domain_errors
 def universe_show(universe: str, weights: Path | None, as_json: bool, show_all: bool) -> None:
     """Companies ranked by exposure score, with top factors and flags."""
-    from screener.universe.profile import company_view
-    from screener.universe.scored import load_scored
+    from screener.universe.catalog import ranking
+    from screener.universe.text import ranking_text
 
-    scored = load_scored(universe, weights=weights)
-    ranked = scored.ranked(listed_only=not show_all)
+    ranked = ranking(universe, weights=weights, listed_only=not show_all)
     if as_json:
-        _dump(
-            [
-                {"rank": i, **company_view(c, e, scored.jurisdictions)}
-                for i, (c, e) in enumerate(ranked, start=1)
-            ]
-        )
-        return
-    click.echo(
-        f"Universe {scored.universe.name} ({scored.universe.version}): "
-        f"{len(ranked)} {'companies' if show_all else 'listed companies'}, ranked by exposure"
-    )
-    click.echo(f"{'#':>3} {'ticker':<10} {'name':<34} {'score':>5}  top factors / flags")
-    for i, (c, e) in enumerate(ranked, start=1):
-        top = ", ".join(f"{f.name} {f.points:.0f}" for f in e.top_factors(3))
-        if e.china_multiplier < 1:  # factor points are before the multiplier; say it applies
-            top += f" × China {e.china_multiplier:.2f}"
-        flags = f"  [{' '.join(e.flags)}]" if e.flags else ""
-        ticker = c.primary_ticker or "(unlisted)"
-        click.echo(f"{i:>3} {ticker:<10} {c.name[:34]:<34} {e.score:>5.1f}  {top}{flags}")
+        _dump(ranked.views())
+    else:
+        click.echo(ranking_text(ranked))
 
 
 # --- shared options for price-reading commands -----------------------------------------------

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from screener import __version__, settings
+from screener import __version__
 from screener.errors import ScreenerError
 from screener.universe.model import PRESETS
 
 if TYPE_CHECKING:
+    from screener.sources import Mode
     from screener.sources.base import SourceName
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -171,11 +172,10 @@ def price_mode_options(fn: F) -> F:
     return fn
 
 
-def _mode(demo: bool, offline: bool) -> str:
-    if demo and offline:
-        # Demo prices are generated locally, so --demo --offline reads the demo store only.
-        return "demo-offline"
-    return "demo" if demo else "offline" if offline else "yahoo"
+def _mode(demo: bool, offline: bool) -> Mode:
+    """Where prices come from. --offline wins: with --demo it reads the demo store and never
+    generates (callers pass ``demo`` on as the store to read)."""
+    return "offline" if offline else "demo" if demo else "yahoo"
 
 
 def _data_dir() -> Path | None:
@@ -247,77 +247,36 @@ def lookup(
     Accepts any listing symbol of a company (primary or secondary) or its id,
     case-insensitive. A symbol outside the universe gets its risk block only. Stored prices
     older than the last trading day are refreshed first, unless --offline."""
-    from datetime import date
+    from screener.lookup.query import company_views
+    from screener.lookup.text import views_text
 
-    from screener.lookup.text import find_company
-    from screener.universe.profile import company_view
-    from screener.universe.scored import load_scored
-
-    scored = load_scored(universe, weights=weights)
-    listed_rank = {c.id: i for i, (c, _) in enumerate(scored.ranked(listed_only=True), start=1)}
-    doc = None
-    fetch_failed = False
-    if no_prices:
-        views = []
-        for q in queries:
-            company = find_company(scored.universe, q)
-            views.append(company_view(company, scored.exposures[company.id], scored.jurisdictions))
-    else:
-        from screener.lookup.query import lookup as adhoc_lookup
-
-        mode = _mode(demo, offline)
-        result = adhoc_lookup(
-            list(queries),
-            scored,
-            mode="offline" if mode == "demo-offline" else mode,  # type: ignore[arg-type]
-            data_dir=_data_dir(),
-            demo_store=demo,
-            today=date.today(),
-            preset=preset or str(settings.get("preset")),
-        )
-        views, doc = result.views, result.document
-        for note in result.notes:
-            click.echo(f"warning: {note}", err=True)
-        # Offline, missing prices are what the user chose to accept; online, a refresh was
-        # asked for and failed, which the contract's exit 1 reports.
-        fetch_failed = bool(result.notes) and mode in ("yahoo", "demo")
+    result = company_views(
+        queries,
+        universe=universe,
+        weights=weights,
+        mode=_mode(demo, offline),
+        with_risk=not no_prices,
+        demo_store=demo,
+        data_dir=_data_dir(),
+        preset=preset,
+    )
+    for note in result.notes:
+        click.echo(f"warning: {note}", err=True)
     if html_path is not None:
         from screener.fileio import atomic_write_text
-        from screener.report.html import render_card
 
-        if doc is None:
-            raise ScreenerClickError(
-                "--html needs prices (none stored; drop --offline or pass --demo)", 2
-            )
-        view = views[0]
-        if view.get("id") is None:
-            raise ScreenerClickError(
-                f"--html: {view['ticker']} has no exposure profile to render", 2
-            )
-        atomic_write_text(html_path, render_card(doc, view["id"]))
+        atomic_write_text(html_path, result.card_html())
         click.echo(f"card written to {html_path}", err=True)
     if as_json:
+        views = result.views
         _dump(views[0] if len(views) == 1 else views)
     else:
-        _print_views(views, listed_rank, no_prices)
-    if fetch_failed:
+        click.echo(views_text(result))
+    if result.refresh_failed:
         raise ScreenerClickError(
             "prices could not be refreshed (warnings above); the risk numbers may be missing or stale",
             1,
         )
-
-
-def _print_views(views: list[dict[str, Any]], listed_rank: dict[str, int], no_prices: bool) -> None:
-    from screener.lookup.text import format_outside, format_text, risk_lines
-
-    for i, view in enumerate(views):
-        if i:
-            click.echo("\n" + "─" * 100 + "\n")
-        if view.get("exposure") is None:
-            click.echo(format_outside(view))
-            continue
-        rank = (listed_rank[view["id"]], len(listed_rank)) if view["id"] in listed_rank else None
-        click.echo(format_text(view, rank=rank, risk_block=None if no_prices else risk_lines))
 
 
 # --- prices --------------------------------------------------------------------------------
@@ -448,10 +407,10 @@ def run(
     from screener.pipeline import run as run_job
     from screener.pipeline import summary
 
-    mode = _mode(demo, offline)
     result = run_job(
         universe=universe,
-        mode="demo" if mode.startswith("demo") else mode,  # type: ignore[arg-type]
+        # Demo prices are generated locally, so `run --demo` makes them even with --offline.
+        mode="demo" if demo else _mode(demo, offline),
         as_of=as_of.date() if as_of else None,
         preset=preset,
         weights=weights,

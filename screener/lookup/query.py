@@ -73,7 +73,8 @@ def company_views(
     scored = load_scored(universe, weights=weights)
     listed_rank = {c.id: i for i, (c, _) in enumerate(scored.ranked(listed_only=True), start=1)}
     if not with_risk:
-        return CompanyViews(_profile_views(queries, scored), None, [], listed_rank, False)
+        views = _profile_views(queries, scored)
+        return CompanyViews(views, None, notes=[], listed_rank=listed_rank, with_risk=False)
     resolved = resolve(scored.universe, queries)
     folder = settings.store_dir(data_dir, demo=demo_store or mode == "demo")
     screen, notes = _measure(
@@ -84,10 +85,13 @@ def company_views(
         today=today or date.today(),
         preset=preset or str(settings.get("preset")),
     )
-    views = [_view(r, scored, screen, mode) for r in resolved]
-    failed = bool(notes) and mode != "offline"
     return CompanyViews(
-        views, screen.document if screen else None, notes, listed_rank, True, failed
+        [_view(r, scored, screen, mode) for r in resolved],
+        screen.document if screen else None,
+        notes,
+        listed_rank,
+        with_risk=True,
+        refresh_failed=bool(notes) and mode != "offline",
     )
 
 

@@ -129,8 +129,8 @@ def _compare_with_previous(a: Assembled, store: Store) -> None:
     The previous run is the newest from an earlier ISO week (a rerun of this week replaces
     this week's run, so it is never its own baseline).
     """
+    from screener.report.takeaways import build as takeaways
     from screener.screen import history
-    from screener.screen.takeaways import build as takeaways
 
     doc = a.document
     week_start = a.panel.as_of - timedelta(days=a.panel.as_of.weekday())

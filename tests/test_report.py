@@ -443,7 +443,7 @@ def test_templates_never_mark_text_safe() -> None:
         "report/card.py",
         "report/charts.py",
         "report/formatters.py",
-        "screen/takeaways.py",
+        "report/takeaways.py",
     ):
         code = (Path(screener.__file__).parent / module).read_text(encoding="utf-8")
         assert "Markup(" not in code and "markupsafe" not in code, module

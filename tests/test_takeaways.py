@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fixtures.screen_doc import make_doc
 
-from screener.screen import takeaways
+from screener.report import takeaways
 
 
 def test_top_three_names_scores_and_quadrants() -> None:

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from screener.universe.exposure import noisy_or, score
-from screener.universe.load import load, load_jurisdictions
+from screener.universe.jurisdictions import load_jurisdictions
+from screener.universe.load import load
 from screener.universe.model import load_model
 from screener.universe.records import ChinaLinks, Citation, Company, Segment, Support
 

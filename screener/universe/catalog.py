@@ -13,7 +13,9 @@ from typing import Any
 
 from screener.errors import UniverseError
 from screener.universe.exposure import Exposure
-from screener.universe.load import available, companion, load, load_jurisdictions
+from screener.universe.files import available, companion
+from screener.universe.jurisdictions import load_jurisdictions
+from screener.universe.load import load
 from screener.universe.model import load_model
 from screener.universe.profile import company_view
 from screener.universe.records import Company

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from screener.universe.load import Jurisdictions
+from screener.universe.jurisdictions import Jurisdictions
 from screener.universe.model import FACTORS, Model
 from screener.universe.records import Company, Segment
 

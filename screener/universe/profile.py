@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from screener.universe.exposure import Exposure
-from screener.universe.load import Jurisdictions
+from screener.universe.jurisdictions import Jurisdictions
 from screener.universe.records import Company
 
 

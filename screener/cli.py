@@ -9,15 +9,20 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from screener import __version__, settings
+from screener import __version__
 from screener.errors import ScreenerError
 from screener.universe.model import PRESETS
+
+if TYPE_CHECKING:
+    from screener.sources import Mode
+    from screener.sources.base import SourceName
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -103,33 +108,16 @@ def universe() -> None:
 @domain_errors
 def universe_list(as_json: bool) -> None:
     """Universes available: name, companies, listed count, as-of range."""
-    from screener.universe.load import available, load
+    from dataclasses import asdict
 
-    rows = []
-    for name, path in available().items():
-        u = load(path)
-        rng = u.as_of_range()
-        rows.append(
-            {
-                "name": name,
-                "title": u.title,
-                "version": u.version,
-                "companies": len(u.companies),
-                "listed": len(u.listed),
-                "as_of_min": rng[0].isoformat() if rng else None,
-                "as_of_max": rng[1].isoformat() if rng else None,
-                "path": str(path),
-            }
-        )
+    from screener.universe.catalog import catalog
+    from screener.universe.text import catalog_text
+
+    infos = catalog()
     if as_json:
-        _dump(rows)
-        return
-    click.echo(f"{'name':<16} {'companies':>9} {'listed':>6}  as-of range             title")
-    for r in rows:
-        click.echo(
-            f"{r['name']:<16} {r['companies']:>9} {r['listed']:>6}  "
-            f"{r['as_of_min']} – {r['as_of_max']}  {r['title']}"
-        )
+        _dump([asdict(u) for u in infos])
+    else:
+        click.echo(catalog_text(infos))
 
 
 @universe.command("validate")
@@ -139,27 +127,16 @@ def universe_validate(paths: tuple[Path, ...]) -> None:
     """Check universe files; list every problem. Exit 0 when clean, 2 otherwise.
 
     Without PATHS, checks every shipped universe and the model and events files."""
-    from screener.errors import UniverseError
-    from screener.universe.load import available, companion, load, load_jurisdictions
-    from screener.universe.model import load_model
+    from screener.universe.catalog import check_files
+    from screener.universe.text import check_text
 
-    targets = list(paths) or list(available().values())
-    failed = 0
-    for path in targets:
-        try:
-            jur = load_jurisdictions(companion(Path(path), "jurisdictions"))
-            u = load(path, jurisdictions=jur)
-            load_model(base=companion(Path(path), "model"))
-        except UniverseError as exc:
-            failed += 1
-            click.echo(str(exc), err=True)
-            continue
-        click.echo(
-            f"{path}: ok — {len(u.companies)} companies ({len(u.listed)} listed), "
-            f"{len(u.benchmarks)} benchmarks, {len(u.events)} events"
-        )
+    checked = failed = 0
+    for check in check_files(paths):  # printed as each file is checked
+        checked += 1
+        failed += check.problem is not None
+        click.echo(check_text(check), err=check.problem is not None)
     if failed:
-        raise ScreenerClickError(f"{failed} of {len(targets)} file(s) have problems", 2)
+        raise ScreenerClickError(f"{failed} of {checked} file(s) have problems", 2)
 
 
 @universe.command("show")
@@ -170,31 +147,14 @@ def universe_validate(paths: tuple[Path, ...]) -> None:
 @domain_errors
 def universe_show(universe: str, weights: Path | None, as_json: bool, show_all: bool) -> None:
     """Companies ranked by exposure score, with top factors and flags."""
-    from screener.universe.profile import company_view
-    from screener.universe.scored import load_scored
+    from screener.universe.catalog import ranking
+    from screener.universe.text import ranking_text
 
-    scored = load_scored(universe, weights=weights)
-    ranked = scored.ranked(listed_only=not show_all)
+    ranked = ranking(universe, weights=weights, listed_only=not show_all)
     if as_json:
-        _dump(
-            [
-                {"rank": i, **company_view(c, e, scored.jurisdictions)}
-                for i, (c, e) in enumerate(ranked, start=1)
-            ]
-        )
-        return
-    click.echo(
-        f"Universe {scored.universe.name} ({scored.universe.version}): "
-        f"{len(ranked)} {'companies' if show_all else 'listed companies'}, ranked by exposure"
-    )
-    click.echo(f"{'#':>3} {'ticker':<10} {'name':<34} {'score':>5}  top factors / flags")
-    for i, (c, e) in enumerate(ranked, start=1):
-        top = ", ".join(f"{f.name} {f.points:.0f}" for f in e.top_factors(3))
-        if e.china_multiplier < 1:  # factor points are before the multiplier; say it applies
-            top += f" × China {e.china_multiplier:.2f}"
-        flags = f"  [{' '.join(e.flags)}]" if e.flags else ""
-        ticker = c.primary_ticker or "(unlisted)"
-        click.echo(f"{i:>3} {ticker:<10} {c.name[:34]:<34} {e.score:>5.1f}  {top}{flags}")
+        _dump(ranked.views())
+    else:
+        click.echo(ranking_text(ranked))
 
 
 # --- shared options for price-reading commands -----------------------------------------------
@@ -212,11 +172,10 @@ def price_mode_options(fn: F) -> F:
     return fn
 
 
-def _mode(demo: bool, offline: bool) -> str:
-    if demo and offline:
-        # Demo prices are generated locally, so --demo --offline reads the demo store only.
-        return "demo-offline"
-    return "demo" if demo else "offline" if offline else "yahoo"
+def _mode(demo: bool, offline: bool) -> Mode:
+    """Where prices come from. --offline wins: with --demo it reads the demo store and never
+    generates (callers pass ``demo`` on as the store to read)."""
+    return "offline" if offline else "demo" if demo else "yahoo"
 
 
 def _data_dir() -> Path | None:
@@ -288,77 +247,36 @@ def lookup(
     Accepts any listing symbol of a company (primary or secondary) or its id,
     case-insensitive. A symbol outside the universe gets its risk block only. Stored prices
     older than the last trading day are refreshed first, unless --offline."""
-    from datetime import date
+    from screener.lookup.query import company_views
+    from screener.lookup.text import views_text
 
-    from screener.lookup.text import find_company
-    from screener.universe.profile import company_view
-    from screener.universe.scored import load_scored
-
-    scored = load_scored(universe, weights=weights)
-    listed_rank = {c.id: i for i, (c, _) in enumerate(scored.ranked(listed_only=True), start=1)}
-    doc = None
-    fetch_failed = False
-    if no_prices:
-        views = []
-        for q in queries:
-            company = find_company(scored.universe, q)
-            views.append(company_view(company, scored.exposures[company.id], scored.jurisdictions))
-    else:
-        from screener.lookup.query import lookup as adhoc_lookup
-
-        mode = _mode(demo, offline)
-        result = adhoc_lookup(
-            list(queries),
-            scored,
-            mode="offline" if mode == "demo-offline" else mode,  # type: ignore[arg-type]
-            data_dir=_data_dir(),
-            demo_store=demo,
-            today=date.today(),
-            preset=preset or str(settings.get("preset")),
-        )
-        views, doc = result.views, result.document
-        for note in result.notes:
-            click.echo(f"warning: {note}", err=True)
-        # Offline, missing prices are what the user chose to accept; online, a refresh was
-        # asked for and failed, which the contract's exit 1 reports.
-        fetch_failed = bool(result.notes) and mode in ("yahoo", "demo")
+    result = company_views(
+        queries,
+        universe=universe,
+        weights=weights,
+        mode=_mode(demo, offline),
+        with_risk=not no_prices,
+        demo_store=demo,
+        data_dir=_data_dir(),
+        preset=preset,
+    )
+    for note in result.notes:
+        click.echo(f"warning: {note}", err=True)
     if html_path is not None:
         from screener.fileio import atomic_write_text
-        from screener.report.html import render_card
 
-        if doc is None:
-            raise ScreenerClickError(
-                "--html needs prices (none stored; drop --offline or pass --demo)", 2
-            )
-        view = views[0]
-        if view.get("id") is None:
-            raise ScreenerClickError(
-                f"--html: {view['ticker']} has no exposure profile to render", 2
-            )
-        atomic_write_text(html_path, render_card(doc, view["id"]))
+        atomic_write_text(html_path, result.card_html())
         click.echo(f"card written to {html_path}", err=True)
     if as_json:
+        views = result.views
         _dump(views[0] if len(views) == 1 else views)
     else:
-        _print_views(views, listed_rank, no_prices)
-    if fetch_failed:
+        click.echo(views_text(result))
+    if result.refresh_failed:
         raise ScreenerClickError(
             "prices could not be refreshed (warnings above); the risk numbers may be missing or stale",
             1,
         )
-
-
-def _print_views(views: list[dict[str, Any]], listed_rank: dict[str, int], no_prices: bool) -> None:
-    from screener.lookup.text import format_outside, format_text, risk_lines
-
-    for i, view in enumerate(views):
-        if i:
-            click.echo("\n" + "─" * 100 + "\n")
-        if view.get("exposure") is None:
-            click.echo(format_outside(view))
-            continue
-        rank = (listed_rank[view["id"]], len(listed_rank)) if view["id"] in listed_rank else None
-        click.echo(format_text(view, rank=rank, risk_block=None if no_prices else risk_lines))
 
 
 # --- prices --------------------------------------------------------------------------------
@@ -386,52 +304,34 @@ def prices() -> None:
     help="Fetch from this date (default: incremental).",
 )
 @domain_errors
-def prices_refresh(universe: str, source: str, csv_path: Path | None, since: Any) -> None:
+def prices_refresh(
+    universe: str, source: SourceName, csv_path: Path | None, since: datetime | None
+) -> None:
     """Fetch prices for every listed company, the benchmarks and FX into the store.
 
     Incremental: only from the last stored date minus a few days of overlap. Exit 1 when
     some symbols failed (listed with their reasons)."""
-    from datetime import date
 
-    from screener.sources import get_source, make_source
-    from screener.store import Store
-    from screener.store.refresh import refresh, refresh_with_fx
-    from screener.universe.load import load
+    from screener.pipeline import refresh_prices
 
-    uni = load(universe)
-    folder = settings.store_dir(_data_dir(), demo=source == "demo")
-    symbols = uni.priced_symbols()
-    today = date.today()
-    with Store.open(folder) as store:
-        if source == "csv":
-            if csv_path is None:
-                raise ScreenerClickError(
-                    "--source csv needs --csv PATH (a file or a folder of CSV files)", 2
-                )
-            src = get_source("csv", path=csv_path)
-            rep = refresh(
-                store,
-                symbols,
-                src,
-                since=since.date() if since else None,
-                today=today,
-                progress=_progress("prices"),
-            )
-            failures, updated = dict(rep.failures), dict(rep.updated)
-        else:
-            src = make_source("demo" if source == "demo" else "yahoo", uni, folder)
-            r = refresh_with_fx(
-                store, symbols, src, end=None, today=today, progress=_progress("prices")
-            )
-            failures, updated = r.failures, r.updated
-    rows = sum(updated.values())
-    click.echo(f"{len(updated)} symbols updated ({rows} rows) into {folder}")
-    if source == "demo":
+    refreshed = refresh_prices(
+        universe=universe,
+        source=source,
+        csv_path=csv_path,
+        since=since.date() if since else None,
+        data_dir=_data_dir(),
+        progress=_progress("prices"),
+    )
+    rows = sum(refreshed.updated.values())
+    click.echo(f"{len(refreshed.updated)} symbols updated ({rows} rows) into {refreshed.folder}")
+    if refreshed.synthetic:
         click.echo("These are SYNTHETIC demo prices, stored apart from market data.")
-    if failures:
-        for t, reason in sorted(failures.items()):
+    if refreshed.failures:
+        for t, reason in sorted(refreshed.failures.items()):
             click.echo(f"failed: {t}: {reason}", err=True)
-        raise ScreenerClickError(f"{len(failures)} symbol(s) failed; the others were stored", 1)
+        raise ScreenerClickError(
+            f"{len(refreshed.failures)} symbol(s) failed; the others were stored", 1
+        )
 
 
 @prices.command("status")
@@ -442,24 +342,17 @@ def prices_status(demo: bool, offline: bool, as_json: bool) -> None:
     """Per ticker: source, first/last date, rows, currency, days stale, last error."""
     from datetime import date
 
-    folder = settings.store_dir(_data_dir(), demo=demo)
-    store = _read_store(demo)
-    if store is None:  # nothing stored yet is an empty status, not an error
-        if as_json:
-            _dump([])
-        else:
-            click.echo(f"the store at {folder} holds no prices yet")
-        return
-    status = store.status(date.today())
+    from screener.store.status import price_status
+
+    status = price_status(_data_dir(), demo=demo, today=date.today())
     if as_json:
         from screener.screen.document import clean
 
-        _dump(clean(status.reset_index().to_dict(orient="records")))
-        return
-    if status.empty:
-        click.echo(f"the store at {folder} holds no prices yet")
-        return
-    click.echo(status.reset_index().to_string(index=False, na_rep="–"))
+        _dump(clean(status.records()))
+    elif status.table.empty:  # nothing stored yet is an empty status, not an error
+        click.echo(f"the store at {status.folder} holds no prices yet")
+    else:
+        click.echo(status.table.reset_index().to_string(index=False, na_rep="–"))
 
 
 @prices.command("import")
@@ -469,31 +362,12 @@ def prices_import(path: Path) -> None:
     """Import a CSV file, or a folder of CSV files, into the store. All or nothing.
 
     Header: date,ticker,close and optionally open,high,low,adj_close,volume,currency."""
-    from screener.sources.csvfile import parse_csv
-    from screener.store import Store
+    from screener.pipeline import import_prices
 
-    result, notes = parse_csv(path)
-    for n in notes:
-        click.echo(f"note: {n}", err=True)
-    with Store.open(_data_dir_resolved()) as store:
-        rows = store.upsert(result)
-    tickers = result.prices["ticker"].nunique()
-    click.echo(f"imported {rows} rows for {tickers} tickers from {path}")
-
-
-def _read_store(demo: bool) -> Any:
-    """The (demo) store opened read-only, or None when nothing has been stored yet."""
-    from screener.store import STORE_FILENAME, Store
-
-    folder = settings.store_dir(_data_dir(), demo=demo)
-    if not (folder / STORE_FILENAME).exists():
-        return None
-    return Store.open(folder, read_only=True)
-
-
-def _data_dir_resolved() -> Path:
-
-    return settings.data_dir(_data_dir())
+    imported = import_prices(
+        path, data_dir=_data_dir(), note=lambda n: click.echo(f"note: {n}", err=True)
+    )
+    click.echo(f"imported {imported.rows} rows for {imported.tickers} tickers from {path}")
 
 
 # --- run, history, report ------------------------------------------------------------------
@@ -522,7 +396,7 @@ def run(
     weights: Path | None,
     demo: bool,
     offline: bool,
-    as_of: Any,
+    as_of: datetime | None,
     preset: str | None,
     out_dir: Path | None,
 ) -> None:
@@ -533,10 +407,10 @@ def run(
     from screener.pipeline import run as run_job
     from screener.pipeline import summary
 
-    mode = _mode(demo, offline)
     result = run_job(
         universe=universe,
-        mode="demo" if mode.startswith("demo") else mode,  # type: ignore[arg-type]
+        # Demo prices are generated locally, so `run --demo` makes them even with --offline.
+        mode="demo" if demo else _mode(demo, offline),
         as_of=as_of.date() if as_of else None,
         preset=preset,
         weights=weights,
@@ -558,8 +432,9 @@ def run(
 @domain_errors
 def history(demo: bool, as_json: bool) -> None:
     """Stored runs, newest first."""
-    store = _read_store(demo)
-    runs = store.list_runs()[::-1] if store else []  # the store lists oldest first
+    from screener.store.status import run_history
+
+    runs = run_history(_data_dir(), demo=demo)
     if as_json:
         from screener.screen.document import clean
 
@@ -592,23 +467,11 @@ def history(demo: bool, as_json: bool) -> None:
 @domain_errors
 def report(week: str | None, run_id: str | None, demo: bool, out_dir: Path | None) -> None:
     """Re-render a stored run (default: the newest) without touching the network."""
-    from screener.errors import NotFoundError
-    from screener.pipeline import default_out_dir
-    from screener.report.tabular import write_outputs
+    from screener.pipeline import rerender
 
     if week and run_id and week != run_id:
         raise ScreenerClickError("give --week or --run, not both", 2)
-    store = _read_store(demo)
-    if store is None:
-        raise NotFoundError("no runs stored yet: `screener run` makes one")
-    wanted = week or run_id
-    if wanted is None:
-        runs = store.list_runs()
-        if not runs:
-            raise NotFoundError("no runs stored yet: `screener run` makes one")
-        wanted = runs[-1]["run_id"]  # the store lists oldest first
-    doc = store.load_run(wanted)["document"]
-    paths = write_outputs(doc, out_dir or default_out_dir(wanted, demo=demo))
+    paths = rerender(week or run_id, demo=demo, out_dir=out_dir, data_dir=_data_dir())
     for kind, path in paths.items():
         click.echo(f"{kind}: {path}")
 

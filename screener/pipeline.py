@@ -1,4 +1,9 @@
-"""The weekly job: refresh → score → measure → screen → store → render, and its summary."""
+"""The weekly job: refresh → score → measure → screen → store → render, and its summary.
+
+Also the job's steps that the CLI runs on their own: refreshing or importing prices
+(:func:`refresh_prices`, :func:`import_prices`) and re-rendering a stored run
+(:func:`rerender`).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from screener import settings
-from screener.errors import FetchFailed, NotFoundError, PriceDataError
-from screener.screen.assemble import assemble
+from screener.errors import FetchFailed, NotFoundError, PriceDataError, ScreenerError
+from screener.screen.assemble import Assembled, assemble
+from screener.screen.types import RunDoc
 from screener.sources import Mode, make_source
+from screener.sources.base import SourceName
 from screener.store.refresh import refresh_with_fx
-from screener.universe.scored import load_scored
+from screener.universe.scored import Scored, load_scored
+
+if TYPE_CHECKING:
+    from screener.store import Store
 
 Progress = Callable[[int, int, str], None]
+Note = Callable[[str], None]
 
 
 @dataclass(frozen=True)
 class RunResult:
-    document: dict[str, Any]
+    document: RunDoc
     paths: dict[str, Path]
     failures: dict[str, str]
 
@@ -44,87 +55,121 @@ def run(
 ) -> RunResult:
     """The weekly job. Exit code 1 (via RunResult) when some symbols have no fresh data."""
     from screener.report.tabular import write_outputs
-    from screener.screen import history
-    from screener.screen.takeaways import build as takeaways
     from screener.store import Store
 
     today = today or date.today()
     preset = preset or str(settings.get("preset"))
     folder = settings.store_dir(data_dir, demo=mode == "demo")
     scored = load_scored(universe, weights=weights, today=as_of or today)
-    uni = scored.universe
     if preset not in scored.model.raw["gates"]:
         raise NotFoundError(
             f"unknown preset {preset!r} (choose {', '.join(scored.model.raw['gates'])})"
         )
-    failures: dict[str, str] = {}
+    failures: dict[str, str] = {}  # per symbol; assemble adds those with no stored prices
     source_name = None
     with Store.open(folder) as store:
         if mode != "offline":
-            src = make_source(mode, uni, folder)
+            src = make_source(mode, scored.universe, folder)
             refreshed = refresh_with_fx(
-                store, uni.priced_symbols(), src, end=as_of, today=today, progress=progress
+                store,
+                scored.universe.priced_symbols(),
+                src,
+                end=as_of,
+                today=today,
+                progress=progress,
             )
             failures.update(refreshed.failures)
             source_name = refreshed.source
-        try:
-            a = assemble(
-                scored,
-                store,
-                as_of=as_of,
-                today=today,
-                preset=preset,
-                source_name=source_name,
-                failures=failures,
-                now=now,
-            )
-        except PriceDataError as exc:
-            if mode == "offline" or not failures:
-                raise
-            # We did fetch, and every symbol failed: that is failed data (exit 1), named.
-            named = "; ".join(f"{t}: {r}" for t, r in sorted(failures.items())[:5])
-            more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
-            raise FetchFailed(
-                f"no usable prices: all {len(failures)} symbols failed to fetch: {named}{more}. "
-                "Use --offline to work from stored prices, or --demo for synthetic data."
-            ) from exc
-        doc = a.document
-        run_id = doc["run"]["id"]
-        # The previous run is the newest from an earlier ISO week (a rerun of this week
-        # replaces this week's run, so it is never its own baseline).
-        week_start = a.panel.as_of - timedelta(days=a.panel.as_of.weekday())
-        previous = store.previous_run(before_as_of=week_start)
-        doc["changes"] = history.changes(doc, previous["document"] if previous else None)
-        doc["takeaways"] = takeaways(doc)
-        store.save_run(
-            {
-                "run_id": run_id,
-                "week": run_id,
-                "as_of": a.panel.as_of,
-                "generated_at": doc["run"]["generated_at"],
-                "universe_name": uni.name,
-                "universe_hash": uni.sha256,
-                "weights": dict(scored.model.weights),
-                "preset": preset,
-                "source": doc["run"]["source"],
-                "synthetic": a.panel.synthetic,
-                "tool_version": doc["run"]["tool_version"],
-            },
-            doc,
-            [
-                {
-                    "company_id": r["id"],
-                    "ticker": r["ticker"],
-                    "rank": r["rank"],
-                    "score": r["exposure"]["score"],
-                    "payload": r,
-                }
-                for r in doc["rows"]
-            ],
+        a = _screen(scored, store, mode, as_of, today, preset, source_name, failures, now)
+        _compare_with_previous(a, store)
+        _save(a, store, scored, preset)
+    run_id = a.document["run"]["id"]
+    paths = write_outputs(a.document, out_dir or default_out_dir(run_id, demo=mode == "demo"))
+    return RunResult(a.document, paths, failures)
+
+
+def _screen(
+    scored: Scored,
+    store: Store,
+    mode: Mode,
+    as_of: date | None,
+    today: date,
+    preset: str,
+    source_name: str | None,
+    failures: dict[str, str],
+    now: datetime | None,
+) -> Assembled:
+    """Measure and screen from the store; FetchFailed when every fetched symbol failed."""
+    try:
+        return assemble(
+            scored,
+            store,
+            as_of=as_of,
+            today=today,
+            preset=preset,
+            source_name=source_name,
+            failures=failures,
+            now=now,
         )
-    out = out_dir or default_out_dir(run_id, demo=mode == "demo")
-    paths = write_outputs(doc, out)
-    return RunResult(doc, paths, failures)
+    except PriceDataError as exc:
+        if mode == "offline" or not failures:
+            raise
+        # We did fetch, and every symbol failed: that is failed data (exit 1), named.
+        named = "; ".join(f"{t}: {r}" for t, r in sorted(failures.items())[:5])
+        more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+        raise FetchFailed(
+            f"no usable prices: all {len(failures)} symbols failed to fetch: {named}{more}. "
+            "Use --offline to work from stored prices, or --demo for synthetic data."
+        ) from exc
+
+
+def _compare_with_previous(a: Assembled, store: Store) -> None:
+    """Add the changes since the previous run and the takeaways to the document.
+
+    The previous run is the newest from an earlier ISO week (a rerun of this week replaces
+    this week's run, so it is never its own baseline).
+    """
+    from screener.report.takeaways import build as takeaways
+    from screener.screen import history
+
+    doc = a.document
+    week_start = a.panel.as_of - timedelta(days=a.panel.as_of.weekday())
+    previous = store.previous_run(before_as_of=week_start)
+    doc["changes"] = history.changes(doc, previous["document"] if previous else None)
+    doc["takeaways"] = takeaways(doc)
+
+
+def _save(a: Assembled, store: Store, scored: Scored, preset: str) -> None:
+    """Store the run (replacing a run of the same week) with one result row per company."""
+    doc = a.document
+    uni = scored.universe
+    run_id = doc["run"]["id"]
+    store.save_run(
+        {
+            "run_id": run_id,
+            "week": run_id,
+            "as_of": a.panel.as_of,
+            "generated_at": doc["run"]["generated_at"],
+            "universe_name": uni.name,
+            "universe_hash": uni.sha256,
+            "weights": dict(scored.model.weights),
+            "preset": preset,
+            "source": doc["run"]["source"],
+            "synthetic": a.panel.synthetic,
+            "tool_version": doc["run"]["tool_version"],
+        },
+        dict(doc),  # the store keeps it as plain JSON
+        [
+            {
+                "company_id": r["id"],
+                "ticker": r["ticker"],
+                "rank": r["rank"],
+                "score": r["exposure"]["score"],
+                "payload": r,
+            }
+            for r in doc["rows"]
+        ],
+    )
 
 
 def default_out_dir(run_id: str, *, demo: bool) -> Path:
@@ -153,7 +198,7 @@ def summary(result: RunResult, *, top: int = 5) -> list[str]:
             f"  {r['rank']:>2}. {r['ticker']:<10} {r['name'][:30]:<30} {r['exposure']['score']:5.1f}  {vol_txt}, {gate}"
         )
     ch = doc["changes"]
-    if ch["previous_run"] is None:
+    if ch is None or ch["previous_run"] is None:
         lines.append("Changes: first run, nothing to compare.")
     else:
         moves = ", ".join(f"{m['ticker']} {m['from']}→{m['to']}" for m in ch["rank_moves"][:5])
@@ -173,3 +218,106 @@ def summary(result: RunResult, *, top: int = 5) -> list[str]:
     for kind, path in result.paths.items():
         lines.append(f"{kind}: {path}")
     return lines
+
+
+# --- prices on their own: refresh, import -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PricesRefreshed:
+    folder: Path  # the store written to (the demo sub-folder for demo prices)
+    updated: dict[str, int]  # bars written per symbol
+    failures: dict[str, str]  # reason per symbol that failed
+    synthetic: bool  # demo prices, stored apart from market data
+
+
+def refresh_prices(
+    *,
+    universe: str | Path | None,
+    source: SourceName,
+    csv_path: Path | None = None,
+    since: date | None = None,
+    data_dir: Path | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> PricesRefreshed:
+    """Refresh the universe's listed companies and benchmarks into the (demo) store.
+
+    Yahoo and demo prices also refresh the FX series of the currencies met, always
+    incrementally; a CSV file holds what it holds, so ``csv`` reads only the symbols (from
+    ``since`` when given) and no FX.
+    """
+    from screener.sources import get_source
+    from screener.store import Store
+    from screener.store.refresh import refresh
+    from screener.universe.load import load
+
+    uni = load(universe)
+    folder = settings.store_dir(data_dir, demo=source == "demo")
+    symbols = uni.priced_symbols()
+    today = today or date.today()
+    with Store.open(folder) as store:
+        if source == "csv":
+            if csv_path is None:
+                raise ScreenerError(
+                    "--source csv needs --csv PATH (a file or a folder of CSV files)"
+                )
+            src = get_source("csv", path=csv_path)
+            rep = refresh(store, symbols, src, since=since, today=today, progress=progress)
+            failures, updated = dict(rep.failures), dict(rep.updated)
+        else:
+            src = make_source(source, uni, folder)
+            r = refresh_with_fx(store, symbols, src, end=None, today=today, progress=progress)
+            failures, updated = r.failures, r.updated
+    return PricesRefreshed(folder, updated, failures, synthetic=source == "demo")
+
+
+@dataclass(frozen=True)
+class PricesImported:
+    rows: int  # bars written
+    tickers: int
+
+
+def import_prices(
+    path: Path, *, data_dir: Path | None = None, note: Note | None = None
+) -> PricesImported:
+    """Import a CSV file or folder into the (market data) store, all or nothing.
+
+    ``note`` hears the parser's notes (assumed currencies, ignored columns) before the
+    store is written.
+    """
+    from screener.sources.csvfile import parse_csv
+    from screener.store import Store
+
+    result, notes = parse_csv(path)
+    for n in notes:
+        if note is not None:
+            note(n)
+    with Store.open(settings.data_dir(data_dir)) as store:
+        rows = store.upsert(result)
+    return PricesImported(rows, int(result.prices["ticker"].nunique()))
+
+
+# --- a stored run, rendered again ---------------------------------------------------------
+
+
+def rerender(
+    run_id: str | None, *, demo: bool, out_dir: Path | None = None, data_dir: Path | None = None
+) -> dict[str, Path]:
+    """Write a stored run's report.html, screen.csv and screen.json again; no network.
+
+    ``run_id`` (or its ISO week, the same thing) defaults to the newest run.
+    """
+    from screener.report.tabular import write_outputs
+    from screener.store.status import open_existing
+
+    store = open_existing(data_dir, demo=demo)
+    if store is None:
+        raise NotFoundError("no runs stored yet: `screener run` makes one")
+    if run_id is None:
+        runs = store.list_runs()
+        if not runs:
+            raise NotFoundError("no runs stored yet: `screener run` makes one")
+        run_id = runs[-1]["run_id"]  # the store lists oldest first
+    doc = store.load_run(run_id)["document"]
+    return write_outputs(doc, out_dir or default_out_dir(run_id, demo=demo))

@@ -18,6 +18,7 @@ import pytest
 
 from screener.metrics import METRICS
 from screener.metrics.quality import quality
+from screener.screen import types
 from screener.screen.document import RunMeta, build_document, clean, iso_week, weekly_series
 from screener.screen.table import build
 from screener.universe.scored import Scored, load_scored
@@ -491,6 +492,43 @@ def test_build_document_produces_every_documented_key(built: Any) -> None:
     missing = {w: sorted(k - produced[w]) for w, k in DOCUMENTED.items() if k - produced[w]}
     assert missing == {}
     assert produced[""] == DOCUMENTED[""]  # the top level is exactly the documented one
+
+
+#: The TypedDict that declares each documented place (screener/screen/types.py).
+TYPED: dict[str, Any] = {
+    "": types.RunDoc,
+    "run": types.RunInfo,
+    "run.universe": types.UniverseInfo,
+    "row": types.Row,
+    "row.exposure": types.ExposureRecord,
+    "row.exposure.factors.*": types.FactorRecord,
+    "row.exposure.factors.*.evidence": types.EvidenceRecord,
+    "row.exposure.china_penalties": types.PenaltyRecord,
+    "row.segments": types.SegmentRecord,
+    "row.china": types.ChinaRecord,
+    "row.support": types.SupportRecord,
+    "row.revenue": types.RevenueRecord,
+    "row.sources": types.SourceRecord,
+    "row.gates": types.GatesRecord,
+    "row.percentiles": types.PercentilesRecord,
+    "row.rank_robustness": types.RowRobustness,
+    "row.data_quality": types.DataQualityRecord,
+    "row.series": types.SeriesRecord,
+    "context": types.ContextRow,
+    "benchmarks": types.BenchmarkRow,
+    "rank_robustness": types.RobustnessSummary,
+    "failures": types.Failure,
+    "metrics": types.MetricInfo,
+}
+
+
+def test_types_declare_exactly_what_build_document_produces(built: Any) -> None:
+    produced = _produced(built[0])
+    assert set(TYPED) == set(DOCUMENTED)
+    declared = {w: t.__required_keys__ | t.__optional_keys__ for w, t in TYPED.items()}
+    assert {w: produced[w] for w in TYPED} == declared
+    # and every documented key is declared (the types may name more than the doc's example)
+    assert {w: k - declared[w] for w, k in DOCUMENTED.items() if k - declared[w]} == {}
 
 
 def test_document_without_robustness_says_unknown_not_unstable(scored: Scored) -> None:

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screener.universe.exposure import feed, noisy_or, scale, score
-from screener.universe.load import load, load_jurisdictions
+from screener.universe.jurisdictions import load_jurisdictions
+from screener.universe.load import load
 from screener.universe.model import load_model
 from screener.universe.records import ChinaLinks, Citation, Company, Segment, Support
 

@@ -250,3 +250,25 @@ def test_one_company_can_appear_in_several_classes() -> None:
     assert [(c["id"], c["cause"]) for c in ch["score_changes"]] == [("a", "profile")]
     assert [s["id"] for s in ch["regime_shifts"]] == ["a"]
     assert [g["id"] for g in ch["gate_changes"]] == ["a"]
+
+
+def test_change_records_have_the_declared_keys() -> None:
+    """Every group of the fixture's changes (built by history.changes) matches screen/types.py."""
+    from fixtures.screen_doc import make_doc
+
+    from screener.screen import types
+
+    ch = make_doc(n=12)["changes"]
+    assert set(ch) == types.ChangesRecord.__required_keys__
+    record_types = {
+        "added": types.CompanyRef,
+        "removed": types.CompanyRef,
+        "rank_moves": types.RankMove,
+        "score_changes": types.ScoreChange,
+        "regime_shifts": types.RegimeShift,
+        "gate_changes": types.GateChange,
+        "new_failures": types.Failure,
+    }
+    for group, t in record_types.items():
+        assert ch[group], group  # the fixture has an entry in every group
+        assert all(set(m) == t.__required_keys__ for m in ch[group]), group

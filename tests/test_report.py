@@ -19,6 +19,7 @@ import screener
 from screener import settings
 from screener.errors import NotFoundError, ScreenerError
 from screener.report import html, tabular
+from screener.screen.history import regime
 
 SECTIONS = (
     "takeaways",
@@ -203,7 +204,7 @@ def test_non_http_source_urls_are_not_links() -> None:
 
 
 def test_no_external_resources(doc: dict[str, Any], soup: BeautifulSoup) -> None:
-    source_urls = {s["url"] for r in doc["rows"] for s in r["sources"]}
+    source_urls = {s["url"] for r in doc["rows"] + doc["context"] for s in r["sources"]}
     assert soup.find("link", rel="stylesheet") is None
     assert [t for t in soup.find_all(src=True)] == []
     for a in soup.find_all(href=True):
@@ -218,7 +219,8 @@ def test_no_external_resources(doc: dict[str, Any], soup: BeautifulSoup) -> None
 
 def test_size_is_reasonable_for_fifty_companies() -> None:
     doc = make_doc(n=50)
-    assert all(len(r["series"]["close"]) == 52 for r in doc["rows"])
+    full = [r for r in doc["rows"] if r["data_quality"]["observations"] >= 252]
+    assert len(full) == 48 and all(len(r["series"]["close"]) == 53 for r in full)
     size = len(html.render_report(doc).encode("utf-8"))
     assert size < 2_000_000, size
 
@@ -275,7 +277,7 @@ def test_methodology_prints_the_parameters_in_force() -> None:
         "support": 0.05,
     }
     doc["run"]["model"]["maturity"]["exploration"] = 0.123
-    doc["run"]["model"]["tiers"]["allied"]["countries"] = ["CA", "ZZ-TEST"]
+    doc["run"]["model"]["jurisdictions"]["tiers"]["allied"]["countries"] = ["CA", "ZZ-TEST"]
     doc["metrics"][0]["formula"] = "FORMULA-MARKER"
     text = _render(doc).select_one("#methodology").get_text(" ", strip=True)
     assert "sourcing 0.31" in text and "processing 0.24" in text
@@ -321,7 +323,8 @@ def test_changes_section_first_run_and_with_previous() -> None:
     # One table per non-empty group; each row: ticker (linked to its card), name, the change.
     moves = section.select('table[data-group="rank_moves"] tr')
     assert len(moves) == len(doc["changes"]["rank_moves"])
-    first = doc["changes"]["rank_moves"][0]  # 6 -> 2 in the fixture
+    first = doc["changes"]["rank_moves"][0]  # the largest move: up 6 in the fixture
+    assert first["to"] < first["from"]
     cells = [td.get_text(" ", strip=True) for td in moves[0].find_all("td")]
     assert cells[0] == first["ticker"]
     assert cells[1] == next(r["name"] for r in doc["rows"] if r["id"] == first["id"])
@@ -332,7 +335,12 @@ def test_changes_section_first_run_and_with_previous() -> None:
     assert [tr.find("a") for tr in removed] == [None]
     # The regime shift is labelled with its bands, and the bands are explained.
     shift = section.select_one('table[data-group="regime_shifts"] tr').get_text(" ", strip=True)
-    assert "normal → high volatility (vol_regime 0.40 → 0.95)" in shift
+    record = doc["changes"]["regime_shifts"][0]
+    was, now = regime(record["from"]), regime(record["to"])
+    assert (record["previous_regime"], record["regime"]) == (was, now) and was != now
+    assert (
+        f"{was} → {now} volatility (vol_regime {record['from']:.2f} → {record['to']:.2f})" in shift
+    )
     assert "counts as high" in text
 
 
@@ -435,7 +443,7 @@ def test_templates_never_mark_text_safe() -> None:
         "report/card.py",
         "report/charts.py",
         "report/formatters.py",
-        "screen/takeaways.py",
+        "report/takeaways.py",
     ):
         code = (Path(screener.__file__).parent / module).read_text(encoding="utf-8")
         assert "Markup(" not in code and "markupsafe" not in code, module
@@ -543,24 +551,19 @@ def test_report_text_has_no_template_leftovers(soup: BeautifulSoup) -> None:
 
 
 def test_sparse_documents_render() -> None:
-    """An empty run and a row with only the keys the contract guarantees still render."""
-    base = make_doc(n=3)
-    empty = {
-        "schema_version": 1,
-        "run": base["run"],
-        "rows": [],
-        "context": [],
-        "changes": {"previous_run": None},
-        "failures": [],
-        "metrics": base["metrics"],
-    }
+    """An empty run, and a company whose every fetch failed (no prices stored), still render."""
+    empty = make_doc(n=3, first_run=True)
+    empty["rows"], empty["failures"] = [], []
     soup = _render(empty)
     assert soup.select("table#ranked tbody tr") == []
     assert soup.select("#scatter circle") == []
-    bare = {"rank": 1, "ticker": "BARE", "id": "bare", "name": "Bare", "exposure": {"score": None}}
-    soup = _render(dict(empty, rows=[bare]))
-    assert soup.select_one('table#ranked tr[data-id="bare"]') is not None
-    assert "BARE (no exposure score)" in soup.select_one("#scatter figcaption").get_text()
+    doc = make_doc(n=3, n_unpriced=0, n_unstored=1)
+    bare = next(r for r in doc["rows"] if r["risk_reasons"] == {"*": "no stored prices"})
+    assert all(v is None for v in bare["risk"].values()) and bare["series"]["close"] == []
+    soup = _render(doc)
+    assert soup.select_one(f'table#ranked tr[data-id="{bare["id"]}"]') is not None
+    caption = soup.select_one("#scatter figcaption").get_text()
+    assert f"{bare['ticker']} (no 1-year volatility)" in caption
 
 
 def test_table_flags_are_short_badges_with_full_meaning_and_a_legend(
@@ -616,7 +619,15 @@ def test_card_price_names_its_currency_and_support_drops_unknowns() -> None:
     row = doc["rows"][0]
     row["data_quality"]["currency"] = "AUD"
     row["support"] = [
-        {"kind": "strategic_offtake", "counterparty": "Buyer Co", "country": None, "date": None}
+        {
+            "kind": "strategic_offtake",
+            "counterparty": "Buyer Co",
+            "country": None,
+            "date": None,
+            "note": None,
+            "sources": [],
+            "refs": [],
+        }
     ]
     card = _render(doc).select_one(f"#card-{row['id']}")
     heads = [h.get_text() for h in card.select("h4")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fixtures.screen_doc import make_doc
 
-from screener.screen import takeaways
+from screener.report import takeaways
 
 
 def test_top_three_names_scores_and_quadrants() -> None:
@@ -89,7 +89,8 @@ def test_build_skips_empty_rules_and_keeps_order() -> None:
     out = takeaways.build(doc)
     assert out[0].startswith("Highest exposure scores")
     assert all(isinstance(s, str) and s.endswith(".") for s in out)
-    empty = {"run": {}, "rows": [], "changes": {"previous_run": None}, "failures": []}
+    empty = make_doc(n=3, synthetic=False, first_run=True)
+    empty["rows"], empty["failures"] = [], []
     assert takeaways.build(empty) == [
         "First run: no previous run to compare.",
         "All 0 listed tickers were priced.",

@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from screener.errors import UniverseError
-from screener.universe.load import available, load, load_jurisdictions, resolve
+from screener.universe.files import available, resolve
+from screener.universe.jurisdictions import load_jurisdictions
+from screener.universe.load import load
 
 TODAY = date(2026, 11, 26)
 

@@ -1,5 +1,6 @@
 """Stage 5 of the flow, for one company: resolve what the user typed, measure it, show it.
 
-:mod:`query` finds the company and assembles its view (fresh prices unless offline);
-:mod:`text` prints that view for a terminal.
+:mod:`resolve` finds the company (or keeps a symbol outside the universe); :mod:`query`
+assembles each view (fresh prices unless offline) into :class:`query.CompanyViews`;
+:mod:`text` prints those views for a terminal.
 """

@@ -2,5 +2,6 @@
 
 Renderers arrange; they never compute. :mod:`context` and :mod:`card` turn the document into
 frozen view records, :mod:`charts` lays out SVG geometry, :mod:`formatters` are the jinja
-filters, :mod:`html` renders and :mod:`tabular` writes CSV and JSON.
+filters, :mod:`takeaways` writes the plain sentences of the summary, :mod:`html` renders
+and :mod:`tabular` writes CSV and JSON.
 """

@@ -4,20 +4,37 @@ Turns a row of the run document (or a ``context`` entry of an unlisted company) 
 :class:`Company` record: the factor breakdown with its evidence lines and numbered sources, the
 stage × country map, China links, support, flags with their meaning (thresholds read from
 ``run.model``), risk cells with the reason a value is missing, and the sparkline geometry.
-Text composed here is plain text; the templates escape it.
+Verdicts (synthetic, stale) come from :mod:`screener.screen.summary`. Text composed here is
+plain text; the templates escape it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from screener import settings
 from screener.report import formatters
 from screener.report.charts import Sparkline, sparkline
+from screener.screen import summary
+from screener.screen.types import (
+    BenchmarkRow,
+    CompanyRecord,
+    ContextRow,
+    ExposureRecord,
+    MetricInfo,
+    Risk,
+    RiskReasons,
+    Row,
+    RunDoc,
+    SegmentRecord,
+    SourceRecord,
+    SupportRecord,
+)
+from screener.universe.exposure import flag_meaning
+from screener.universe.records import STAGES
 
-STAGES = ("mining", "separation", "metal_alloy", "magnet", "recycling")
 TABLE_METRICS = (
     "vol_1y",
     "max_dd_1y",
@@ -28,17 +45,9 @@ TABLE_METRICS = (
     "ret_1y",
 )
 
-_FLAG_MEANINGS = {
-    "FEOC": "Chinese ownership or control: HQ in China, state control, or a Chinese stake of at least {feoc}%.",
-    "COVERED_CHAIN": "A segment or its feedstock sits in a covered country (CN, HK, MO, RU, KP, IR).",
-    "PRE_REVENUE": "Not yet producing revenue: purity uses the expected rare-earth share.",
-    "PURITY_UNKNOWN": "No rare-earth revenue share known: purity counts {purity_unknown}.",
-    "STALE_PROFILE": "The profile's newest fact is older than {stale} days at the run date.",
-    "LOW_CONFIDENCE": "The profile's evidence was rated low confidence.",
-    "UNSOURCED": "A segment, China link or support item cites no source.",
-}
 # Short badge text for the ranked table, where nearly every row carries a flag or two; the
-# full code and meaning stay in the badge's title, the table's legend and the card.
+# full code and meaning (universe.exposure.FLAG_MEANINGS) stay in the badge's title, the
+# table's legend and the card.
 FLAG_SHORT = {
     "FEOC": "FEOC",
     "COVERED_CHAIN": "covered",
@@ -81,6 +90,7 @@ class FactorView:
     points: float | None
     max_points: float | None
     fill: float  # 0..1: points / max possible points (= the factor value)
+    fill_pct: float  # the bar's width in %, to 0.1
     evidence: tuple[Line, ...]
 
 
@@ -139,6 +149,7 @@ class Company:
     risk: tuple[MetricCell, ...]
     table_risk: tuple[MetricCell, ...]
     gate_pass: bool | None
+    gate: Literal["pass", "fail", "unknown"]
     gate_detail: str
     quadrant: str | None
     frontier: bool
@@ -168,219 +179,272 @@ def safe_href(url: str) -> str | None:
     return None
 
 
-def metric_info(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {str(m["name"]): m for m in doc.get("metrics") or [] if "name" in m}
+def metric_info(doc: RunDoc) -> dict[str, MetricInfo]:
+    return {m["name"]: m for m in doc["metrics"]}
 
 
 def cells(
-    names: list[str] | tuple[str, ...], row: dict[str, Any], info: dict[str, dict[str, Any]]
+    names: Sequence[str], risk: Risk, reasons: RiskReasons, info: Mapping[str, MetricInfo]
 ) -> tuple[MetricCell, ...]:
-    risk, reasons = row.get("risk") or {}, row.get("risk_reasons") or {}
     out = []
     for n in names:
-        m = info.get(n, {})
+        m = info.get(n)
+        value = risk.get(n)  # a metric the run did not compute is absent, not null
         out.append(
             MetricCell(
                 n,
-                str(m.get("label") or n),
-                str(m.get("unit") or ""),
-                risk.get(n),
-                None if risk.get(n) is not None else (reasons.get(n) or "not computed"),
+                (m["label"] if m else "") or n,
+                (m["unit"] if m else "") or "",
+                value,
+                None if value is not None else (reasons.get(n) or "not computed"),
             )
         )
     return tuple(out)
 
 
-def _flag_meaning(code: str, model: dict[str, Any]) -> str:
-    china = model.get("china") or {}
-    text = _FLAG_MEANINGS.get(code, "See docs/exposure-model.md §7.")
-    return text.format(
-        feoc=china.get("feoc_ownership_pct", "?"),
-        purity_unknown=model.get("purity_unknown", "?"),
-        stale=model.get("stale_profile_days", "?"),
-    )
+def benchmark_cells(b: BenchmarkRow, info: Mapping[str, MetricInfo]) -> tuple[MetricCell, ...]:
+    return cells(TABLE_METRICS, b["risk"], b["risk_reasons"], info)
 
 
-def flag_view(code: str, model: dict[str, Any]) -> FlagView:
-    return FlagView(code, _flag_meaning(code, model), FLAG_SHORT.get(code, code))
+def flag_view(code: str, model: Mapping[str, Any]) -> FlagView:
+    return FlagView(code, flag_meaning(code, model), FLAG_SHORT.get(code, code))
 
 
-def is_synthetic(doc: dict[str, Any], dq: dict[str, Any]) -> bool:
-    """Whether a row's prices are generated: its own mark, or the demo source of a synthetic run.
+class _Citations:
+    """A company's numbered sources and the ``[n]`` references that point at them."""
 
-    The demo source only ever generates prices, so a synthetic run's ``demo`` rows count even
-    when the per-row mark is missing or false.
-    """
-    run = doc.get("run") or {}
-    return bool(dq.get("synthetic")) or (bool(run.get("synthetic")) and dq.get("source") == "demo")
-
-
-def _support_text(s: dict[str, Any]) -> str:
-    who = str(s.get("counterparty") or "unknown counterparty")
-    if s.get("country"):
-        who += f" ({s['country']})"
-    when = f", {formatters.isodate(s['date'])}" if s.get("date") else ""
-    return f"{formatters.label(s.get('kind'))} — {who}{when}" + (
-        f": {s['note']}" if s.get("note") else ""
-    )
-
-
-def company(doc: dict[str, Any], row: dict[str, Any], listed: bool) -> Company:
-    model = (doc.get("run") or {}).get("model") or {}
-    info = metric_info(doc)
-    cid = str(row.get("id"))
-    anchor = f"card-{cid}"
-    exp = row.get("exposure") or {}
-    sources = tuple(
-        SourceView(
-            n=int(s.get("n", i + 1)),
-            id=str(s.get("id", "")),
-            title=str(s.get("title") or s.get("url") or ""),
-            date=s.get("date"),
-            url=str(s.get("url") or ""),
-            href=safe_href(str(s.get("url") or "")),
-            anchor=f"{anchor}-src-{int(s.get('n', i + 1))}",
+    def __init__(self, anchor: str, sources: Sequence[SourceRecord]) -> None:
+        self.views = tuple(
+            SourceView(
+                n=s["n"],
+                id=s["id"],
+                title=s["title"] or s["url"],
+                date=s["date"],
+                url=s["url"],
+                href=safe_href(s["url"]),
+                anchor=f"{anchor}-src-{s['n']}",
+            )
+            for s in sources
         )
-        for i, s in enumerate(row.get("sources") or [])
-    )
-    by_id = {s.id: s for s in sources}
+        self._by_id = {s.id: s for s in self.views}
 
-    def refs(ids: Any) -> tuple[Ref, ...]:
-        return tuple(Ref(by_id[i].n, by_id[i].anchor) for i in ids or [] if i in by_id)
+    def refs(self, ids: Sequence[str]) -> tuple[Ref, ...]:
+        return tuple(Ref(self._by_id[i].n, self._by_id[i].anchor) for i in ids if i in self._by_id)
 
-    factors = []
-    for name, f in (exp.get("factors") or {}).items():
-        ev = tuple(
+
+def _factors(exp: ExposureRecord, cite: _Citations) -> tuple[FactorView, ...]:
+    out = []
+    for name, f in exp["factors"].items():
+        evidence = tuple(
             Line(
-                f"{formatters.label(e.get('stage'))} at {e.get('site') or 'unnamed site'}, {e.get('country')} "
-                f"({e.get('tier')}, {e.get('status')})",
-                refs(e.get("sources")),
+                f"{formatters.label(e['stage'])} at {e['site'] or 'unnamed site'}, {e['country']} "
+                f"({e['tier']}, {e['status']})",
+                cite.refs(e["sources"]),
             )
-            for e in f.get("evidence") or []
+            for e in f["evidence"]
         )
-        w, v = f.get("weight"), f.get("value")
-        factors.append(
-            FactorView(
-                name,
-                v,
-                w,
-                f.get("points"),
-                None if w is None else 100.0 * w,
-                max(0.0, min(1.0, float(v or 0.0))),
-                ev,
-            )
+        w, v = f["weight"], f["value"]
+        fill = max(0.0, min(1.0, float(v or 0.0)))  # points / max points = the factor value
+        out.append(
+            FactorView(name, v, w, f["points"], 100.0 * w, fill, round(fill * 100, 1), evidence)
         )
-    segs = row.get("segments") or []
-    countries = tuple(dict.fromkeys(str(s.get("country")) for s in segs))
-    stage_rows = tuple(
+    return tuple(out)
+
+
+def _stage_map(segs: Sequence[SegmentRecord], cite: _Citations) -> StageMap:
+    countries = tuple(dict.fromkeys(s["country"] for s in segs))
+    rows = tuple(
         (
-            st,
+            stage,
             tuple(
                 tuple(
-                    Badge(str(s.get("status")), str(s.get("site") or ""), refs(s.get("sources")))
+                    Badge(s["status"], s["site"] or "", cite.refs(s["sources"]))
                     for s in segs
-                    if s.get("stage") == st and str(s.get("country")) == c
+                    if s["stage"] == stage and s["country"] == c
                 )
                 for c in countries
             ),
         )
-        for st in STAGES
+        for stage in STAGES
     )
-    ch = row.get("china") or {}
-    china = tuple(
-        Line(text, refs(ch.get("sources")))
-        for text in (
-            f"HQ in China: {formatters.yesno(ch.get('hq_in_china'))}",
-            f"Chinese ownership: {formatters.num(ch.get('ownership_pct'))}%"
-            if ch.get("ownership_pct") is not None
-            else "Chinese ownership: unknown",
-            f"State control by a covered government: {formatters.yesno(ch.get('state_control'))}",
-            f"Processes or tolls in China: {formatters.yesno(ch.get('processing_in_china'))}",
-            f"Material sales to Chinese processors: {formatters.yesno(ch.get('sales_to_china'))}",
-        )
-        if ch
-    ) + ((Line(f"Notes: {ch['notes']}"),) if ch.get("notes") else ())
-    penalties = tuple(
+    return StageMap(countries, rows)
+
+
+def _china(c: CompanyRecord, cite: _Citations) -> tuple[Line, ...]:
+    ch = c["china"]
+    refs = cite.refs(ch["sources"])
+    texts = (
+        f"HQ in China: {formatters.yesno(ch['hq_in_china'])}",
+        f"Chinese ownership: {formatters.num(ch['ownership_pct'])}%",
+        f"State control by a covered government: {formatters.yesno(ch['state_control'])}",
+        f"Processes or tolls in China: {formatters.yesno(ch['processing_in_china'])}",
+        f"Material sales to Chinese processors: {formatters.yesno(ch['sales_to_china'])}",
+    )
+    notes = (Line(f"Notes: {ch['notes']}"),) if ch["notes"] else ()
+    return tuple(Line(t, refs) for t in texts) + notes
+
+
+def _penalties(exp: ExposureRecord, cite: _Citations) -> tuple[Line, ...]:
+    return tuple(
         Line(
-            f"{formatters.label(p.get('link'))}: −{formatters.num(p.get('penalty'), 3)}",
-            refs(p.get("sources")),
+            f"{formatters.label(p['link'])}: −{formatters.num(p['penalty'], 3)}",
+            cite.refs(p["sources"]),
         )
-        for p in exp.get("china_penalties") or []
+        for p in exp["china_penalties"]
     )
-    support = tuple(
-        Line(_support_text(s), refs(s.get("sources"))) for s in row.get("support") or []
+
+
+def _support_text(s: SupportRecord) -> str:
+    who = s["counterparty"] or "unknown counterparty"
+    if s["country"]:
+        who += f" ({s['country']})"
+    when = f", {formatters.isodate(s['date'])}" if s["date"] else ""
+    return f"{formatters.label(s['kind'])} — {who}{when}" + (f": {s['note']}" if s["note"] else "")
+
+
+def _revenue(c: CompanyRecord) -> str:
+    rev = c["revenue"]
+    return f"rare-earth revenue share {formatters.pct(rev['share'], 0)} ({rev['basis'] or '?'})" + (
+        f": {rev['note']}" if rev["note"] else ""
     )
-    gates = row.get("gates") or {}
-    detail = ", ".join(
-        f"{k.replace('_', ' ')} {formatters.yesno(gates.get(k), 'pass', 'fail')}"
-        for k in ("market_cap", "adv")
-        if k in gates
+
+
+def _quality(row: Row, synthetic: bool) -> tuple[Line, ...]:
+    dq = row["data_quality"]
+    return (
+        Line(
+            f"{dq['observations']} daily observations, {formatters.isodate(dq['first_date'])} to "
+            f"{formatters.isodate(dq['last_date'])}; {dq['gaps']} gaps, {dq['flagged_jumps']} flagged jumps"
+        ),
+        Line(
+            f"Last price {dq['stale_days']} days before the run date; currency {dq['currency'] or '?'}; "
+            f"source {dq['source'] or '?'}" + ("; SYNTHETIC prices" if synthetic else "")
+        ),
+    ) + ((Line(f"Last error: {dq['last_error']}"),) if dq["last_error"] else ())
+
+
+def _gate_detail(row: Row) -> str:
+    gates = row["gates"]
+    return (
+        f"market cap {formatters.yesno(gates['market_cap'], 'pass', 'fail')}, "
+        f"adv {formatters.yesno(gates['adv'], 'pass', 'fail')}"
     )
-    rr = row.get("rank_robustness") or {}
-    dq = row.get("data_quality") or {}
-    stale_days = dq.get("stale_days")
-    synthetic = is_synthetic(doc, dq)
-    quality = tuple(
-        Line(t)
-        for t in (
-            f"{dq.get('observations', '?')} daily observations, {formatters.isodate(dq.get('first_date'))} to "
-            f"{formatters.isodate(dq.get('last_date'))}; {dq.get('gaps', '?')} gaps, {dq.get('flagged_jumps', '?')} flagged jumps",
-            f"Last price {stale_days} days before the run date; currency {dq.get('currency') or '?'}; "
-            f"source {dq.get('source') or '?'}" + ("; SYNTHETIC prices" if synthetic else ""),
-        )
-        if dq
-    ) + ((Line(f"Last error: {dq['last_error']}"),) if dq.get("last_error") else ())
-    rev = row.get("revenue") or {}
-    series = row.get("series") or {}
+
+
+def _gate(verdict: bool | None) -> Literal["pass", "fail", "unknown"]:
+    return "unknown" if verdict is None else "pass" if verdict else "fail"
+
+
+def _robustness(row: Row) -> str:
+    rr = row["rank_robustness"]
+    return f"median rank {rr['median_rank']}, 5–95% interval {rr['p05']}–{rr['p95']}"
+
+
+@dataclass(frozen=True)
+class _Priced:
+    """The card fields only a listed (screened, priced) company has."""
+
+    rank: int | None = None
+    risk: tuple[MetricCell, ...] = ()
+    table_risk: tuple[MetricCell, ...] = ()
+    gate_pass: bool | None = None
+    gate: Literal["pass", "fail", "unknown"] = "unknown"
+    gate_detail: str = ""
+    quadrant: str | None = None
+    frontier: bool = False
+    exposure_per_vol: float | None = None
+    robustness: str | None = None
+    unstable: bool = False
+    quality: tuple[Line, ...] = ()
+    spark: Sparkline | None = None
+    stale_price: bool = False
+    synthetic_price: bool = False
+    currency: str | None = None
+
+
+def _priced(doc: RunDoc, row: Row) -> _Priced:
+    info = metric_info(doc)
+    synthetic = summary.synthetic_prices(doc["run"], row)
+    risk, reasons = row["risk"], row["risk_reasons"]
+    return _Priced(
+        rank=row["rank"],
+        risk=cells(list(info) or sorted(risk), risk, reasons, info),
+        table_risk=cells(TABLE_METRICS, risk, reasons, info),
+        gate_pass=row["gates"]["pass"],
+        gate=_gate(row["gates"]["pass"]),
+        gate_detail=_gate_detail(row),
+        quadrant=row["quadrant"],
+        frontier=row["frontier"],
+        exposure_per_vol=row["exposure_per_vol"],
+        robustness=_robustness(row),
+        unstable=bool(row["rank_robustness"]["unstable"]),
+        quality=_quality(row, synthetic),
+        spark=sparkline(row["series"]["dates"], row["series"]["close"]),
+        stale_price=summary.stale_price(row),
+        synthetic_price=synthetic,
+        currency=row["data_quality"]["currency"] or None,
+    )
+
+
+def _card(
+    doc: RunDoc, c: CompanyRecord, p: _Priced, *, listed: bool, unlisted_reason: str | None
+) -> Company:
+    """The card: profile, exposure and evidence of ``c``, with the priced fields ``p``."""
+    model = doc["run"]["model"]
+    anchor = f"card-{c['id']}"
+    cite = _Citations(anchor, c["sources"])
+    exp = c["exposure"]
     return Company(
-        id=cid,
+        id=c["id"],
         anchor=anchor,
         listed=listed,
-        rank=row.get("rank"),
-        ticker=str(row.get("ticker") or ""),
-        tickers=tuple(str(t) for t in row.get("tickers") or []),
-        name=str(row.get("name") or cid),
-        hq=str(row.get("hq") or "?"),
-        hq_tier=row.get("hq_tier"),
-        unlisted_reason=row.get("reason"),
-        score=exp.get("score"),
-        raw_score=exp.get("raw_score"),
-        china_multiplier=exp.get("china_multiplier"),
-        factors=tuple(factors),
-        penalties=penalties,
-        china=china,
-        support=support,
-        flags=tuple(flag_view(str(c), model) for c in exp.get("flags") or []),
-        sources=sources,
-        stage_map=StageMap(countries, stage_rows),
-        stages=tuple(st for st in STAGES if any(s.get("stage") == st for s in segs)),
-        risk=cells(list(info) or sorted(row.get("risk") or {}), row, info) if listed else (),
-        table_risk=cells(TABLE_METRICS, row, info) if listed else (),
-        gate_pass=gates.get("pass"),
-        gate_detail=detail,
-        quadrant=row.get("quadrant"),
-        frontier=bool(row.get("frontier")),
-        exposure_per_vol=row.get("exposure_per_vol"),
-        robustness=(
-            f"median rank {rr.get('median_rank')}, 5–95% interval {rr.get('p05')}–{rr.get('p95')}"
-            if rr
-            else None
-        ),
-        unstable=bool(rr.get("unstable")),
-        quality=quality,
-        profile=f"profile as of {formatters.isodate(exp.get('as_of'))} ({exp.get('age_days', '?')} days old), "
-        f"confidence {exp.get('confidence') or '?'}",
-        profile_as_of=formatters.isodate(exp.get("as_of")),
-        profile_age_days=exp.get("age_days"),
-        confidence=str(exp.get("confidence") or "?"),
-        revenue=(
-            f"rare-earth revenue share {formatters.pct(rev.get('share'), 0)} ({rev.get('basis') or '?'})"
-            + (f": {rev['note']}" if rev.get("note") else "")
-        )
-        if rev
-        else None,
-        spark=sparkline(series.get("dates") or [], series.get("close") or []) if listed else None,
-        stale_price=stale_days is not None and stale_days >= int(settings.get("stale_price_days")),
-        synthetic_price=synthetic,
-        currency=dq.get("currency") or None,
+        rank=p.rank,
+        ticker=c["ticker"] or "",
+        tickers=tuple(c["tickers"]),
+        name=c["name"] or c["id"],
+        hq=c["hq"] or "?",
+        hq_tier=c["hq_tier"],
+        unlisted_reason=unlisted_reason,
+        score=exp["score"],
+        raw_score=exp["raw_score"],
+        china_multiplier=exp["china_multiplier"],
+        factors=_factors(exp, cite),
+        penalties=_penalties(exp, cite),
+        china=_china(c, cite),
+        support=tuple(Line(_support_text(s), cite.refs(s["sources"])) for s in c["support"]),
+        flags=tuple(flag_view(code, model) for code in exp["flags"]),
+        sources=cite.views,
+        stage_map=_stage_map(c["segments"], cite),
+        stages=tuple(st for st in STAGES if any(s["stage"] == st for s in c["segments"])),
+        risk=p.risk,
+        table_risk=p.table_risk,
+        gate_pass=p.gate_pass,
+        gate=p.gate,
+        gate_detail=p.gate_detail,
+        quadrant=p.quadrant,
+        frontier=p.frontier,
+        exposure_per_vol=p.exposure_per_vol,
+        robustness=p.robustness,
+        unstable=p.unstable,
+        quality=p.quality,
+        profile=f"profile as of {formatters.isodate(exp['as_of'])} ({exp['age_days']} days old), "
+        f"confidence {exp['confidence'] or '?'}",
+        profile_as_of=formatters.isodate(exp["as_of"]),
+        profile_age_days=exp["age_days"],
+        confidence=exp["confidence"] or "?",
+        revenue=_revenue(c),
+        spark=p.spark,
+        stale_price=p.stale_price,
+        synthetic_price=p.synthetic_price,
+        currency=p.currency,
     )
+
+
+def company(doc: RunDoc, row: Row) -> Company:
+    """The card of a listed company: its profile plus risk, gates, quality and sparkline."""
+    return _card(doc, row, _priced(doc, row), listed=True, unlisted_reason=None)
+
+
+def context_company(doc: RunDoc, c: ContextRow) -> Company:
+    """The card of an unlisted company: scored for context, never priced."""
+    return _card(doc, c, _Priced(), listed=False, unlisted_reason=c["reason"])

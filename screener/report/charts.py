@@ -9,13 +9,14 @@ coordinates, tick labels and label positions; ``templates/_scatter.html`` and
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
 
 from screener.report import formatters
+from screener.screen import summary
+from screener.screen.summary import Medians
+from screener.screen.types import Row
 
 # Plot box of the scatter, in SVG user units (the SVG scales to the page width).
 WIDTH, HEIGHT = 900.0, 520.0
@@ -27,6 +28,7 @@ CHAR_W, LABEL_H = 6.1, 11.0  # approximate glyph box of the 10.5px label font
 class Tick:
     pos: float
     label: str
+    text_pos: float  # where the label sits along the same axis (x ticks: pos; y ticks: below)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,14 @@ class Scatter:
     frontier_path: str  # SVG polyline points, "" when fewer than one frontier point
     not_plotted: tuple[tuple[str, str], ...]  # (ticker, reason)
     unlabelled: int
+    # Where the axis furniture goes: tick marks stick out 5 units, tick labels sit beyond them.
+    x_tick_end: float
+    x_label_y: float
+    y_tick_start: float
+    y_label_x: float
+    x_title_x: float
+    x_title_y: float
+    y_title_y: float
 
 
 @dataclass(frozen=True)
@@ -104,72 +114,98 @@ def _overlaps(
     return any(not (x1 <= a0 or x0 >= a1 or y1 <= b0 or y0 >= b1) for a0, b0, a1, b1 in boxes)
 
 
-def scatter(rows: Sequence[dict[str, Any]]) -> Scatter:
-    """Lay out the score (y) against vol_1y (x) scatter of ``rows`` (the document's rows).
+_LABEL_SPOTS = (  # (dx, dy, text-anchor) around a point, in the order they are tried
+    (7, -3, "start"),
+    (-7, -3, "end"),
+    (0, -9, "middle"),
+    (0, 15, "middle"),
+    (7, 9, "start"),
+    (-7, 9, "end"),
+    (7, -11, "start"),
+    (-7, -11, "end"),
+)
+Box = tuple[float, float, float, float]
 
-    Only rows with both a score and a vol_1y are plotted; the others are listed with the reason
-    from ``risk_reasons`` (or "no score"). Median lines are the medians of the plotted rows.
-    The Pareto frontier is drawn as a step line through the rows marked ``frontier``, sorted by
-    volatility: right along the lower name's score, then up to the next one (the boundary of
-    the region the frontier dominates). Labels are placed greedily in rank order at the first of
-    eight positions around the point that overlaps no earlier label, point or frontier segment;
-    a label with no free position is left out and counted.
-    """
-    plotted: list[tuple[dict[str, Any], float, float]] = []
+
+@dataclass(frozen=True)
+class _Axes:
+    """Value → pixel scales of the plot box, with their round tick values."""
+
+    x_ticks: list[float]
+    y_ticks: list[float]
+    x0: float = LEFT
+    x1: float = WIDTH - RIGHT
+    y0: float = HEIGHT - BOTTOM
+    y1: float = TOP
+
+    def px(self, v: float) -> float:
+        xt = self.x_ticks
+        return round(self.x0 + (v - xt[0]) / (xt[-1] - xt[0]) * (self.x1 - self.x0), 1)
+
+    def py(self, s: float) -> float:
+        yt = self.y_ticks
+        return round(self.y0 - (s - yt[0]) / (yt[-1] - yt[0]) * (self.y0 - self.y1), 1)
+
+
+def _split(rows: Sequence[Row]) -> tuple[list[tuple[Row, float, float]], list[tuple[str, str]]]:
+    """Rows with a score and a vol_1y (row, score, vol), and the others with the reason."""
+    plotted: list[tuple[Row, float, float]] = []
     not_plotted: list[tuple[str, str]] = []
     for r in rows:
-        exp = r.get("exposure") or {}
-        risk = r.get("risk") or {}
-        score = exp.get("score") if isinstance(exp, dict) else None
-        vol = risk.get("vol_1y") if isinstance(risk, dict) else None
-        ticker = str(r.get("ticker") or r.get("id"))
-        if not isinstance(score, int | float) or not math.isfinite(score):
-            score = None
-        if not isinstance(vol, int | float) or not math.isfinite(vol):
-            vol = None
-        if score is None or vol is None:
-            reasons = r.get("risk_reasons") or {}
-            why = (
-                "no exposure score"
-                if score is None
-                else (
-                    reasons.get("vol_1y")
-                    if isinstance(reasons, dict) and reasons.get("vol_1y")
-                    else "no 1-year volatility"
-                )
-            )
-            not_plotted.append((ticker, str(why)))
-            continue
-        plotted.append((r, float(score), float(vol)))
+        point = summary.plotted(r)
+        if point is None:
+            why = r["risk_reasons"].get("vol_1y") or "no 1-year volatility"
+            not_plotted.append((r["ticker"] or r["id"], why))
+        else:
+            plotted.append((r, *point))
+    return plotted, not_plotted
 
-    x_lo, x_hi = 0.0, max((v for _, _, v in plotted), default=1.0)
+
+def _axes(plotted: Sequence[tuple[Row, float, float]]) -> _Axes:
+    x_hi = max((v for _, _, v in plotted), default=1.0)
     y_hi = max((s for _, s, _ in plotted), default=100.0)
-    xt = nice_ticks(x_lo, x_hi * 1.05)
-    yt = nice_ticks(0.0, min(100.0, y_hi * 1.08) if y_hi > 0 else 100.0)
-    x0, x1 = LEFT, WIDTH - RIGHT
-    y0, y1 = HEIGHT - BOTTOM, TOP
-
-    def px(v: float) -> float:
-        return round(x0 + (v - xt[0]) / (xt[-1] - xt[0]) * (x1 - x0), 1)
-
-    def py(s: float) -> float:
-        return round(y0 - (s - yt[0]) / (yt[-1] - yt[0]) * (y0 - y1), 1)
-
-    med_v = statistics.median(v for _, _, v in plotted) if plotted else None
-    med_s = statistics.median(s for _, s, _ in plotted) if plotted else None
-
-    frontier = sorted(
-        ((v, s) for r, s, v in plotted if r.get("frontier")), key=lambda t: (t[0], t[1])
+    return _Axes(
+        nice_ticks(0.0, x_hi * 1.05),
+        nice_ticks(0.0, min(100.0, y_hi * 1.08) if y_hi > 0 else 100.0),
     )
+
+
+def _frontier_corners(
+    plotted: Sequence[tuple[Row, float, float]], ax: _Axes
+) -> list[tuple[float, float]]:
+    """The step line through the frontier names by volatility: right along the lower name's
+    score, then up to the next one."""
+    frontier = sorted(((v, s) for r, s, v in plotted if r["frontier"]), key=lambda t: (t[0], t[1]))
     corners: list[tuple[float, float]] = []
     for i, (v, s) in enumerate(frontier):
         if i > 0:
-            corners.append((px(v), py(frontier[i - 1][1])))
-        corners.append((px(v), py(s)))
+            corners.append((ax.px(v), ax.py(frontier[i - 1][1])))
+        corners.append((ax.px(v), ax.py(s)))
+    return corners
 
+
+def _place_label(
+    cx: float, cy: float, text: str, ax: _Axes, others: list[Box]
+) -> tuple[float, float, str, Box] | None:
+    """The first spot around (cx, cy) where ``text`` stays in the plot and overlaps nothing."""
+    w = CHAR_W * len(text)
+    for dx, dy, anchor in _LABEL_SPOTS:
+        lx, ly = cx + dx, cy + dy + 3.5
+        left = lx if anchor == "start" else lx - w if anchor == "end" else lx - w / 2
+        box = (left, ly - LABEL_H + 2, left + w, ly + 2)
+        inside = box[0] >= ax.x0 and box[2] <= ax.x1 + RIGHT and box[1] >= 0 and box[3] <= ax.y0
+        if inside and not _overlaps(box, others):
+            return round(lx, 1), round(ly, 1), anchor, box
+    return None
+
+
+def _points(
+    plotted: Sequence[tuple[Row, float, float]], ax: _Axes, corners: list[tuple[float, float]]
+) -> tuple[list[ScatterPoint], int]:
+    """The plotted points in rank order with their labels placed, and how many got none."""
     # Points occupy space too: a label must not cover another point's circle.
-    boxes: list[tuple[float, float, float, float]] = [
-        (px(v) - 4, py(s) - 4, px(v) + 4, py(s) + 4) for _, s, v in plotted
+    boxes: list[Box] = [
+        (ax.px(v) - 4, ax.py(s) - 4, ax.px(v) + 4, ax.py(s) + 4) for _, s, v in plotted
     ]
     # Nor cross the frontier's step line (each segment is horizontal or vertical).
     lines = [
@@ -178,68 +214,74 @@ def scatter(rows: Sequence[dict[str, Any]]) -> Scatter:
     ]
     points: list[ScatterPoint] = []
     unlabelled = 0
-    for r, s, v in sorted(plotted, key=lambda t: t[0].get("rank") or 0):
-        cx, cy = px(v), py(s)
-        ticker = str(r.get("ticker") or r.get("id"))
-        w = CHAR_W * len(ticker)
+    for r, s, v in sorted(plotted, key=lambda t: t[0]["rank"]):
+        cx, cy = ax.px(v), ax.py(s)
+        ticker = r["ticker"] or r["id"]
         own = (cx - 4, cy - 4, cx + 4, cy + 4)
-        others = [b for b in boxes if b != own] + lines
-        placed = None
-        for dx, dy, anchor in (
-            (7, -3, "start"),
-            (-7, -3, "end"),
-            (0, -9, "middle"),
-            (0, 15, "middle"),
-            (7, 9, "start"),
-            (-7, 9, "end"),
-            (7, -11, "start"),
-            (-7, -11, "end"),
-        ):
-            lx, ly = cx + dx, cy + dy + 3.5
-            left = lx if anchor == "start" else lx - w if anchor == "end" else lx - w / 2
-            box = (left, ly - LABEL_H + 2, left + w, ly + 2)
-            inside = box[0] >= x0 and box[2] <= x1 + RIGHT and box[1] >= 0 and box[3] <= y0
-            if inside and not _overlaps(box, others):
-                placed = (round(lx, 1), round(ly, 1), anchor, box)
-                break
+        placed = _place_label(cx, cy, ticker, ax, [b for b in boxes if b != own] + lines)
         if placed is None:
             unlabelled += 1
         else:
             boxes.append(placed[3])
         points.append(
             ScatterPoint(
-                id=str(r.get("id")),
+                id=r["id"],
                 ticker=ticker,
-                name=str(r.get("name") or ""),
+                name=r["name"] or "",
                 score=s,
                 vol=v,
                 cx=cx,
                 cy=cy,
-                quadrant=r.get("quadrant") if isinstance(r.get("quadrant"), str) else None,
-                frontier=bool(r.get("frontier")),
+                quadrant=r["quadrant"],
+                frontier=r["frontier"],
                 label_x=placed[0] if placed else None,
                 label_y=placed[1] if placed else None,
                 label_anchor=placed[2] if placed else "start",
             )
         )
+    return points, unlabelled
 
+
+def scatter(rows: Sequence[Row], medians: Medians) -> Scatter:
+    """Lay out the score (y) against vol_1y (x) scatter of ``rows`` (the document's rows).
+
+    Only rows with both a score and a vol_1y are plotted; the others are listed with the reason
+    from ``risk_reasons``. ``medians`` (:func:`screener.screen.summary.medians`) place the
+    dashed lines. The Pareto frontier is drawn as a step line through the rows marked
+    ``frontier``, sorted by volatility: right along the lower name's score, then up to the next
+    one (the boundary of the region the frontier dominates). Labels are placed greedily in rank
+    order at the first of eight positions around the point that overlaps no earlier label,
+    point or frontier segment; a label with no free position is left out and counted.
+    """
+    plotted, not_plotted = _split(rows)
+    ax = _axes(plotted)
+    corners = _frontier_corners(plotted, ax)
+    points, unlabelled = _points(plotted, ax, corners)
+    med_s, med_v = medians.score, medians.vol_1y
     return Scatter(
         width=WIDTH,
         height=HEIGHT,
-        plot_left=x0,
-        plot_right=x1,
-        plot_top=y1,
-        plot_bottom=y0,
+        plot_left=ax.x0,
+        plot_right=ax.x1,
+        plot_top=ax.y1,
+        plot_bottom=ax.y0,
         points=tuple(points),
-        x_ticks=tuple(Tick(px(t), formatters.pct(t, 0)) for t in xt),
-        y_ticks=tuple(Tick(py(t), formatters.num(t, 0)) for t in yt),
+        x_ticks=tuple(Tick(ax.px(t), formatters.pct(t, 0), ax.px(t)) for t in ax.x_ticks),
+        y_ticks=tuple(Tick(ax.py(t), formatters.num(t, 0), ax.py(t) + 4) for t in ax.y_ticks),
         median_vol=med_v,
         median_score=med_s,
-        median_x=px(med_v) if med_v is not None else None,
-        median_y=py(med_s) if med_s is not None else None,
+        median_x=ax.px(med_v) if med_v is not None else None,
+        median_y=ax.py(med_s) if med_s is not None else None,
         frontier_path=" ".join(f"{x},{y}" for x, y in corners),
         not_plotted=tuple(not_plotted),
         unlabelled=unlabelled,
+        x_tick_end=ax.y0 + 5,
+        x_label_y=ax.y0 + 18,
+        y_tick_start=ax.x0 - 5,
+        y_label_x=ax.x0 - 8,
+        x_title_x=(ax.x0 + ax.x1) / 2,
+        x_title_y=HEIGHT - 10,
+        y_title_y=(ax.y1 + ax.y0) / 2,
     )
 
 

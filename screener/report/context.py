@@ -7,6 +7,7 @@ and the lists the sections show (filters, stale names, the model parameters in f
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,16 +19,24 @@ from screener.report.card import (
     Company,
     FlagView,
     MetricCell,
-    cells,
+    benchmark_cells,
     company,
+    context_company,
     flag_view,
     metric_info,
 )
 from screener.report.charts import Scatter, scatter
-from screener.screen import takeaways
+from screener.screen import summary
 from screener.screen.history import REGIME_HIGH, REGIME_LOW
+from screener.screen.types import (
+    ChangesRecord,
+    Failure,
+    MetricInfo,
+    RobustnessSummary,
+    RunDoc,
+)
+from screener.universe.model import FACTORS
 
-FACTORS = ("sourcing", "processing", "recycling", "heavy_ree", "purity", "support")
 # Page order: the week's news (takeaways, changes) first, the long appendix (cards, data
 # quality, methodology) last. (id, title of the navigation link)
 SECTIONS = (
@@ -102,7 +111,26 @@ class Changes:
     previous_id: str | None  # None: first run, nothing to compare
     previous_as_of: str
     groups: tuple[ChangeGroup, ...]  # every group, empty ones included (the summary names them)
+    busy: tuple[ChangeGroup, ...]  # the groups with an entry, in order
+    quiet: tuple[ChangeGroup, ...]  # the empty ones
     regime_note: str
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """The model parameters in force, as the methodology section lists them."""
+
+    # (factor, weight, what the factor measures: its stages × stage weight, or a note)
+    weights: tuple[tuple[str, float, str], ...]
+    tiers: tuple[tuple[str, float, tuple[str, ...]], ...]  # (tier, weight, countries)
+    maturity: tuple[tuple[str, float], ...]
+    support_kinds: tuple[tuple[str, float], ...]
+    support_cap: float
+    purity_unknown: float
+    china: tuple[tuple[str, str], ...]  # (link, penalty), as sentences
+    stale_profile_days: int
+    gates: tuple[tuple[str, Any], ...]  # the preset's thresholds
+    robustness: RobustnessSummary
 
 
 @dataclass(frozen=True)
@@ -118,12 +146,13 @@ class ReportContext:
     filter_countries: tuple[Option, ...]
     filter_stages: tuple[Option, ...]
     changes: Changes
-    failures: tuple[dict[str, Any], ...]
+    failures: tuple[Failure, ...]
     stale_profiles: tuple[Company, ...]
     stale_prices: tuple[Company, ...]
     synthetic_prices: tuple[Company, ...]
-    methodology: dict[str, Any]
-    metrics: tuple[dict[str, Any], ...]
+    synthetic_note: str | None  # how many names are priced from generated data (synthetic runs)
+    methodology: Methodology
+    metrics: tuple[MetricInfo, ...]
     factor_names: tuple[str, ...]
     stale_price_days: int
     flag_legend: tuple[FlagKey, ...]
@@ -138,30 +167,30 @@ class CardContext:
     factor_names: tuple[str, ...]
 
 
-def _header(doc: dict[str, Any]) -> Header:
-    run = doc.get("run") or {}
-    uni = run.get("universe") or {}
+def _header(doc: RunDoc) -> Header:
+    run = doc["run"]
+    uni = run["universe"]
     return Header(
-        run_id=str(run.get("id", "")),
-        as_of=formatters.isodate(run.get("as_of")),
-        generated_at=formatters.isodate(run.get("generated_at")),
-        universe=str(uni.get("title") or uni.get("name") or "?"),
-        universe_version=str(uni.get("version") or "?"),
-        source=str(run.get("source") or "?"),
-        synthetic=bool(run.get("synthetic")),
-        preset=str(run.get("preset") or "none"),
-        preset_label=str(run.get("preset_label") or run.get("preset") or "no gates"),
-        listed=uni.get("listed"),
-        companies=uni.get("companies"),
-        tool_version=str(run.get("tool_version") or "?"),
+        run_id=run["id"],
+        as_of=formatters.isodate(run["as_of"]),
+        generated_at=formatters.isodate(run["generated_at"]),
+        universe=uni["title"] or uni["name"] or "?",
+        universe_version=uni["version"] or "?",
+        source=run["source"] or "?",
+        synthetic=run["synthetic"],
+        preset=run["preset"] or "none",
+        preset_label=run["preset_label"] or run["preset"] or "no gates",
+        listed=uni["listed"],
+        companies=uni["companies"],
+        tool_version=run["tool_version"] or "?",
     )
 
 
-def _options(values: list[str], text: Any = str) -> tuple[Option, ...]:
+def _options(values: Iterable[str], text: Callable[[str], str] = str) -> tuple[Option, ...]:
     return tuple(Option(v, text(v)) for v in sorted(set(values)))
 
 
-def _china_rows(china: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+def _china_rows(china: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """The China multiplier's links and penalties, as docs/exposure-model.md §5 states them.
 
     ``model.china`` mixes penalties with the ownership thresholds that select them; shown raw,
@@ -198,54 +227,82 @@ def _china_rows(china: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(rows)
 
 
-def _regime(x: Any) -> str:
-    if x is None:
-        return "?"
-    return "high" if x >= REGIME_HIGH else "low" if x <= REGIME_LOW else "normal"
+def _rank_text(a: int, b: int) -> str:
+    step = "" if a == b else f" (up {a - b})" if b < a else f" (down {b - a})"
+    return f"rank {a} → {b}{step}"
 
 
-def _change_text(key: str, m: dict[str, Any]) -> str:
-    a, b = m.get("from"), m.get("to")
-    if key == "rank_moves":
-        step = ""
-        if isinstance(a, int) and isinstance(b, int) and a != b:
-            step = f" (up {a - b})" if b < a else f" (down {b - a})"
-        return f"rank {a} → {b}{step}"
-    if key == "score_changes":
-        return f"score {formatters.num(a)} → {formatters.num(b)} (cause: {formatters.label(m.get('cause'))})"
-    if key == "regime_shifts":
-        was, now = m.get("previous_regime") or _regime(a), m.get("regime") or _regime(b)
-        return (
-            f"{was} → {now} volatility (vol_regime {formatters.num(a, 2)} → {formatters.num(b, 2)})"
-        )
-    if key == "gate_changes":
-        return (
-            f"gates {formatters.yesno(a, 'pass', 'fail')} → {formatters.yesno(b, 'pass', 'fail')}"
-        )
-    if key == "new_failures":
-        return str(m.get("reason") or "no reason recorded")
-    return {"added": "new in the ranking", "removed": "no longer in the ranking"}.get(key, "")
+def _gate_text(a: bool | None, b: bool | None) -> str:
+    return f"gates {formatters.yesno(a, 'pass', 'fail')} → {formatters.yesno(b, 'pass', 'fail')}"
 
 
-def _changes(doc: dict[str, Any], cards: dict[str, Company]) -> Changes:
-    ch = doc.get("changes") or {}
-    prev = ch.get("previous_run") or {}
+#: (id, ticker, name, what changed) of one change record; id and name None for a failure
+_Entry = tuple[str | None, str | None, str | None, str]
+
+
+def _entries(ch: ChangesRecord) -> dict[str, list[_Entry]]:
+    """Each group's records as the line the report prints (the bands come from history)."""
+    return {
+        "rank_moves": [
+            (m["id"], m["ticker"], m["name"], _rank_text(m["from"], m["to"]))
+            for m in ch["rank_moves"]
+        ],
+        "score_changes": [
+            (
+                m["id"],
+                m["ticker"],
+                m["name"],
+                f"score {formatters.num(m['from'])} → {formatters.num(m['to'])} "
+                f"(cause: {formatters.label(m['cause'])})",
+            )
+            for m in ch["score_changes"]
+        ],
+        "added": [(m["id"], m["ticker"], m["name"], "new in the ranking") for m in ch["added"]],
+        "removed": [
+            (m["id"], m["ticker"], m["name"], "no longer in the ranking") for m in ch["removed"]
+        ],
+        "regime_shifts": [
+            (
+                m["id"],
+                m["ticker"],
+                m["name"],
+                f"{m['previous_regime']} → {m['regime']} volatility "
+                f"(vol_regime {formatters.num(m['from'], 2)} → {formatters.num(m['to'], 2)})",
+            )
+            for m in ch["regime_shifts"]
+        ],
+        "gate_changes": [
+            (m["id"], m["ticker"], m["name"], _gate_text(m["from"], m["to"]))
+            for m in ch["gate_changes"]
+        ],
+        "new_failures": [
+            (None, f["ticker"], None, f["reason"] or "no reason recorded")
+            for f in ch["new_failures"]
+        ],
+    }
+
+
+def _changes(doc: RunDoc, cards: Mapping[str, Company]) -> Changes:
+    ch = doc["changes"]
+    prev = ch["previous_run"] if ch else None
+    entries = _entries(ch) if ch else {}
     by_ticker = {c.ticker: c for c in cards.values()}
     groups = []
     for key, title in CHANGE_GROUPS:
         items = []
-        for m in ch.get(key) or []:
-            ticker = str(m.get("ticker") or m.get("id") or "?")
-            card = cards.get(str(m.get("id"))) or by_ticker.get(ticker)
-            name = str(m.get("name") or (card.name if card else ""))
+        for cid, tick, name, text in entries.get(key, []):
+            ticker = tick or cid or "?"
+            card = cards.get(str(cid)) or by_ticker.get(ticker)
             # A removed company has no card in this report, even if its id matched one.
             anchor = card.anchor if card and key != "removed" else None
-            items.append(ChangeItem(ticker, name, anchor, _change_text(key, m)))
+            items.append(ChangeItem(ticker, name or (card.name if card else ""), anchor, text))
         groups.append(ChangeGroup(key, title, tuple(items)))
     return Changes(
-        previous_id=str(prev["id"]) if prev.get("id") else None,
-        previous_as_of=formatters.isodate(prev.get("as_of")),
+        previous_id=prev["id"] if prev and prev["id"] else None,
+        previous_as_of=formatters.isodate(prev["as_of"] if prev else None),
         groups=tuple(groups),
+        busy=tuple(g for g in groups if g.items),
+        quiet=tuple(g for g in groups if not g.items),
         regime_note=(
             "vol_regime places today's 1-month volatility within its own last year (0 = the "
             f"calmest day, 1 = the most volatile); at or above {formatters.num(REGIME_HIGH, 2)} "
@@ -255,7 +312,7 @@ def _changes(doc: dict[str, Any], cards: dict[str, Company]) -> Changes:
     )
 
 
-def _flag_legend(companies: tuple[Company, ...], model: dict[str, Any]) -> tuple[FlagKey, ...]:
+def _flag_legend(companies: tuple[Company, ...], model: Mapping[str, Any]) -> tuple[FlagKey, ...]:
     counts: dict[str, int] = {}
     for c in companies:
         for f in c.flags:
@@ -266,10 +323,11 @@ def _flag_legend(companies: tuple[Company, ...], model: dict[str, Any]) -> tuple
     return tuple(FlagKey(flag_view(code, model), counts[code]) for code in codes)
 
 
-def _column_label(name: str, info: dict[str, Any]) -> str:
+def _column_label(name: str, info: MetricInfo | None) -> str:
     """The metric's label, naming USD when the table's cells leave it out (``bare`` format)."""
-    label = str(info.get("label") or name)
-    if formatters.metric_kind(name, str(info.get("unit") or "")) == "usd" and "USD" not in label:
+    label = (info["label"] if info else "") or name
+    unit = (info["unit"] if info else "") or ""
+    if formatters.metric_kind(name, unit) == "usd" and "USD" not in label:
         label += " (USD)"
     return label
 
@@ -280,8 +338,9 @@ _FACTOR_NOTES = {
 }
 
 
-def _factor_measure(factor: str, model: dict[str, Any]) -> str:
-    stages = ((model.get("factors") or {}).get(factor) or {}).get("stages") or {}
+def _factor_measure(factor: str, model: Mapping[str, Any]) -> str:
+    """A factor's stages with their weights (model.factors), or what it measures instead."""
+    stages = model["factors"][factor]["stages"] if factor in model["factors"] else None
     if stages:
         return ", ".join(
             f"{formatters.label(s)} × {formatters.num(v, 2)}" for s, v in stages.items()
@@ -289,97 +348,106 @@ def _factor_measure(factor: str, model: dict[str, Any]) -> str:
     return _FACTOR_NOTES.get(factor, "")
 
 
-def _methodology(doc: dict[str, Any]) -> dict[str, Any]:
-    run = doc.get("run") or {}
-    model = run.get("model") or {}
-    tiers = model.get("tiers") or (model.get("jurisdictions") or {}).get("tiers") or {}
-    gates = (model.get("gates") or {}).get(run.get("preset") or "", {})
-    return {
-        # (factor, weight, what the factor measures: its stages × stage weight, or a note)
-        "weights": tuple(
-            (k, v, _factor_measure(k, model))
-            for k, v in (run.get("weights") or model.get("weights") or {}).items()
+def _methodology(doc: RunDoc) -> Methodology:
+    run = doc["run"]
+    model = run["model"]
+    return Methodology(
+        weights=tuple((k, v, _factor_measure(k, model)) for k, v in run["weights"].items()),
+        tiers=tuple(
+            (k, t["weight"], tuple(t["countries"]))
+            for k, t in model["jurisdictions"]["tiers"].items()
         ),
-        "tiers": tuple(
-            (k, t.get("weight"), tuple(t.get("countries") or ())) for k, t in tiers.items()
-        ),
-        "maturity": tuple((model.get("maturity") or {}).items()),
-        "support_kinds": tuple((model.get("support_kinds") or {}).items()),
-        "support_cap": model.get("support_cap"),
-        "purity_unknown": model.get("purity_unknown"),
-        "china": _china_rows(model.get("china") or {}),
-        "stale_profile_days": model.get("stale_profile_days"),
-        "gates": tuple((k, v) for k, v in gates.items() if k != "label"),
-        "robustness": doc.get("rank_robustness") or model.get("rank_robustness") or {},
-    }
+        maturity=tuple(model["maturity"].items()),
+        support_kinds=tuple(model["support_kinds"].items()),
+        support_cap=model["support_cap"],
+        purity_unknown=model["purity_unknown"],
+        china=_china_rows(model["china"]),
+        stale_profile_days=model["stale_profile_days"],
+        gates=tuple((k, v) for k, v in model["gates"][run["preset"]].items() if k != "label"),
+        robustness=doc["rank_robustness"],
+    )
 
 
-def build_report_context(doc: dict[str, Any]) -> ReportContext:
+def _synthetic_note(
+    doc: RunDoc, rows: tuple[Company, ...], synthetic: tuple[Company, ...]
+) -> str | None:
+    """On a synthetic run: how many names are priced from generated data (named when few)."""
+    if not doc["run"]["synthetic"]:
+        return None
+    n, total = len(synthetic), len(rows)
+    share = f"all {total} listed names are" if n == total else f"{n} of {total} listed names are"
+    named = f" ({', '.join(c.ticker for c in synthetic)})" if 0 < n < total and n <= 12 else ""
+    return (
+        f"{share} priced from generated data{named}; "
+        "their risk numbers illustrate the method, not the market."
+    )
+
+
+def _stale_profiles(rows: Iterable[Company]) -> tuple[Company, ...]:
+    """Rows flagged STALE_PROFILE, oldest first: the profiles most in need of a refresh lead."""
+    stale = (r for r in rows if any(f.code == "STALE_PROFILE" for f in r.flags))
+    return tuple(sorted(stale, key=lambda r: -(r.profile_age_days or 0)))
+
+
+def _columns(info: Mapping[str, MetricInfo]) -> tuple[MetricCell, ...]:
+    """The table's metric columns (the cells' values unused)."""
+    return tuple(
+        MetricCell(
+            n,
+            _column_label(n, info.get(n)),
+            (info[n]["unit"] if n in info else "") or "",
+            None,
+            None,
+        )
+        for n in TABLE_METRICS
+    )
+
+
+def _factor_names(doc: RunDoc) -> tuple[str, ...]:
+    return tuple(doc["run"]["weights"] or FACTORS)
+
+
+def build_report_context(doc: RunDoc) -> ReportContext:
     info = metric_info(doc)
-    rows = tuple(
-        company(doc, r, True) for r in sorted(doc.get("rows", []), key=lambda r: r.get("rank") or 0)
-    )
+    rows = tuple(company(doc, r) for r in sorted(doc["rows"], key=lambda r: r["rank"]))
     bench = tuple(
-        (str(b.get("symbol")), str(b.get("name") or ""), cells(TABLE_METRICS, b, info))
-        for b in doc.get("benchmarks") or []
+        (b["symbol"], b["name"] or "", benchmark_cells(b, info)) for b in doc["benchmarks"]
     )
-    context = tuple(company(doc, c, False) for c in doc.get("context") or [])
+    context = tuple(context_company(doc, c) for c in doc["context"])
     cards = {c.id: c for c in rows + context}
-    model = (doc.get("run") or {}).get("model") or {}
+    synthetic = tuple(r for r in rows if r.synthetic_price)
     return ReportContext(
         header=_header(doc),
-        takeaways=tuple(doc.get("takeaways") or takeaways.build(doc)),
-        scatter=scatter(doc.get("rows", [])),
-        columns=tuple(
-            MetricCell(
-                n,
-                _column_label(n, info.get(n, {})),
-                str(info.get(n, {}).get("unit") or ""),
-                None,
-                None,
-            )
-            for n in TABLE_METRICS
-        ),
+        takeaways=tuple(doc["takeaways"]),
+        scatter=scatter(doc["rows"], summary.medians(doc["rows"])),
+        columns=_columns(info),
         rows=rows,
         context=context,
         benchmarks=bench,
-        filter_quadrants=_options([r.quadrant for r in rows if r.quadrant], formatters.quadrant),
-        filter_countries=_options([r.hq for r in rows]),
-        filter_stages=_options([s for r in rows for s in r.stages], formatters.label),
+        filter_quadrants=_options((r.quadrant for r in rows if r.quadrant), formatters.quadrant),
+        filter_countries=_options(r.hq for r in rows),
+        filter_stages=_options((s for r in rows for s in r.stages), formatters.label),
         changes=_changes(doc, cards),
-        failures=tuple(doc.get("failures") or ()),
-        # Oldest first: the profiles most in need of a refresh lead the list.
-        stale_profiles=tuple(
-            sorted(
-                (r for r in rows if any(f.code == "STALE_PROFILE" for f in r.flags)),
-                key=lambda r: -(r.profile_age_days or 0),
-            )
-        ),
+        failures=tuple(doc["failures"]),
+        stale_profiles=_stale_profiles(rows),
         stale_prices=tuple(r for r in rows if r.stale_price),
-        synthetic_prices=tuple(r for r in rows if r.synthetic_price),
+        synthetic_prices=synthetic,
+        synthetic_note=_synthetic_note(doc, rows, synthetic),
         methodology=_methodology(doc),
-        metrics=tuple(doc.get("metrics") or ()),
-        factor_names=tuple((doc.get("run") or {}).get("weights") or FACTORS),
+        metrics=tuple(doc["metrics"]),
+        factor_names=_factor_names(doc),
         stale_price_days=int(settings.get("stale_price_days")),
-        flag_legend=_flag_legend(rows + context, model),
+        flag_legend=_flag_legend(rows + context, doc["run"]["model"]),
         sections=SECTIONS,
     )
 
 
-def build_card_context(doc: dict[str, Any], key: str) -> CardContext | None:
+def build_card_context(doc: RunDoc, key: str) -> CardContext | None:
     """The card page's context for the company whose id or ticker is ``key`` (None if absent)."""
-    for row in doc.get("rows", []):
-        if key == row.get("id") or key in (row.get("tickers") or [row.get("ticker")]):
-            return CardContext(
-                _header(doc),
-                company(doc, row, True),
-                tuple((doc.get("run") or {}).get("weights") or FACTORS),
-            )
-    for c in doc.get("context") or []:
-        if key == c.get("id"):
-            return CardContext(
-                _header(doc),
-                company(doc, c, False),
-                tuple((doc.get("run") or {}).get("weights") or FACTORS),
-            )
+    for row in doc["rows"]:
+        if key == row["id"] or key in row["tickers"]:  # the primary ticker is tickers[0]
+            return CardContext(_header(doc), company(doc, row), _factor_names(doc))
+    for c in doc["context"]:
+        if key == c["id"]:
+            return CardContext(_header(doc), context_company(doc, c), _factor_names(doc))
     return None

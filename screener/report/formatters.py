@@ -15,9 +15,11 @@ Conventions, one per kind of number:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
+
+from screener.screen.table import QUADRANT_LABELS
 
 DASH = "–"  # en dash: the "not computed" mark
 
@@ -154,19 +156,11 @@ def metric(x: Any, name: str, unit: str = "", bare: bool = False) -> str:
     return _KIND_FORMAT[kind](x)
 
 
-_QUADRANT_LABELS: Mapping[str, str] = {
-    "high_exp_low_vol": "high exposure, low volatility",
-    "high_exp_high_vol": "high exposure, high volatility",
-    "low_exp_low_vol": "low exposure, low volatility",
-    "low_exp_high_vol": "low exposure, high volatility",
-}
-
-
 def quadrant(code: Any) -> str:
     """A quadrant code as words; ``None`` (no volatility) says so."""
     if code is None:
         return "not placed (no volatility)"
-    return _QUADRANT_LABELS.get(str(code), str(code))
+    return QUADRANT_LABELS.get(str(code), str(code))
 
 
 def label(code: Any) -> str:

@@ -10,7 +10,6 @@ from the universe or the price source is ever wrapped in ``Markup``.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 import jinja2
 
@@ -18,6 +17,7 @@ from screener import settings
 from screener.errors import NotFoundError
 from screener.report import formatters
 from screener.report.context import build_card_context, build_report_context
+from screener.screen.types import RunDoc
 
 __all__ = ["environment", "render_card", "render_report"]
 
@@ -41,20 +41,20 @@ def environment() -> jinja2.Environment:
     return _environment(str(settings.templates_dir()))
 
 
-def render_report(doc: dict[str, Any]) -> str:
+def render_report(doc: RunDoc) -> str:
     """The self-contained HTML report of a run document."""
     ctx = build_report_context(doc)
     return environment().get_template("report.html").render(r=ctx)
 
 
-def render_card(doc: dict[str, Any], row_id: str) -> str:
+def render_card(doc: RunDoc, row_id: str) -> str:
     """A standalone page with one company's card; ``row_id`` is its id or one of its tickers.
 
     Raises :class:`NotFoundError` naming the run when no listed or context company matches.
     """
     ctx = build_card_context(doc, row_id)
     if ctx is None:
-        run_id = (doc.get("run") or {}).get("id", "?")
+        run_id = doc["run"]["id"]
         raise NotFoundError(
             f"no company with id or ticker {row_id!r} in run {run_id}; "
             "ids and tickers are listed in the run's screen.csv"

@@ -15,8 +15,9 @@ from typing import Any
 
 from screener.errors import ScreenerError
 from screener.fileio import atomic_write_text
-from screener.report.context import FACTORS
 from screener.report.html import render_report
+from screener.screen.types import Row, RunDoc
+from screener.universe.model import FACTORS
 
 __all__ = ["csv_columns", "csv_text", "json_text", "write_outputs"]
 
@@ -39,7 +40,7 @@ _DQ_FIELDS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_columns(doc: dict[str, Any]) -> list[str]:
+def csv_columns(doc: RunDoc) -> list[str]:
     """The flat CSV header, in the order docs/screen-json.md gives.
 
     Risk metrics follow the metric registry (``doc.metrics``) in its order; a risk key that a
@@ -49,8 +50,8 @@ def csv_columns(doc: dict[str, Any]) -> list[str]:
     for f in _factor_names(doc):
         cols += [f"{f}_value", f"{f}_points"]
     cols.append("flags")
-    registry = [str(m["name"]) for m in doc.get("metrics") or []]
-    extra = sorted({k for r in doc.get("rows", []) for k in (r.get("risk") or {})} - set(registry))
+    registry = [m["name"] for m in doc["metrics"]]
+    extra = sorted({k for r in doc["rows"] for k in r["risk"]} - set(registry))
     cols += registry + extra
     cols += ["gate_market_cap", "gate_adv", "gate_pass", "quadrant", "frontier", "exposure_per_vol"]
     cols += [f"dq_{f}" for f in _DQ_FIELDS]
@@ -58,10 +59,8 @@ def csv_columns(doc: dict[str, Any]) -> list[str]:
     return cols
 
 
-def _factor_names(doc: dict[str, Any]) -> list[str]:
-    weights = (doc.get("run") or {}).get("weights") or {}
-    names = [str(k) for k in weights] or list(FACTORS)
-    return names
+def _factor_names(doc: RunDoc) -> list[str]:
+    return list(doc["run"]["weights"]) or list(FACTORS)
 
 
 def _csv_cell(value: Any) -> str:
@@ -75,45 +74,42 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _csv_record(doc: dict[str, Any], row: dict[str, Any], cols: list[str]) -> list[str]:
-    exp = row.get("exposure") or {}
-    factors = exp.get("factors") or {}
-    gates = row.get("gates") or {}
-    dq = row.get("data_quality") or {}
-    risk = row.get("risk") or {}
+def _csv_record(doc: RunDoc, row: Row, cols: list[str]) -> list[str]:
+    exp, gates, dq = row["exposure"], row["gates"], row["data_quality"]
     rec: dict[str, Any] = {
-        "rank": row.get("rank"),
-        "ticker": row.get("ticker"),
-        "id": row.get("id"),
-        "name": row.get("name"),
-        "hq": row.get("hq"),
-        "score": exp.get("score"),
-        "raw_score": exp.get("raw_score"),
-        "china_multiplier": exp.get("china_multiplier"),
-        "flags": ";".join(exp.get("flags") or []),
-        "gate_market_cap": gates.get("market_cap"),
-        "gate_adv": gates.get("adv"),
-        "gate_pass": gates.get("pass"),
-        "quadrant": row.get("quadrant"),
-        "frontier": row.get("frontier"),
-        "exposure_per_vol": row.get("exposure_per_vol"),
-        "synthetic": dq.get("synthetic", (doc.get("run") or {}).get("synthetic")),
+        "rank": row["rank"],
+        "ticker": row["ticker"],
+        "id": row["id"],
+        "name": row["name"],
+        "hq": row["hq"],
+        "score": exp["score"],
+        "raw_score": exp["raw_score"],
+        "china_multiplier": exp["china_multiplier"],
+        "flags": ";".join(exp["flags"]),
+        "gate_market_cap": gates["market_cap"],
+        "gate_adv": gates["adv"],
+        "gate_pass": gates["pass"],
+        "quadrant": row["quadrant"],
+        "frontier": row["frontier"],
+        "exposure_per_vol": row["exposure_per_vol"],
+        "synthetic": dq["synthetic"],
     }
     for f in _factor_names(doc):
-        fac = factors.get(f) or {}
-        rec[f"{f}_value"], rec[f"{f}_points"] = fac.get("value"), fac.get("points")
+        fac = exp["factors"][f]
+        rec[f"{f}_value"], rec[f"{f}_points"] = fac["value"], fac["points"]
+    dq_fields: dict[str, Any] = dict(dq)
     for f in _DQ_FIELDS:
-        rec[f"dq_{f}"] = dq.get(f)
-    return [_csv_cell(rec[c] if c in rec else risk.get(c)) for c in cols]
+        rec[f"dq_{f}"] = dq_fields[f]
+    return [_csv_cell(rec[c] if c in rec else row["risk"].get(c)) for c in cols]
 
 
-def csv_text(doc: dict[str, Any]) -> str:
+def csv_text(doc: RunDoc) -> str:
     """``screen.csv``: one line per listed company, columns from :func:`csv_columns`."""
     cols = csv_columns(doc)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
-    for row in doc.get("rows", []):
+    for row in doc["rows"]:
         w.writerow(_csv_record(doc, row, cols))
     return buf.getvalue()
 
@@ -132,7 +128,7 @@ def _find_nan(value: Any, path: str) -> str | None:
     return None
 
 
-def json_text(doc: dict[str, Any]) -> str:
+def json_text(doc: RunDoc) -> str:
     """``screen.json``: the document itself. NaN/inf are refused: the contract says null."""
     bad = _find_nan(doc, "doc")
     if bad is not None:
@@ -143,7 +139,7 @@ def json_text(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_outputs(doc: dict[str, Any], out_dir: Path) -> dict[str, Path]:
+def write_outputs(doc: RunDoc, out_dir: Path) -> dict[str, Path]:
     """Write ``report.html``, ``screen.csv`` and ``screen.json`` into ``out_dir``.
 
     Everything renders in memory first; only then is each file replaced atomically, so a

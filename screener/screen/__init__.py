@@ -2,5 +2,5 @@
 
 :mod:`panel` reads what the store holds; :mod:`table` builds the screen (gates, pairing, rank
 robustness); :mod:`document` arranges the run document every renderer reads; :mod:`history`
-compares two runs; :mod:`takeaways` writes the plain sentences.
+compares two runs.
 """

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from screener.metrics.registry import ADV_WINDOW
 from screener.screen.document import RunMeta, build_document, iso_week
 from screener.screen.panel import Panel, compute_risk, gate_adv, read_panel
+from screener.screen.types import RunDoc
 from screener.universe.scored import Scored
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Assembled:
-    document: dict[str, Any]
+    document: RunDoc
     panel: Panel
     values: pd.DataFrame  # metrics of every symbol read (universe, benchmarks, extras)
     reasons: pd.DataFrame

@@ -18,6 +18,19 @@ import pandas as pd
 from screener import __version__
 from screener.metrics import METRICS, QUALITY_COLUMNS
 from screener.screen.table import QUADRANT_LABELS, RankRobustness
+from screener.screen.types import (
+    BenchmarkRow,
+    CompanyRecord,
+    ContextRow,
+    DataQualityRecord,
+    MetricInfo,
+    Risk,
+    RiskReasons,
+    Row,
+    RunDoc,
+    RunInfo,
+    SeriesRecord,
+)
 from screener.universe.profile import company_view
 from screener.universe.scored import Scored
 
@@ -65,7 +78,7 @@ def iso_week(d: date) -> str:
 
 def risk_row(
     values: pd.DataFrame, reasons: pd.DataFrame, ticker: str | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[Risk, RiskReasons]:
     names = [m for m in METRICS if m in values.columns]
     if ticker is None or ticker not in values.index:
         return {m: None for m in names}, {"*": "no stored prices"}
@@ -81,9 +94,7 @@ def risk_row(
     return risk, why
 
 
-def weekly_series(
-    close: pd.DataFrame, ticker: str, as_of: date, weeks: int = 53
-) -> dict[str, list[Any]]:
+def weekly_series(close: pd.DataFrame, ticker: str, as_of: date, weeks: int = 53) -> SeriesRecord:
     """~1 year of week-end closes for a sparkline (each ticker on its own trading days)."""
     if ticker not in close.columns:
         return {"dates": [], "close": []}
@@ -96,6 +107,180 @@ def weekly_series(
     # date the partial week's last close in the future.
     dates = [min(p.end_time.date(), as_of).isoformat() for p in weekly.index]
     return {"dates": dates, "close": [clean(v) for v in weekly.to_numpy()]}
+
+
+def profile_fields(view: Mapping[str, Any]) -> CompanyRecord:
+    """``universe.profile.company_view`` as the document's typed profile record (same order)."""
+    return {
+        "ticker": view["ticker"],
+        "tickers": view["tickers"],
+        "former_tickers": view["former_tickers"],
+        "id": view["id"],
+        "name": view["name"],
+        "listed": view["listed"],
+        "hq": view["hq"],
+        "hq_name": view["hq_name"],
+        "hq_tier": view["hq_tier"],
+        "exposure": view["exposure"],
+        "segments": view["segments"],
+        "china": view["china"],
+        "support": view["support"],
+        "revenue": view["revenue"],
+        "sources": view["sources"],
+        "confidence": view["confidence"],
+        "as_of": view["as_of"],
+        "notes": view["notes"],
+    }
+
+
+@dataclass(frozen=True)
+class _Frames:
+    """The measured inputs a row reads: metrics, their null reasons, data quality, closes."""
+
+    values: pd.DataFrame
+    reasons: pd.DataFrame
+    quality: pd.DataFrame
+    close: pd.DataFrame
+    instruments: pd.DataFrame
+    failures: Mapping[str, str]
+    last_errors: Mapping[str, str]
+
+
+def _data_quality(frames: _Frames, ticker: str | None) -> DataQualityRecord:
+    dq: dict[str, Any] = dict.fromkeys(QUALITY_COLUMNS)
+    if ticker in frames.quality.index:
+        dq.update({k: clean(v) for k, v in frames.quality.loc[ticker].items()})
+    instruments = frames.instruments
+    src = instruments["source"].get(ticker) if "source" in instruments else None
+    dq["source"] = clean(src)
+    dq["last_error"] = frames.last_errors.get(ticker or "") or frames.failures.get(ticker or "")
+    record: DataQualityRecord = clean(dq)
+    return record
+
+
+def _row(
+    t: pd.Series[Any],
+    view: Mapping[str, Any],
+    frames: _Frames,
+    meta: RunMeta,
+    with_series: bool,
+) -> Row:
+    """One listed company: its profile, then the screen table's row ``t`` and its measures."""
+    ticker = view["ticker"]
+    risk, why = risk_row(frames.values, frames.reasons, ticker)
+    return {
+        "rank": int(t["rank"]),
+        **profile_fields(view),
+        "risk": risk,
+        "risk_reasons": why,
+        "gates": {
+            "preset": meta.preset,
+            "market_cap": clean(t["gate_market_cap"]),
+            "adv": clean(t["gate_adv"]),
+            "adv_usd": clean(t["adv_gate_usd"]),
+            "pass": clean(t["gate_pass"]),
+        },
+        "quadrant": clean(t["quadrant"]),
+        "quadrant_label": QUADRANT_LABELS.get(str(t["quadrant"])),
+        "frontier": bool(t["frontier"]),
+        "exposure_per_vol": clean(t["exposure_per_vol"]),
+        "percentiles": {
+            "score": clean(t["pct_score"]),
+            "vol_1y": clean(t["pct_vol_1y"]),
+            "exposure_per_vol": clean(t["pct_exposure_per_vol"]),
+        },
+        "rank_robustness": {
+            "median_rank": clean(t["rank_median"]),
+            "p05": clean(t["rank_p05"]),
+            "p95": clean(t["rank_p95"]),
+            "unstable": None if pd.isna(t["rank_unstable"]) else bool(t["rank_unstable"]),
+        },
+        "data_quality": _data_quality(frames, ticker),
+        "series": (
+            weekly_series(frames.close, ticker, meta.as_of)
+            if ticker and with_series
+            else {"dates": [], "close": []}
+        ),
+    }
+
+
+def _context(scored: Scored) -> list[ContextRow]:
+    return [
+        {
+            **profile_fields(company_view(c, e, scored.jurisdictions)),
+            "reason": "delisted" if c.former_tickers else "private or not listed",
+        }
+        for c, e in scored.ranked()
+        if not c.listed
+    ]
+
+
+def _benchmarks(scored: Scored, frames: _Frames) -> list[BenchmarkRow]:
+    out: list[BenchmarkRow] = []
+    for b in scored.universe.benchmarks:
+        risk, why = risk_row(frames.values, frames.reasons, b.symbol)
+        out.append(
+            {
+                "symbol": b.symbol,
+                "name": b.name,
+                "role": b.role,
+                "notes": b.notes,
+                "risk": risk,
+                "risk_reasons": why,
+            }
+        )
+    return out
+
+
+def _run_info(scored: Scored, meta: RunMeta) -> RunInfo:
+    uni, model, jur = scored.universe, scored.model, scored.jurisdictions
+    return {
+        "id": meta.run_id,
+        "week": iso_week(meta.as_of),
+        "as_of": meta.as_of.isoformat(),
+        "generated_at": meta.generated_at.isoformat(timespec="seconds"),
+        "universe": {
+            "name": uni.name,
+            "title": uni.title,
+            "version": uni.version,
+            "path": str(uni.path),
+            "hash": uni.sha256,
+            "companies": len(uni.companies),
+            "listed": len(uni.listed),
+        },
+        "source": meta.source,
+        "synthetic": meta.synthetic,
+        "preset": meta.preset,
+        "preset_label": model.gate(meta.preset).get("label", meta.preset),
+        "weights": dict(model.weights),
+        # model parameters in force, with the jurisdiction tiers they were read with
+        "model": {
+            **dict(model.raw),
+            "jurisdictions": {
+                "tiers": {
+                    t: {"weight": w, "countries": jur.members(t)}
+                    for t, w in jur.tier_weights.items()
+                },
+                "default_tier": jur.default_tier,
+            },
+        },
+        "tool_version": __version__,
+    }
+
+
+def _metric_infos() -> list[MetricInfo]:
+    return [
+        {
+            "name": m.name,
+            "label": m.label,
+            "unit": m.unit,
+            "description": m.description,
+            "formula": m.formula,
+            "reference": m.reference,
+            "fmt": m.fmt,
+        }
+        for m in METRICS.values()
+    ]
 
 
 def build_document(
@@ -112,147 +297,39 @@ def build_document(
     failures: Mapping[str, str],
     last_errors: Mapping[str, str] | None = None,
     series_for: Collection[str] | None = None,
-) -> dict[str, Any]:
+) -> RunDoc:
     """Everything a renderer needs; ``changes`` and ``takeaways`` are filled in by the caller."""
-    uni, model = scored.universe, scored.model
-    companies = {c.id: c for c in uni.companies}
-    rows: list[dict[str, Any]] = []
+    frames = _Frames(values, reasons, quality, close, instruments, failures, last_errors or {})
+    companies = {c.id: c for c in scored.universe.companies}
+    rows: list[Row] = []
     for cid, t in table.iterrows():
         c = companies[str(cid)]
         view = company_view(c, scored.exposures[c.id], scored.jurisdictions)
-        ticker = c.primary_ticker
-        risk, why = risk_row(values, reasons, ticker)
-        dq: dict[str, Any] = dict.fromkeys(QUALITY_COLUMNS)
-        if ticker in quality.index:
-            dq.update({k: clean(v) for k, v in quality.loc[ticker].items()})
-        src = instruments["source"].get(ticker) if "source" in instruments else None
-        dq["source"] = clean(src)
-        dq["last_error"] = (last_errors or {}).get(ticker or "") or failures.get(ticker or "")
-        rows.append(
-            {
-                "rank": int(t["rank"]),
-                **view,
-                "risk": risk,
-                "risk_reasons": why,
-                "gates": {
-                    "preset": meta.preset,
-                    "market_cap": clean(t["gate_market_cap"]),
-                    "adv": clean(t["gate_adv"]),
-                    "adv_usd": clean(t["adv_gate_usd"]),
-                    "pass": clean(t["gate_pass"]),
-                },
-                "quadrant": clean(t["quadrant"]),
-                "quadrant_label": QUADRANT_LABELS.get(str(t["quadrant"])),
-                "frontier": bool(t["frontier"]),
-                "exposure_per_vol": clean(t["exposure_per_vol"]),
-                "percentiles": {
-                    "score": clean(t["pct_score"]),
-                    "vol_1y": clean(t["pct_vol_1y"]),
-                    "exposure_per_vol": clean(t["pct_exposure_per_vol"]),
-                },
-                "rank_robustness": {
-                    "median_rank": clean(t["rank_median"]),
-                    "p05": clean(t["rank_p05"]),
-                    "p95": clean(t["rank_p95"]),
-                    "unstable": None if pd.isna(t["rank_unstable"]) else bool(t["rank_unstable"]),
-                },
-                "data_quality": dq,
-                "series": (
-                    weekly_series(close, ticker, meta.as_of)
-                    if ticker and (series_for is None or c.id in series_for)
-                    else {"dates": [], "close": []}
-                ),
-            }
-        )
-    context = [
-        {
-            **company_view(c, e, scored.jurisdictions),
-            "reason": "delisted" if c.former_tickers else "private or not listed",
-        }
-        for c, e in scored.ranked()
-        if not c.listed
-    ]
-    benchmarks = []
-    for b in uni.benchmarks:
-        risk, why = risk_row(values, reasons, b.symbol)
-        benchmarks.append(
-            {
-                "symbol": b.symbol,
-                "name": b.name,
-                "role": b.role,
-                "notes": b.notes,
-                "risk": risk,
-                "risk_reasons": why,
-            }
-        )
-    preset = model.gate(meta.preset)
-    document: dict[str, Any] = clean(
-        {
-            "schema_version": SCHEMA_VERSION,
-            "run": {
-                "id": meta.run_id,
-                "week": iso_week(meta.as_of),
-                "as_of": meta.as_of,
-                "generated_at": meta.generated_at.isoformat(timespec="seconds"),
-                "universe": {
-                    "name": uni.name,
-                    "title": uni.title,
-                    "version": uni.version,
-                    "path": str(uni.path),
-                    "hash": uni.sha256,
-                    "companies": len(uni.companies),
-                    "listed": len(uni.listed),
-                },
-                "source": meta.source,
-                "synthetic": meta.synthetic,
-                "preset": meta.preset,
-                "preset_label": preset.get("label", meta.preset),
-                "weights": dict(model.weights),
-                # model parameters in force, with the jurisdiction tiers they were read with
-                "model": {
-                    **dict(model.raw),
-                    "jurisdictions": {
-                        "tiers": {
-                            t: {"weight": w, "countries": scored.jurisdictions.members(t)}
-                            for t, w in scored.jurisdictions.tier_weights.items()
-                        },
-                        "default_tier": scored.jurisdictions.default_tier,
-                    },
-                },
-                "tool_version": __version__,
-            },
-            "rows": rows,
-            "context": context,
-            "benchmarks": benchmarks,
-            "rank_robustness": {
-                "draws": robust.draws,
-                "concentration": robust.concentration,
-                "seed": robust.seed,
-                "median_kendall_tau": robust.median_kendall_tau,
-            },
-            "changes": None,
-            "failures": [{"ticker": k, "reason": v} for k, v in sorted(failures.items())],
-            "metrics": [
-                {
-                    "name": m.name,
-                    "label": m.label,
-                    "unit": m.unit,
-                    "description": m.description,
-                    "formula": m.formula,
-                    "reference": m.reference,
-                    "fmt": m.fmt,
-                }
-                for m in METRICS.values()
-            ],
-            "takeaways": [],
-        }
-    )
-    return document
+        rows.append(_row(t, view, frames, meta, series_for is None or c.id in series_for))
+    document: RunDoc = {
+        "schema_version": SCHEMA_VERSION,
+        "run": _run_info(scored, meta),
+        "rows": rows,
+        "context": _context(scored),
+        "benchmarks": _benchmarks(scored, frames),
+        "rank_robustness": {
+            "draws": robust.draws,
+            "concentration": robust.concentration,
+            "seed": robust.seed,
+            "median_kendall_tau": robust.median_kendall_tau,
+        },
+        "changes": None,
+        "failures": [{"ticker": k, "reason": v} for k, v in sorted(failures.items())],
+        "metrics": _metric_infos(),
+        "takeaways": [],
+    }
+    cleaned: RunDoc = clean(document)  # JSON-safe: numpy scalars, NaN and dates made plain
+    return cleaned
 
 
-def by_id(doc: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+def by_id(doc: RunDoc) -> dict[str, Row]:
     return {r["id"]: r for r in doc["rows"]}
 
 
-def primary_tickers(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    return [r["ticker"] for r in rows if r.get("ticker")]
+def primary_tickers(rows: Sequence[Row]) -> list[str]:
+    return [r["ticker"] for r in rows if r["ticker"]]

@@ -5,6 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from screener.screen.types import (
+    Cause,
+    ChangesRecord,
+    CompanyRef,
+    GateChange,
+    RankMove,
+    Regime,
+    RegimeShift,
+    Row,
+    RunDoc,
+    ScoreChange,
+)
+
 #: vol_regime crossing these percentiles counts as a regime shift.
 REGIME_HIGH = 0.8
 REGIME_LOW = 0.2
@@ -12,7 +25,8 @@ REGIME_LOW = 0.2
 SCORE_EPS = 0.05
 
 
-def _regime(x: Any) -> str | None:
+def regime(x: float | None) -> Regime | None:
+    """The volatility band of a ``vol_regime`` value: low ≤ 0.2 < normal < 0.8 ≤ high."""
     if x is None:
         return None
     return "high" if x >= REGIME_HIGH else "low" if x <= REGIME_LOW else "normal"
@@ -29,9 +43,52 @@ def _profile_key(row: Mapping[str, Any]) -> Any:
     )
 
 
-def changes(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any]:
+def _ref(r: Row) -> CompanyRef:
+    return {"id": r["id"], "ticker": r["ticker"], "name": r["name"]}
+
+
+def _cause(profile_changed: bool, weights_changed: bool) -> Cause:
+    if profile_changed and weights_changed:
+        return "profile+weights"
+    if profile_changed:
+        return "profile"
+    if weights_changed:
+        return "weights"
+    return "model"  # neither: model parameters other than weights changed
+
+
+def _rank_move(a: Row, b: Row) -> RankMove | None:
+    if a["rank"] == b["rank"]:
+        return None
+    return {**_ref(b), "from": a["rank"], "to": b["rank"]}
+
+
+def _score_change(a: Row, b: Row, weights_changed: bool) -> ScoreChange | None:
+    sa, sb = a["exposure"]["score"], b["exposure"]["score"]
+    if abs(sa - sb) < SCORE_EPS:
+        return None
+    cause = _cause(_profile_key(a) != _profile_key(b), weights_changed)
+    return {**_ref(b), "from": sa, "to": sb, "cause": cause}
+
+
+def _regime_shift(a: Row, b: Row) -> RegimeShift | None:
+    ra, rb = a["risk"].get("vol_regime"), b["risk"].get("vol_regime")
+    was, now = regime(ra), regime(rb)
+    if ra is None or rb is None or was is None or now is None or was == now:
+        return None
+    return {**_ref(b), "from": ra, "to": rb, "regime": now, "previous_regime": was}
+
+
+def _gate_change(a: Row, b: Row) -> GateChange | None:
+    ga, gb = a["gates"]["pass"], b["gates"]["pass"]
+    if ga == gb:
+        return None
+    return {**_ref(b), "from": ga, "to": gb}
+
+
+def changes(current: RunDoc, previous: RunDoc | None) -> ChangesRecord:
     """Compare two documents by company id. ``previous`` None → a first run."""
-    empty: dict[str, Any] = {
+    out: ChangesRecord = {
         "previous_run": None,
         "added": [],
         "removed": [],
@@ -42,50 +99,24 @@ def changes(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> d
         "new_failures": [],
     }
     if previous is None:
-        return empty
-    out = dict(empty)
+        return out
     out["previous_run"] = {"id": previous["run"]["id"], "as_of": previous["run"]["as_of"]}
     cur = {r["id"]: r for r in current["rows"]}
     prev = {r["id"]: r for r in previous["rows"]}
-
-    def ref(r: Mapping[str, Any]) -> dict[str, Any]:
-        return {"id": r["id"], "ticker": r["ticker"], "name": r["name"]}
-
-    out["added"] = [ref(cur[i]) for i in cur if i not in prev]
-    out["removed"] = [ref(prev[i]) for i in prev if i not in cur]
-    weights_changed = current["run"].get("weights") != previous["run"].get("weights")
+    out["added"] = [_ref(cur[i]) for i in cur if i not in prev]
+    out["removed"] = [_ref(prev[i]) for i in prev if i not in cur]
+    weights_changed = current["run"]["weights"] != previous["run"]["weights"]
     for i in (i for i in cur if i in prev):
         a, b = prev[i], cur[i]
-        if a["rank"] != b["rank"]:
-            out["rank_moves"].append({**ref(b), "from": a["rank"], "to": b["rank"]})
-        sa, sb = a["exposure"]["score"], b["exposure"]["score"]
-        if abs(sa - sb) >= SCORE_EPS:
-            profile_changed = _profile_key(a) != _profile_key(b)
-            cause = (
-                "profile+weights"
-                if profile_changed and weights_changed
-                else "profile"
-                if profile_changed
-                else "weights"
-                if weights_changed
-                else "model"  # neither: model parameters other than weights changed
-            )
-            out["score_changes"].append({**ref(b), "from": sa, "to": sb, "cause": cause})
-        ra, rb = a.get("risk", {}).get("vol_regime"), b.get("risk", {}).get("vol_regime")
-        if _regime(ra) != _regime(rb) and ra is not None and rb is not None:
-            out["regime_shifts"].append(
-                {
-                    **ref(b),
-                    "from": ra,
-                    "to": rb,
-                    "regime": _regime(rb),
-                    "previous_regime": _regime(ra),
-                }
-            )
-        ga, gb = a.get("gates", {}).get("pass"), b.get("gates", {}).get("pass")
-        if ga != gb:
-            out["gate_changes"].append({**ref(b), "from": ga, "to": gb})
+        if (move := _rank_move(a, b)) is not None:
+            out["rank_moves"].append(move)
+        if (score := _score_change(a, b, weights_changed)) is not None:
+            out["score_changes"].append(score)
+        if (shift := _regime_shift(a, b)) is not None:
+            out["regime_shifts"].append(shift)
+        if (gate := _gate_change(a, b)) is not None:
+            out["gate_changes"].append(gate)
     out["rank_moves"].sort(key=lambda m: -abs(m["from"] - m["to"]))
-    before = {f["ticker"] for f in previous.get("failures", [])}
-    out["new_failures"] = [f for f in current.get("failures", []) if f["ticker"] not in before]
+    before = {f["ticker"] for f in previous["failures"]}
+    out["new_failures"] = [f for f in current["failures"] if f["ticker"] not in before]
     return out

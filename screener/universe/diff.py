@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from screener.errors import UniverseError
-from screener.universe.load import read_yaml
+from screener.universe.files import read_yaml
 
 _SEGMENT_FIELDS = ("status", "capacity_tpa", "feed_origin", "heavy_ree")
 _COMPANY_FIELDS = ("name", "tickers", "listed", "hq", "ree_revenue_share", "revenue_basis")

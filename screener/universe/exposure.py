@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from screener.universe.load import Jurisdictions
+from screener.universe.jurisdictions import Jurisdictions
 from screener.universe.model import FACTORS, Model
 from screener.universe.records import CAPTIVE, FEED_STAGES, Company, Segment
 
@@ -34,6 +34,28 @@ FLAG_HELP: dict[str, str] = {
     "LOW_CONFIDENCE": "the profile's facts are low confidence (rated so, or resting on secondary sources)",
     "UNSOURCED": "a segment, China link or support item cites no source",
 }
+#: The same flags in full sentences, for the report's legend and cards; ``{feoc}``,
+#: ``{purity_unknown}`` and ``{stale}`` are filled from the model in force (flag_meaning).
+FLAG_MEANINGS: dict[str, str] = {
+    "FEOC": "Chinese ownership or control: HQ in China, state control, or a Chinese stake of at least {feoc}%.",
+    "COVERED_CHAIN": "A segment or its feedstock sits in a covered country (CN, HK, MO, RU, KP, IR).",
+    "PRE_REVENUE": "Not yet producing revenue: purity uses the expected rare-earth share.",
+    "PURITY_UNKNOWN": "No rare-earth revenue share known: purity counts {purity_unknown}.",
+    "STALE_PROFILE": "The profile's newest fact is older than {stale} days at the run date.",
+    "LOW_CONFIDENCE": "The profile's evidence was rated low confidence.",
+    "UNSOURCED": "A segment, China link or support item cites no source.",
+}
+
+
+def flag_meaning(code: str, model: Mapping[str, Any]) -> str:
+    """The flag's sentence with the thresholds of ``model`` (a run's ``run.model``)."""
+    text = FLAG_MEANINGS.get(code, "See docs/exposure-model.md §7.")
+    return text.format(
+        feoc=model["china"].get("feoc_ownership_pct", "?"),
+        purity_unknown=model.get("purity_unknown", "?"),
+        stale=model.get("stale_profile_days", "?"),
+    )
+
 
 #: Where an unknown sits within its range: the central value (the score), bottom, or top.
 Position = Literal["mid", "low", "high"]

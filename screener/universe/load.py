@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from screener import settings
 from screener.errors import UniverseError
+from screener.universe.files import companion, read_yaml, resolve
+from screener.universe.jurisdictions import Jurisdictions, load_jurisdictions
 from screener.universe.records import (
     CAPTIVE,
     CONFIDENCES,
@@ -37,8 +35,6 @@ from screener.universe.records import (
     Universe,
 )
 from screener.universe.validate import Checker, Problems
-
-DATA_FILES = ("jurisdictions", "model", "events")
 
 _COMPANY_KEYS = (
     "id",
@@ -81,190 +77,6 @@ _CHINA_KEYS = (
 )
 _SUPPORT_KEYS = ("kind", "counterparty", "country", "date", "note", "sources", "ree_related")
 _SOURCE_KEYS = ("id", "url", "date", "title", "kind")
-
-
-# --- YAML reading ------------------------------------------------------------------------
-
-
-# libyaml's C parser when PyYAML was built with it: 15x faster on the shipped universe
-# (about 0.07 s against 1.0 s), which `screener lookup` feels on every call.
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """Safe loader that rejects duplicate keys (PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    seen: dict[Any, Any] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                "while reading a mapping",
-                node.start_mark,
-                f"found duplicate key {key!r}",
-                key_node.start_mark,
-            )
-        seen[key] = True
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse ``path``; malformed YAML becomes a UniverseError naming the line and column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UniverseError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UniverseError(f"{path}: cannot be read ({exc})") from None
-    try:
-        return yaml.load(text, Loader=_StrictLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise UniverseError(f"{path}: malformed YAML at {where}: {what}") from None
-    except yaml.YAMLError as exc:
-        raise UniverseError(f"{path}: malformed YAML: {exc}") from None
-
-
-# --- locating files --------------------------------------------------------------------
-
-
-def resolve(name_or_path: str | Path | None) -> Path:
-    """A shipped universe name (``rare_earths``) or a path to a YAML file."""
-    if name_or_path is None:
-        name_or_path = "rare_earths"
-    text = str(name_or_path)
-    p = Path(text).expanduser()
-    if p.suffix in (".yaml", ".yml") or p.exists() or "/" in text or "\\" in text:
-        if not p.is_file():
-            raise UniverseError(f"{p}: universe file not found")
-        return p
-    shipped = settings.universes_dir() / f"{text}.yaml"
-    if not shipped.is_file():
-        names = ", ".join(sorted(available())) or "none"
-        raise UniverseError(
-            f"no universe named '{text}' (shipped: {names}); pass a name or a path to a YAML file"
-        )
-    return shipped
-
-
-def available() -> dict[str, Path]:
-    """Shipped universes by name (YAML files with a ``companies`` list)."""
-    out: dict[str, Path] = {}
-    for p in sorted(settings.universes_dir().glob("*.yaml")):
-        if p.stem not in DATA_FILES:
-            out[p.stem] = p
-    return out
-
-
-def companion(universe_path: Path, stem: str) -> Path:
-    """``jurisdictions.yaml``/``model.yaml``/``events.yaml`` beside the universe, else shipped."""
-    local = universe_path.parent / f"{stem}.yaml"
-    return local if local.is_file() else settings.universes_dir() / f"{stem}.yaml"
-
-
-# --- jurisdictions --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Jurisdictions:
-    path: Path
-    tier_weights: Mapping[str, float]
-    country_tiers: Mapping[str, str]
-    default_tier: str
-    names: Mapping[str, str]
-    #: The dated source that puts a country in a tier that needs one (``aligned``).
-    sources: Mapping[str, Citation] = field(default_factory=dict)
-
-    def tier(self, code: str) -> str:
-        return self.country_tiers.get(code, self.default_tier)
-
-    def weight(self, code: str) -> float:
-        return self.tier_weights[self.tier(code)]
-
-    def members(self, tier: str) -> list[str]:
-        return sorted(c for c, t in self.country_tiers.items() if t == tier)
-
-
-def load_jurisdictions(path: Path | None = None) -> Jurisdictions:
-    path = path or settings.universes_dir() / "jurisdictions.yaml"
-    data = read_yaml(path)
-    p = Problems(path.name)
-    if not isinstance(data, Mapping):
-        raise UniverseError(f"{path}: expected a mapping with 'tiers' and 'countries'")
-    names_raw = data.get("countries")
-    names: dict[str, str] = {}
-    if not isinstance(names_raw, Mapping) or not names_raw:
-        p.add("countries", "missing: a mapping of ISO 3166-1 alpha-2 code to country name")
-    else:
-        for code, name in names_raw.items():
-            if not isinstance(code, str) or len(code) != 2 or not code.isupper():
-                p.add(
-                    "countries",
-                    f"{code!r} is not an upper-case two-letter code (quote NO, ON, YES)",
-                )
-            else:
-                names[code] = str(name)
-    weights: dict[str, float] = {}
-    tiers: dict[str, str] = {}
-    tiers_raw = data.get("tiers")
-    if not isinstance(tiers_raw, Mapping) or not tiers_raw:
-        p.add("tiers", "missing: a mapping of tier name to {weight, countries}")
-        tiers_raw = {}
-    sources: dict[str, Citation] = {}
-    for tier, spec in tiers_raw.items():
-        c = Checker(p, f"tier '{tier}'", spec, date.today())
-        c.unknown_keys(("weight", "countries", "sourced", "sources"))
-        w = c.number("weight", 0.0, 1.0, required=True)
-        weights[str(tier)] = w if w is not None else 0.0
-        for code in c.list_("countries"):
-            if code not in names:
-                c.err("countries", f"{code!r} is not in the 'countries' list")
-            elif code in tiers:
-                c.err("countries", f"{code} is already in tier '{tiers[code]}'")
-            else:
-                tiers[code] = str(tier)
-        sources.update(_tier_sources(c, [k for k, v in tiers.items() if v == tier]))
-    default = data.get("default_tier")
-    if default not in weights:
-        p.add("default_tier", f"{default!r} is not one of the tiers ({', '.join(weights)})")
-    if p:
-        raise UniverseError(f"{path}: {len(p.items)} problem(s)", p.items)
-    return Jurisdictions(path, weights, tiers, str(default), names, sources)
-
-
-def _tier_sources(c: Checker, members: list[str]) -> dict[str, Citation]:
-    """A ``sourced`` tier cites, for each member, the dated agreement that puts it there."""
-    raw = c.data.get("sources") or {}
-    if not isinstance(raw, Mapping):
-        c.err("sources", "expected a mapping of country code to {url, date, title, kind}")
-        return {}
-    out: dict[str, Citation] = {}
-    for code in members:
-        item = raw.get(code)
-        if item is None:
-            if c.data.get("sourced"):
-                c.err("sources", f"{code} has no source (each member of this tier needs one)")
-            continue
-        s = c.child(f"sources.{code}", item)
-        s.unknown_keys(("url", "date", "title", "kind"))
-        dated = s.date_("date", required=True, partial=False)
-        out[code] = Citation(
-            id=code,
-            url=s.str_("url") or "",
-            date=dated,
-            title=s.str_("title") or "",
-            kind=s.choice("kind", SOURCE_KINDS) or "secondary",
-        )
-    for code in set(raw) - set(members):
-        c.err("sources", f"{code!r} is cited but is not a member of this tier")
-    return out
 
 
 # --- companies ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 from screener import settings
 from screener.errors import UniverseError
-from screener.universe.load import read_yaml
+from screener.universe.files import read_yaml
 from screener.universe.records import STAGES, STATUSES, SUPPORT_KINDS
 
 FACTORS: tuple[str, ...] = ("sourcing", "processing", "recycling", "heavy_ree", "purity", "support")

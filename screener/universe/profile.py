@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from screener.universe.exposure import Exposure
-from screener.universe.load import Jurisdictions
-from screener.universe.records import Company
+from screener.universe.jurisdictions import Jurisdictions
+from screener.universe.records import ChinaLinks, Citation, Company, Segment, Support
 
 
 def source_numbers(company: Company) -> dict[str, int]:
@@ -28,61 +28,70 @@ def company_view(company: Company, exposure: Exposure, jur: Jurisdictions) -> di
         "hq_name": jur.names.get(company.hq, company.hq),
         "hq_tier": jur.tier(company.hq),
         "exposure": exposure.to_dict(nums),
-        "segments": [
-            {
-                "stage": s.stage,
-                "country": s.country,
-                "tier": jur.tier(s.country),
-                "status": s.status,
-                "site": s.site,
-                "capacity_tpa": s.capacity_tpa,
-                "heavy_ree": s.heavy_ree,
-                "feed_origin": s.feed_origin,
-                "note": s.note,
-                "sources": list(s.sources),
-                "refs": [nums[x] for x in s.sources if x in nums],
-            }
-            for s in company.segments
-        ],
-        "china": {
-            "hq_in_china": company.china.hq_in_china,
-            "ownership_pct": company.china.ownership_pct,
-            "state_control": company.china.state_control,
-            "processing_in_china": company.china.processing_in_china,
-            "sales_to_china": company.china.sales_to_china,
-            "notes": company.china.notes,
-            "sources": list(company.china.sources),
-            "refs": [nums[x] for x in company.china.sources if x in nums],
-        },
-        "support": [
-            {
-                "kind": s.kind,
-                "counterparty": s.counterparty,
-                "country": s.country,
-                "date": s.date,
-                "note": s.note,
-                "sources": list(s.sources),
-                "refs": [nums[x] for x in s.sources if x in nums],
-            }
-            for s in company.support
-        ],
+        "segments": [_segment_view(s, jur, nums) for s in company.segments],
+        "china": _china_view(company.china, nums),
+        "support": [_support_view(s, nums) for s in company.support],
         "revenue": {
             "share": company.ree_revenue_share,
             "basis": company.revenue_basis,
             "note": company.revenue_note,
         },
-        "sources": [
-            {
-                "n": nums[s.id],
-                "id": s.id,
-                "url": s.url,
-                "date": s.date,
-                "title": s.title,
-                "secondary": s.secondary,
-            }
-            for s in company.sources
-        ],
+        "sources": [_source_view(s, nums) for s in company.sources],
         "confidence": company.confidence,
         "as_of": company.as_of.isoformat(),
         "notes": company.notes,
+    }
+
+
+def _cited(ids: tuple[str, ...], nums: dict[str, int]) -> dict[str, Any]:
+    """A fact's source ids and their citation numbers."""
+    return {"sources": list(ids), "refs": [nums[x] for x in ids if x in nums]}
+
+
+def _segment_view(s: Segment, jur: Jurisdictions, nums: dict[str, int]) -> dict[str, Any]:
+    return {
+        "stage": s.stage,
+        "country": s.country,
+        "tier": jur.tier(s.country),
+        "status": s.status,
+        "site": s.site,
+        "capacity_tpa": s.capacity_tpa,
+        "heavy_ree": s.heavy_ree,
+        "feed_origin": s.feed_origin,
+        "note": s.note,
+        **_cited(s.sources, nums),
+    }
+
+
+def _china_view(ch: ChinaLinks, nums: dict[str, int]) -> dict[str, Any]:
+    return {
+        "hq_in_china": ch.hq_in_china,
+        "ownership_pct": ch.ownership_pct,
+        "state_control": ch.state_control,
+        "processing_in_china": ch.processing_in_china,
+        "sales_to_china": ch.sales_to_china,
+        "notes": ch.notes,
+        **_cited(ch.sources, nums),
+    }
+
+
+def _support_view(s: Support, nums: dict[str, int]) -> dict[str, Any]:
+    return {
+        "kind": s.kind,
+        "counterparty": s.counterparty,
+        "country": s.country,
+        "date": s.date,
+        "note": s.note,
+        **_cited(s.sources, nums),
+    }
+
+
+def _source_view(s: Citation, nums: dict[str, int]) -> dict[str, Any]:
+    return {
+        "n": nums[s.id],
+        "id": s.id,
+        "url": s.url,
+        "date": s.date,
+        "title": s.title,
+        "secondary": s.secondary,
     }

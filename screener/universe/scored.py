@@ -7,7 +7,9 @@ from datetime import date
 from pathlib import Path
 
 from screener.universe.exposure import Exposure, score_all
-from screener.universe.load import Jurisdictions, companion, load, load_jurisdictions
+from screener.universe.files import companion
+from screener.universe.jurisdictions import Jurisdictions, load_jurisdictions
+from screener.universe.load import load
 from screener.universe.model import Model, load_model
 from screener.universe.records import Company, Universe
 
@@ -39,7 +41,7 @@ def load_scored(
     """Load and score. ``today`` is the scoring date (STALE_PROFILE is measured against it; a
     past ``--as-of`` scores as of then); the files are validated against the real clock."""
     today = today or date.today()
-    from screener.universe.load import resolve
+    from screener.universe.files import resolve
 
     path = resolve(universe)
     jur = load_jurisdictions(companion(path, "jurisdictions"))

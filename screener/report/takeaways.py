@@ -8,17 +8,11 @@ text names tickers, counts and values, never "buy" or "attractive".
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from screener.report import formatters
+from screener.screen.types import RunDoc
 
-Doc = dict[str, Any]
-
-
-def _score(row: dict[str, Any]) -> float | None:
-    exp = row.get("exposure") or {}
-    s = exp.get("score")
-    return None if s is None else float(s)
+Doc = RunDoc
 
 
 def _names(items: Sequence[str], limit: int = 6) -> str:
@@ -32,28 +26,26 @@ def _names(items: Sequence[str], limit: int = 6) -> str:
 
 
 def top_by_score(doc: Doc, n: int = 3) -> str | None:
-    rows = sorted(
-        (r for r in doc.get("rows", []) if _score(r) is not None), key=lambda r: r.get("rank") or 0
-    )[:n]
+    rows = sorted(doc["rows"], key=lambda r: r["rank"])[:n]
     if not rows:
         return None
     parts = [
-        f"{r['ticker']} ({formatters.num(_score(r))}, {formatters.quadrant(r.get('quadrant'))})"
+        f"{r['ticker']} ({formatters.num(r['exposure']['score'])}, {formatters.quadrant(r['quadrant'])})"
         for r in rows
     ]
     return f"Highest exposure scores: {_names(parts)}."
 
 
 def gates(doc: Doc) -> str | None:
-    rows = doc.get("rows", [])
+    rows = doc["rows"]
     if not rows:
         return None
-    verdicts = [(r.get("gates") or {}).get("pass") for r in rows]
+    verdicts = [r["gates"]["pass"] for r in rows]
     passed = sum(1 for v in verdicts if v is True)
     failed = sum(1 for v in verdicts if v is False)
     unknown = len(verdicts) - passed - failed
-    run = doc.get("run", {})
-    label = run.get("preset_label") or run.get("preset") or "investability"
+    run = doc["run"]
+    label = run["preset_label"] or run["preset"] or "investability"
     text = f"{passed} of {len(rows)} listed names pass the {label} gates"
     if unknown:
         text += f"; {unknown} cannot be judged for missing data"
@@ -62,9 +54,7 @@ def gates(doc: Doc) -> str | None:
 
 def frontier(doc: Doc) -> str | None:
     names = [
-        str(r["ticker"])
-        for r in sorted(doc.get("rows", []), key=lambda r: r.get("rank") or 0)
-        if r.get("frontier")
+        str(r["ticker"]) for r in sorted(doc["rows"], key=lambda r: r["rank"]) if r["frontier"]
     ]
     if not names:
         return None
@@ -75,35 +65,27 @@ def frontier(doc: Doc) -> str | None:
 
 
 def rank_moves(doc: Doc, n: int = 3) -> str | None:
-    changes = doc.get("changes") or {}
-    if not changes.get("previous_run"):
+    changes = doc["changes"]
+    previous = changes["previous_run"] if changes else None
+    if changes is None or previous is None:
         return "First run: no previous run to compare."
-    moves = [
-        m
-        for m in changes.get("rank_moves", [])
-        if m.get("from") is not None and m.get("to") is not None
-    ]
+    moves = sorted(changes["rank_moves"], key=lambda m: -abs(m["from"] - m["to"]))
     if not moves:
-        return f"No rank changes since {changes['previous_run'].get('id')}."
-    moves.sort(key=lambda m: -abs(int(m["from"]) - int(m["to"])))
+        return f"No rank changes since {previous['id']}."
     parts = []
     for m in moves[:n]:
-        delta = int(m["from"]) - int(m["to"])
+        delta = m["from"] - m["to"]
         direction = "up" if delta > 0 else "down"
         parts.append(f"{m['ticker']} {direction} {abs(delta)} ({m['from']} → {m['to']})")
-    return f"Biggest rank moves since {changes['previous_run'].get('id')}: {_names(parts)}."
+    return f"Biggest rank moves since {previous['id']}: {_names(parts)}."
 
 
 def china_links(doc: Doc) -> str | None:
-    rows = doc.get("rows", [])
+    rows = doc["rows"]
     if not rows:
         return None
-    feoc = [r["ticker"] for r in rows if "FEOC" in ((r.get("exposure") or {}).get("flags") or [])]
-    covered = [
-        r["ticker"]
-        for r in rows
-        if "COVERED_CHAIN" in ((r.get("exposure") or {}).get("flags") or [])
-    ]
+    feoc = [str(r["ticker"]) for r in rows if "FEOC" in r["exposure"]["flags"]]
+    covered = [str(r["ticker"]) for r in rows if "COVERED_CHAIN" in r["exposure"]["flags"]]
     text = f"{len(feoc)} of {len(rows)} names are FEOC (Chinese ownership or control)"
     if feoc:
         text += f" ({_names(feoc)})"
@@ -114,8 +96,8 @@ def china_links(doc: Doc) -> str | None:
 def vol_regime(doc: Doc) -> str | None:
     scored = [
         (r["ticker"], float(v))
-        for r in doc.get("rows", [])
-        if (v := (r.get("risk") or {}).get("vol_regime")) is not None
+        for r in doc["rows"]
+        if (v := r["risk"].get("vol_regime")) is not None
     ]
     if not scored:
         return None
@@ -127,17 +109,17 @@ def vol_regime(doc: Doc) -> str | None:
 
 
 def failures(doc: Doc) -> str | None:
-    fails = doc.get("failures") or []
-    listed = len(doc.get("rows", []))
+    fails = doc["failures"]
+    listed = len(doc["rows"])
     if not fails:
         return f"All {listed} listed tickers were priced."
-    tickers = [str(f.get("ticker")) for f in fails]
+    tickers = [f["ticker"] for f in fails]
     noun = "ticker" if len(fails) == 1 else "tickers"
     return f"{len(fails)} {noun} could not be priced: {_names(tickers)} (see Data quality)."
 
 
 def synthetic(doc: Doc) -> str | None:
-    if not (doc.get("run") or {}).get("synthetic"):
+    if not doc["run"]["synthetic"]:
         return None
     return "Prices are synthetic demo data: risk numbers illustrate the method, not the market."
 

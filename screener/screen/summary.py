@@ -1,0 +1,58 @@
+"""Numbers and verdicts the report shows that ``screen.json`` does not store.
+
+Each is derived from the run document alone, so a stored run re-renders the same way; the
+report arranges what these functions return and never works them out itself.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from screener import settings
+from screener.screen.types import Row, RunInfo
+
+
+@dataclass(frozen=True)
+class Medians:
+    """The medians the screen splits its quadrants at (None when no name has a vol_1y)."""
+
+    score: float | None
+    vol_1y: float | None
+
+
+def _finite(x: float | None) -> float | None:
+    return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
+
+
+def plotted(row: Row) -> tuple[float, float] | None:
+    """``(score, vol_1y)`` of a row that has both, else None (it has no place on the chart)."""
+    score, vol = _finite(row["exposure"]["score"]), _finite(row["risk"].get("vol_1y"))
+    return None if score is None or vol is None else (score, vol)
+
+
+def medians(rows: Sequence[Row]) -> Medians:
+    """Medians of score and vol_1y over the names with both: the quadrant split
+    (docs/screen-json.md ``quadrant``) and the scatter's dashed lines."""
+    pairs = [p for r in rows if (p := plotted(r)) is not None]
+    if not pairs:
+        return Medians(None, None)
+    return Medians(statistics.median(s for s, _ in pairs), statistics.median(v for _, v in pairs))
+
+
+def synthetic_prices(run: RunInfo, row: Row) -> bool:
+    """Whether a row's prices are generated: its own mark, or the demo source of a synthetic run.
+
+    The demo source only ever generates prices, so a synthetic run's ``demo`` rows count even
+    when the per-row mark is missing or false.
+    """
+    dq = row["data_quality"]
+    return bool(dq["synthetic"]) or (run["synthetic"] and dq["source"] == "demo")
+
+
+def stale_price(row: Row) -> bool:
+    """The last price is ``stale_price_days`` or more before the run date."""
+    days = row["data_quality"]["stale_days"]
+    return days is not None and days >= int(settings.get("stale_price_days"))

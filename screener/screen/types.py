@@ -1,0 +1,324 @@
+"""The run document's shape as types (docs/screen-json.md): what ``build_document`` produces,
+``history.changes`` adds, ``takeaways`` and the renderers read.
+
+A key that may be absent is ``NotRequired``; a value that may be null is ``X | None``.
+Records whose keys are Python keywords (``pass``, ``from``) use the functional syntax. This
+module imports nothing heavy: re-rendering a stored run must not load pandas.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+# --- one company's profile and exposure (shared by rows and context rows) -------------------
+
+
+class EvidenceRecord(TypedDict):
+    stage: str
+    country: str
+    tier: str
+    status: str
+    site: str | None
+    strength: float
+    heavy_ree: bool
+    feed_origin: str | None
+    sources: list[str]
+    text: str
+
+
+class FactorRecord(TypedDict):
+    value: float
+    weight: float
+    points: float
+    note: str | None
+    evidence: list[EvidenceRecord]
+
+
+class PenaltyRecord(TypedDict):
+    link: str
+    penalty: float
+    sources: list[str]
+
+
+class ExposureRecord(TypedDict):
+    score: float
+    raw_score: float
+    china_multiplier: float
+    factors: dict[str, FactorRecord]
+    china_penalties: list[PenaltyRecord]
+    flags: list[str]
+    as_of: str
+    age_days: int
+    confidence: str
+
+
+class SegmentRecord(TypedDict):
+    stage: str
+    country: str
+    tier: str
+    status: str
+    site: str | None
+    capacity_tpa: float | None
+    heavy_ree: bool
+    feed_origin: str | None
+    note: str | None
+    sources: list[str]
+    refs: list[int]
+
+
+class ChinaRecord(TypedDict):
+    hq_in_china: bool
+    ownership_pct: float
+    state_control: bool
+    processing_in_china: bool
+    sales_to_china: bool
+    notes: str | None
+    sources: list[str]
+    refs: list[int]
+
+
+class SupportRecord(TypedDict):
+    kind: str
+    counterparty: str
+    country: str | None
+    date: str | None
+    note: str | None
+    sources: list[str]
+    refs: list[int]
+
+
+class RevenueRecord(TypedDict):
+    share: float | None
+    basis: str | None
+    note: str | None
+
+
+class SourceRecord(TypedDict):
+    n: int
+    id: str
+    url: str
+    date: str | None
+    title: str
+    secondary: bool
+
+
+class CompanyRecord(TypedDict):
+    """The profile fields of a row or a context entry (``universe.profile.company_view``)."""
+
+    ticker: str | None
+    tickers: list[str]
+    former_tickers: list[str]
+    id: str
+    name: str
+    listed: bool
+    hq: str
+    hq_name: str
+    hq_tier: str
+    exposure: ExposureRecord
+    segments: list[SegmentRecord]
+    china: ChinaRecord
+    support: list[SupportRecord]
+    revenue: RevenueRecord
+    sources: list[SourceRecord]
+    confidence: str
+    as_of: str
+    notes: str | None
+
+
+# --- a listed company's row ------------------------------------------------------------------
+
+#: Risk metrics by registry name; null when not computable (the reason is in risk_reasons).
+Risk = dict[str, float | None]
+#: Why a metric is null, by metric name ("*": for every metric).
+RiskReasons = dict[str, str]
+
+GatesRecord = TypedDict(
+    "GatesRecord",
+    {
+        "preset": str,
+        "market_cap": bool | None,  # null: unknown (no market cap)
+        "adv": bool | None,
+        "adv_usd": float | None,  # the ADV the gate read (the preset's window)
+        "pass": bool | None,
+    },
+)
+
+
+class PercentilesRecord(TypedDict):
+    score: float | None
+    vol_1y: float | None
+    exposure_per_vol: float | None
+
+
+class RowRobustness(TypedDict):
+    median_rank: float | None
+    p05: float | None
+    p95: float | None
+    unstable: bool | None
+
+
+class DataQualityRecord(TypedDict):
+    observations: int | None
+    first_date: str | None
+    last_date: str | None
+    gaps: int | None
+    stale_days: int | None
+    flagged_jumps: int | None
+    currency: str | None
+    synthetic: bool | None
+    source: str | None
+    last_error: str | None
+
+
+class SeriesRecord(TypedDict):
+    dates: list[str]
+    close: list[float | None]
+
+
+Quadrant = Literal["high_exp_low_vol", "high_exp_high_vol", "low_exp_low_vol", "low_exp_high_vol"]
+
+
+class Row(CompanyRecord):
+    rank: int
+    risk: Risk
+    risk_reasons: RiskReasons
+    gates: GatesRecord
+    quadrant: Quadrant | None
+    quadrant_label: str | None
+    frontier: bool
+    exposure_per_vol: float | None
+    percentiles: PercentilesRecord
+    rank_robustness: RowRobustness
+    data_quality: DataQualityRecord
+    series: SeriesRecord
+
+
+class ContextRow(CompanyRecord):
+    """An unlisted company: scored for context, never priced."""
+
+    reason: Literal["delisted", "private or not listed"]
+
+
+class BenchmarkRow(TypedDict):
+    symbol: str
+    name: str
+    role: str
+    notes: str | None
+    risk: Risk
+    risk_reasons: RiskReasons
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+class UniverseInfo(TypedDict):
+    name: str
+    title: str
+    version: str
+    path: str
+    hash: str
+    companies: int
+    listed: int
+
+
+class RunInfo(TypedDict):
+    id: str
+    week: str
+    as_of: str
+    generated_at: str
+    universe: UniverseInfo
+    source: str
+    synthetic: bool
+    preset: str
+    preset_label: str
+    weights: dict[str, float]
+    model: dict[str, Any]  # every model parameter in force (model.yaml after --weights)
+    tool_version: str
+
+
+class RobustnessSummary(TypedDict):
+    draws: int
+    concentration: float
+    seed: int
+    median_kendall_tau: float | None
+
+
+class Failure(TypedDict):
+    ticker: str
+    reason: str
+
+
+class MetricInfo(TypedDict):
+    name: str
+    label: str
+    unit: str
+    description: str
+    formula: str
+    reference: str
+    fmt: str
+
+
+# --- week-over-week changes (screen.history) ---------------------------------------------------
+
+Regime = Literal["low", "normal", "high"]
+Cause = Literal["profile", "weights", "profile+weights", "model"]
+
+
+class PreviousRun(TypedDict):
+    id: str
+    as_of: str
+
+
+class CompanyRef(TypedDict):
+    id: str
+    ticker: str | None
+    name: str
+
+
+RankMove = TypedDict(
+    "RankMove", {"id": str, "ticker": str | None, "name": str, "from": int, "to": int}
+)
+ScoreChange = TypedDict(
+    "ScoreChange",
+    {"id": str, "ticker": str | None, "name": str, "from": float, "to": float, "cause": Cause},
+)
+RegimeShift = TypedDict(
+    "RegimeShift",
+    {
+        "id": str,
+        "ticker": str | None,
+        "name": str,
+        "from": float,
+        "to": float,
+        "regime": Regime,
+        "previous_regime": Regime,
+    },
+)
+GateChange = TypedDict(
+    "GateChange",
+    {"id": str, "ticker": str | None, "name": str, "from": bool | None, "to": bool | None},
+)
+
+
+class ChangesRecord(TypedDict):
+    previous_run: PreviousRun | None  # null on the first run
+    added: list[CompanyRef]
+    removed: list[CompanyRef]
+    rank_moves: list[RankMove]  # largest moves first
+    score_changes: list[ScoreChange]
+    regime_shifts: list[RegimeShift]
+    gate_changes: list[GateChange]
+    new_failures: list[Failure]
+
+
+class RunDoc(TypedDict):
+    schema_version: int
+    run: RunInfo
+    rows: list[Row]  # ranked by exposure score (rank 1 first)
+    context: list[ContextRow]
+    benchmarks: list[BenchmarkRow]
+    rank_robustness: RobustnessSummary
+    changes: ChangesRecord | None  # None until history.changes fills it in
+    failures: list[Failure]
+    metrics: list[MetricInfo]
+    takeaways: list[str]

@@ -88,8 +88,8 @@ def test_lookup_text(runner: CliRunner) -> None:
     assert result.exit_code == 0
     out = result.output
     assert "Example Miner  (EXM)  id: example-miner" in out
-    assert "Exposure 62.7 / 100   = raw 68.2 × China multiplier 0.92" in out
-    assert "processing   0.69 ×   0.30 =   20.7" in out
+    assert "Exposure 59.0 / 100   = raw 64.1 × China multiplier 0.92" in out
+    assert "processing   0.49 ×   0.30 =   14.8" in out
     assert "[1] 2025-07-10 Release" in out
 
 
@@ -101,7 +101,13 @@ def test_lookup_json_contract(runner: CliRunner) -> None:
     assert (
         doc["ticker"] == "EXM" and doc["id"] == "example-miner" and doc["name"] == "Example Miner"
     )
-    assert doc["exposure"]["score"] == pytest.approx(62.744)
+    assert doc["exposure"]["score"] == pytest.approx(58.9559, abs=5e-5)
+    assert doc["exposure"]["low"] == pytest.approx(55.9751, abs=5e-5)
+    assert doc["exposure"]["high"] == pytest.approx(62.5991, abs=5e-5)
+    assert [d["what"] for d in doc["exposure"]["interval_drivers"]] == [
+        "magnet feed at US",
+        "magnet capacity at US",
+    ]
     assert doc["exposure"]["china_multiplier"] == pytest.approx(0.92)
     assert set(doc["exposure"]["factors"]) == set(FACTORS)
     for f in FACTORS:
@@ -116,6 +122,7 @@ def test_lookup_json_contract(runner: CliRunner) -> None:
             "url": "https://example.org/release",
             "date": "2025-07-10",
             "title": "Release",
+            "kind": "company",
             "secondary": False,
         }
     ]

@@ -54,6 +54,8 @@ FLAG_SHORT = {
     "UNSOURCED": "unsourced",
     "LOW_CONFIDENCE": "low conf",
     "PURITY_UNKNOWN": "purity?",
+    "FEED_UNKNOWN": "feed?",
+    "CAPACITY_UNKNOWN": "size?",
     "PRE_REVENUE": "pre-rev",
     "STALE_PROFILE": "stale",
 }

@@ -360,7 +360,7 @@ def _methodology(doc: RunDoc) -> Methodology:
         maturity=tuple(model["maturity"].items()),
         support_kinds=tuple(model["support_kinds"].items()),
         support_cap=model["support_cap"],
-        purity_unknown=model["purity_unknown"],
+        purity_unknown=model["purity_unknown"]["value"],
         china=_china_rows(model["china"]),
         stale_profile_days=model["stale_profile_days"],
         gates=tuple((k, v) for k, v in model["gates"][run["preset"]].items() if k != "label"),

@@ -22,16 +22,31 @@ class EvidenceRecord(TypedDict):
     strength: float
     heavy_ree: bool
     feed_origin: str | None
+    capacity_tpa: float | None
+    scale: float
+    feed: float
+    unknowns: list[str]
     sources: list[str]
     text: str
 
 
 class FactorRecord(TypedDict):
     value: float
+    low: float | None
+    high: float | None
     weight: float
     points: float
     note: str | None
     evidence: list[EvidenceRecord]
+
+
+class DriverRecord(TypedDict):
+    """One unknown and the score's range when it alone moves (others at their central value)."""
+
+    what: str
+    kind: str
+    low: float
+    high: float
 
 
 class PenaltyRecord(TypedDict):
@@ -42,6 +57,9 @@ class PenaltyRecord(TypedDict):
 
 class ExposureRecord(TypedDict):
     score: float
+    low: float
+    high: float
+    interval_drivers: list[DriverRecord]
     raw_score: float
     china_multiplier: float
     factors: dict[str, FactorRecord]
@@ -50,6 +68,7 @@ class ExposureRecord(TypedDict):
     as_of: str
     age_days: int
     confidence: str
+    confidence_note: str | None
 
 
 class SegmentRecord(TypedDict):
@@ -62,6 +81,7 @@ class SegmentRecord(TypedDict):
     heavy_ree: bool
     feed_origin: str | None
     note: str | None
+    capacity_note: str | None
     sources: list[str]
     refs: list[int]
 
@@ -83,6 +103,7 @@ class SupportRecord(TypedDict):
     country: str | None
     date: str | None
     note: str | None
+    ree_related: bool
     sources: list[str]
     refs: list[int]
 
@@ -99,6 +120,7 @@ class SourceRecord(TypedDict):
     url: str
     date: str | None
     title: str
+    kind: str
     secondary: bool
 
 

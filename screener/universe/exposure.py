@@ -40,11 +40,20 @@ FLAG_MEANINGS: dict[str, str] = {
     "FEOC": "Chinese ownership or control: HQ in China, state control, or a Chinese stake of at least {feoc}%.",
     "COVERED_CHAIN": "A segment or its feedstock sits in a covered country (CN, HK, MO, RU, KP, IR).",
     "PRE_REVENUE": "Not yet producing revenue: purity uses the expected rare-earth share.",
-    "PURITY_UNKNOWN": "No rare-earth revenue share known: purity counts {purity_unknown}.",
+    "PURITY_UNKNOWN": "No rare-earth revenue share known: purity counts {purity_unknown} (interval 0 to 1).",
+    "FEED_UNKNOWN": "A separation, metal or magnet plant's feed origin is unknown: it counts {feed_unknown}, not as clean feed.",
+    "CAPACITY_UNKNOWN": "A producing, commissioning or construction plant has no known capacity: its scale counts {scale_unknown}.",
     "STALE_PROFILE": "The profile's newest fact is older than {stale} days at the run date.",
-    "LOW_CONFIDENCE": "The profile's evidence was rated low confidence.",
+    "LOW_CONFIDENCE": "The profile's evidence is low confidence: rated so, or a scored fact rests on secondary sources alone.",
     "UNSOURCED": "A segment, China link or support item cites no source.",
 }
+
+
+def _central(spec: Any) -> str:
+    """An unknown's central value for a sentence: ``{value, low, high}`` → "0.6"."""
+    if isinstance(spec, Mapping) and "value" in spec:
+        return f"{float(spec['value']):g}"
+    return "?" if spec is None else str(spec)
 
 
 def flag_meaning(code: str, model: Mapping[str, Any]) -> str:
@@ -52,7 +61,9 @@ def flag_meaning(code: str, model: Mapping[str, Any]) -> str:
     text = FLAG_MEANINGS.get(code, "See docs/exposure-model.md §7.")
     return text.format(
         feoc=model["china"].get("feoc_ownership_pct", "?"),
-        purity_unknown=model.get("purity_unknown", "?"),
+        purity_unknown=_central(model.get("purity_unknown")),
+        feed_unknown=_central((model.get("feed") or {}).get("unknown")),
+        scale_unknown=_central((model.get("scale") or {}).get("unknown")),
         stale=model.get("stale_profile_days", "?"),
     )
 

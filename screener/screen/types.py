@@ -302,7 +302,16 @@ RankMove = TypedDict(
 )
 ScoreChange = TypedDict(
     "ScoreChange",
-    {"id": str, "ticker": str | None, "name": str, "from": float, "to": float, "cause": Cause},
+    {
+        "id": str,
+        "ticker": str | None,
+        "name": str,
+        "from": float,
+        "to": float,
+        "cause": Cause,
+        # what changed in the profile, in words ("separation at Kuantan: status a → b")
+        "profile_changes": list[str],
+    },
 )
 RegimeShift = TypedDict(
     "RegimeShift",

@@ -39,14 +39,20 @@ class Change:
 
     @property
     def text(self) -> str:
-        where = f"{self.item}: " if self.item else ""
+        """The change with its company: "Lynas: separation at Kuantan: status a → b"."""
         if self.what == "company":
             return f"{self.company}: {'added' if self.old is None else 'removed'}"
+        return f"{self.company}: {self.detail}"
+
+    @property
+    def detail(self) -> str:
+        """The change within its company: "separation at Kuantan: status a → b"."""
+        where = f"{self.item}: " if self.item else ""
         if self.old is None and self.what in ("segment", "support"):
-            return f"{self.company}: {where}added"
+            return f"{where}added"
         if self.new is None and self.what in ("segment", "support"):
-            return f"{self.company}: {where}removed"
-        return f"{self.company}: {where}{self.what} {_show(self.old)} → {_show(self.new)}"
+            return f"{where}removed"
+        return f"{where}{self.what} {_show(self.old)} → {_show(self.new)}"
 
 
 def _show(v: Any) -> str:
@@ -97,13 +103,43 @@ def _items(
     a, b = _keyed(old, key), _keyed(new, key)
     out = [Change(cid, name, what, k, a[k], None) for k in a if k not in b]
     out += [Change(cid, name, what, k, None, b[k]) for k in b if k not in a]
-    for k in a.keys() & b.keys():
+    for k in (k for k in b if k in a):  # in the new file's order, so output is stable
         out += [
             Change(cid, name, f, k, a[k].get(f), b[k].get(f))
             for f in fields
             if a[k].get(f) != b[k].get(f)
         ]
     return out
+
+
+def company_changes(
+    cid: str, name: str, a: Mapping[str, Any], b: Mapping[str, Any]
+) -> list[Change]:
+    """What changed in one company's profile (both in the universe file's shape)."""
+    changes = [
+        Change(cid, name, f, None, a.get(f), b.get(f))
+        for f in _COMPANY_FIELDS
+        if a.get(f) != b.get(f)
+    ]
+    ca, cb = a.get("china") or {}, b.get("china") or {}
+    changes += [
+        Change(cid, name, f"China {f.replace('_', ' ')}", None, ca.get(f), cb.get(f))
+        for f in _CHINA_FIELDS
+        if ca.get(f) != cb.get(f)
+    ]
+    changes += _items(
+        cid, name, "segment", a.get("segments"), b.get("segments"), _segment_key, _SEGMENT_FIELDS
+    )
+    changes += _items(
+        cid,
+        name,
+        "support",
+        a.get("support"),
+        b.get("support"),
+        _support_key,
+        ("ree_related", "date"),
+    )
+    return changes
 
 
 def diff(old_path: Path, new_path: Path) -> list[Change]:
@@ -125,33 +161,5 @@ def diff(old_path: Path, new_path: Path) -> list[Change]:
                 )
             )
             continue
-        changes += [
-            Change(cid, name, f, None, a.get(f), b.get(f))
-            for f in _COMPANY_FIELDS
-            if a.get(f) != b.get(f)
-        ]
-        ca, cb = a.get("china") or {}, b.get("china") or {}
-        changes += [
-            Change(cid, name, f"China {f.replace('_', ' ')}", None, ca.get(f), cb.get(f))
-            for f in _CHINA_FIELDS
-            if ca.get(f) != cb.get(f)
-        ]
-        changes += _items(
-            cid,
-            name,
-            "segment",
-            a.get("segments"),
-            b.get("segments"),
-            _segment_key,
-            _SEGMENT_FIELDS,
-        )
-        changes += _items(
-            cid,
-            name,
-            "support",
-            a.get("support"),
-            b.get("support"),
-            _support_key,
-            ("ree_related", "date"),
-        )
+        changes += company_changes(cid, name, a, b)
     return changes

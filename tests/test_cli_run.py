@@ -258,8 +258,8 @@ def test_offline_lookup_with_empty_store_shows_the_profile() -> None:
     result = ok(["lookup", "MP", "--offline"])
     assert result.stdout.startswith("MP Materials  (MP)  id: mp-materials\n")
     assert (
-        "Risk: no stored prices for this ticker (run `screener prices refresh`, drop --offline, "
-        "or pass --demo)" in result.stdout
+        "Risk: no stored prices for this ticker (run `screener prices refresh`, drop\n"
+        "  --offline, or pass --demo)" in result.stdout
     )
     assert result.stderr == ""
     assert not home.exists()
@@ -299,7 +299,7 @@ def test_lookup_text_has_the_risk_block(demo: DemoRun) -> None:
     assert f"rank {row['rank']} of {len(demo.doc['rows'])} listed" in text
     assert (
         f"Risk (prices as of {demo.doc['run']['as_of']}, {row['data_quality']['observations']} "
-        "daily closes in USD — SYNTHETIC DEMO PRICES, not market data)"
+        "daily closes in USD)\n  SYNTHETIC DEMO PRICES, not market data\n"
     ) in text
     for label in ("Volatility 1y:", "Beta to REMX:", "VaR 95% (historical):", "Max drawdown 1y:"):
         assert label in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -81,16 +82,110 @@ def test_universe_show_ranked(runner: CliRunner) -> None:
     assert "  1 " in text
 
 
+def _age(as_of: str) -> int:
+    return (date.today() - date.fromisoformat(as_of)).days
+
+
 def test_lookup_text(runner: CliRunner) -> None:
+    """The worked example, exactly: the interval, what it rests on, per-factor intervals,
+    segments with capacity and feed, support not for rare earths marked, 80 columns."""
     result = runner.invoke(
-        cli, ["lookup", "exm", "--universe", EXAMPLE, "--offline"], catch_exceptions=False
+        cli, ["lookup", "exm", "--universe", EXAMPLE, "--no-prices"], catch_exceptions=False
     )
     assert result.exit_code == 0
-    out = result.output
-    assert "Example Miner  (EXM)  id: example-miner" in out
-    assert "Exposure 59.0 / 100   = raw 64.1 × China multiplier 0.92" in out
-    assert "processing   0.49 ×   0.30 =   14.8" in out
-    assert "[1] 2025-07-10 Release" in out
+    assert result.output == (
+        "Example Miner  (EXM)  id: example-miner\n"
+        "HQ US United States (core tier)\n"
+        "Exposure 59.0 / 100 (interval 56.0–62.6), rank 1 of 1 listed\n"
+        "  = raw 64.1 × China multiplier 0.92\n"
+        "  rests on: magnet feed at US 56.0–60.9; magnet capacity at US 58.0–59.9\n"
+        "Flags:\n"
+        "  FEED_UNKNOWN      a separation, metal or magnet plant's feed origin is unknown\n"
+        "                    (not counted clean)\n"
+        "  CAPACITY_UNKNOWN  a producing, commissioning or construction plant has no\n"
+        "                    known capacity\n"
+        "  STALE_PROFILE     newest fact in the profile is older than the freshness limit\n"
+        "\n"
+        "Factor        F × w    =  pts  why\n"
+        "sourcing   1.00 × 0.25 = 25.0  mining, US (core, producing, 20,000 t/yr) [1]\n"
+        "processing 0.49 × 0.30 = 14.8  interval 0.38–0.62; separation, US (core,\n"
+        "                               producing, 1,250 t/yr, feed captive) [1];\n"
+        "                               separation, MY (aligned, construction,\n"
+        "                               5,000 t/yr, feed AU) [1]; magnet, US (core,\n"
+        "                               commissioning, feed unknown) [1]\n"
+        "recycling  0.00 × 0.10 =  0.0  no segment\n"
+        "heavy_ree  0.42 × 0.15 =  6.3  separation, MY (aligned, construction,\n"
+        "                               5,000 t/yr, feed AU) [1]\n"
+        "purity     1.00 × 0.15 = 15.0  100% of revenue (reported)\n"
+        "support    0.60 × 0.05 =  3.0  price floor (US DoD), not counted, not for rare\n"
+        "                               earths: State\n"
+        "\n"
+        "Segments\n"
+        "  mining, US (core), producing\n"
+        "    20,000 t/yr [1]\n"
+        "  separation, US (core), producing\n"
+        "    1,250 t/yr; feed captive [1]\n"
+        "  magnet, US (core), commissioning\n"
+        "    capacity unknown; feed unknown [1]\n"
+        "  separation, MY (aligned), construction\n"
+        "    5,000 t/yr; feed AU; Dy/Tb [1]\n"
+        "\n"
+        "China links: Chinese ownership 8%  (penalties: ownership_pct −0.08) [1]\n"
+        "Support:\n"
+        "  price floor from US DoD, 2025-07-10 [1]\n"
+        "  government grant from State, 2025-07-10 — not counted (not for rare earths)\n"
+        "    [1]\n"
+        "REE share of revenue: 100% (reported)\n"
+        "\n"
+        f"Profile as of 2025-07-10 ({_age('2025-07-10')} days old), confidence high\n"
+        "Sources\n"
+        "  [1] 2025-07-10 Release\n"
+        "       https://example.org/release\n"
+    )
+
+
+def test_lookup_text_secondary_sources_and_capacity_note(runner: CliRunner, tmp_path: Path) -> None:
+    """A fact resting on a secondary source lowers the confidence, and the text says why; a
+    segment's capacity note and a fully known profile's "no unknowns" are shown."""
+    data = yaml.safe_load(Path(EXAMPLE).read_text(encoding="utf-8"))
+    c = data["companies"][0]
+    c["sources"].append(
+        {
+            "id": "S2",
+            "url": "https://blog.example/p",
+            "date": "2025-07-11",
+            "title": "A blog",
+            "kind": "secondary",
+        }
+    )
+    c["segments"] = [
+        {
+            "stage": "mining",
+            "country": "US",
+            "status": "producing",
+            "capacity_tpa": 5000,
+            "capacity_note": "t/yr contained TREO (S2)",
+            "sources": ["S2"],
+        }
+    ]
+    path = tmp_path / "secondary.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    out = runner.invoke(
+        cli, ["lookup", "EXM", "-u", str(path), "--no-prices"], catch_exceptions=False
+    ).output
+    assert "Exposure 33.8 / 100 (no unknowns), rank 1 of 1 listed\n" in out
+    assert "rests on" not in out
+    assert (
+        "  mining, US (core), producing\n"
+        "    5,000 t/yr [2]\n"
+        "    capacity: t/yr contained TREO (S2)\n"
+    ) in out
+    assert (
+        f"Profile as of 2025-07-10 ({_age('2025-07-10')} days old), confidence medium\n"
+        "  confidence lowered from high: secondary sources only for mining at US\n"
+    ) in out
+    assert "  [2] 2025-07-11 A blog (secondary)\n" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
 
 
 def test_lookup_json_contract(runner: CliRunner) -> None:

@@ -256,3 +256,21 @@ def test_weights_file_changes_score(runner: CliRunner, tmp_path: Path) -> None:
     )
     assert new["exposure"]["factors"]["sourcing"]["points"] == pytest.approx(35.0)
     assert new["exposure"]["score"] != base["exposure"]["score"]
+
+
+def test_universe_show_has_the_interval(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["universe", "show", "-u", EXAMPLE], catch_exceptions=False)
+    assert result.output == (
+        "Universe worked_example (2025-07-10): 1 listed companies, ranked by exposure\n"
+        "  # ticker     name                               score (interval)  top factors / flags\n"
+        "  1 EXM        Example Miner                      59.0 (56.0–62.6)  sourcing 25, "
+        "purity 15, processing 15 × China 0.92  [FEED_UNKNOWN CAPACITY_UNKNOWN STALE_PROFILE]\n"
+    )
+    rows = json.loads(
+        runner.invoke(
+            cli, ["universe", "show", "-u", EXAMPLE, "--json"], catch_exceptions=False
+        ).output
+    )
+    ex = rows[0]["exposure"]
+    assert rows[0]["rank"] == 1
+    assert (ex["low"], ex["score"], ex["high"]) == pytest.approx((55.9751, 58.9559, 62.5991))

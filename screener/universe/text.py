@@ -31,7 +31,7 @@ def ranking_text(ranking: Ranking) -> str:
     kind = "listed companies" if ranking.listed_only else "companies"
     lines = [
         f"Universe {uni.name} ({uni.version}): {len(ranking.ranked)} {kind}, ranked by exposure",
-        f"{'#':>3} {'ticker':<10} {'name':<34} {'score':>5}  top factors / flags",
+        f"{'#':>3} {'ticker':<10} {'name':<34} {'score (interval)':<17} top factors / flags",
     ]
     for i, (c, e) in enumerate(ranking.ranked, start=1):
         top = ", ".join(f"{f.name} {f.points:.0f}" for f in e.top_factors(3))
@@ -39,5 +39,6 @@ def ranking_text(ranking: Ranking) -> str:
             top += f" × China {e.china_multiplier:.2f}"
         flags = f"  [{' '.join(e.flags)}]" if e.flags else ""
         ticker = c.primary_ticker or "(unlisted)"
-        lines.append(f"{i:>3} {ticker:<10} {c.name[:34]:<34} {e.score:>5.1f}  {top}{flags}")
+        score = f"{e.score:>4.1f} ({e.low:.1f}–{e.high:.1f})"
+        lines.append(f"{i:>3} {ticker:<10} {c.name[:34]:<34} {score:<17} {top}{flags}")
     return "\n".join(lines)

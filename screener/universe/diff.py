@@ -97,7 +97,7 @@ def _items(
     a, b = _keyed(old, key), _keyed(new, key)
     out = [Change(cid, name, what, k, a[k], None) for k in a if k not in b]
     out += [Change(cid, name, what, k, None, b[k]) for k in b if k not in a]
-    for k in a.keys() & b.keys():
+    for k in (k for k in a if k in b):  # file order: a set's order would vary run to run
         out += [
             Change(cid, name, f, k, a[k].get(f), b[k].get(f))
             for f in fields

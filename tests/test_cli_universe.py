@@ -274,3 +274,152 @@ def test_universe_show_has_the_interval(runner: CliRunner) -> None:
     ex = rows[0]["exposure"]
     assert rows[0]["rank"] == 1
     assert (ex["low"], ex["score"], ex["high"]) == pytest.approx((55.9751, 58.9559, 62.5991))
+
+
+AUDIT = str(FIXTURES / "audit_universe.yaml")
+
+
+def test_universe_audit_text(runner: CliRunner) -> None:
+    """One block per company in audit order: rank, score and interval, priority, reasons, age."""
+    result = runner.invoke(cli, ["universe", "audit", "-u", AUDIT], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output == (
+        "Universe audit_test: 4 listed companies, re-check from the top\n"
+        "(priority: how many places a wrong or unknown fact could move the rank)\n"
+        "\n"
+        "1. UNK  Unknown Plant: rank 3 of 4, score 44.0 (40.0–49.0), priority 1 place\n"
+        "   - rank 3 could be anywhere from 2 to 3 within its interval (40.0–49.0)\n"
+        "   - capacity unknown: magnet at US\n"
+        "   - feed unknown: magnet at US\n"
+        f"   facts as of 2026-02-01 ({_age('2026-02-01')} days old)\n"
+        "\n"
+        "2. BLG  Blog Backed: rank 2 of 4, score 47.4 (47.4–47.4), priority 1 place\n"
+        "   - rank 2 could be anywhere from 2 to 3 within its interval (47.4–47.4)\n"
+        "   - 1 fact(s) rest on secondary sources alone; if wrong, the rank moves up to 1\n"
+        "     place\n"
+        f"   facts as of 2025-01-02 ({_age('2025-01-02')} days old)\n"
+        "\n"
+        "3. SEX  Small Explorer: rank 4 of 4, score 2.8 (2.8–2.8), priority 0 places\n"
+        "   - nothing to re-check: no unknowns, no secondary-only facts\n"
+        f"   facts as of 2026-01-01 ({_age('2026-01-01')} days old)\n"
+        "\n"
+        "4. KNP  Known Producer: rank 1 of 4, score 53.5 (53.5–53.5), priority 0 places\n"
+        "   - nothing to re-check: no unknowns, no secondary-only facts\n"
+        f"   facts as of 2026-03-01 ({_age('2026-03-01')} days old)\n"
+    )
+
+
+def test_universe_audit_top_and_json(runner: CliRunner) -> None:
+    text = runner.invoke(
+        cli, ["universe", "audit", "-u", AUDIT, "--top", "1"], catch_exceptions=False
+    ).output
+    assert text.startswith("Universe audit_test: 4 listed companies, the 1 to re-check first\n")
+    assert text.count("facts as of") == 1
+    rows = json.loads(
+        runner.invoke(
+            cli, ["universe", "audit", "-u", AUDIT, "--json"], catch_exceptions=False
+        ).output
+    )
+    assert [r["company_id"] for r in rows] == [
+        "unknown-plant",
+        "blog-backed",
+        "small-explorer",
+        "known-producer",
+    ]
+    first = rows[0]
+    assert first == {
+        "company_id": "unknown-plant",
+        "name": "Unknown Plant",
+        "ticker": "UNK",
+        "rank": 3,
+        "score": pytest.approx(44.05),
+        "low": pytest.approx(40.0),
+        "high": pytest.approx(49.0),
+        "best_rank": 2,
+        "worst_rank": 3,
+        "secondary_only": [],
+        "secondary_rank_shift": 0,
+        "missing_capacity": ["magnet at US"],
+        "missing_feed": ["magnet at US"],
+        "as_of": "2026-02-01",
+        "age_days": _age("2026-02-01"),
+        "width": pytest.approx(9.0),
+        "rank_span": 1,
+        "priority": 1,
+        "reasons": [
+            "rank 3 could be anywhere from 2 to 3 within its interval (40.0–49.0)",
+            "capacity unknown: magnet at US",
+            "feed unknown: magnet at US",
+        ],
+    }
+    assert rows[1]["secondary_only"] == ["separation at AU"]
+
+
+def test_universe_audit_bad_top_exits_2(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["universe", "audit", "--top", "0"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--top': 0 is not in the range x>=1." in result.output
+
+
+def _universe_pair(tmp_path: Path) -> tuple[Path, Path]:
+    """The worked example, and the same a quarter later: the magnet produces at a known
+    capacity on captive feed, the grant is gone, and a company is added."""
+    old = tmp_path / "old.yaml"
+    old.write_text(Path(EXAMPLE).read_text(encoding="utf-8"), encoding="utf-8")
+    data = yaml.safe_load(old.read_text(encoding="utf-8"))
+    c = data["companies"][0]
+    magnet = c["segments"][2]
+    magnet.update(status="producing", capacity_tpa=1000, feed_origin="captive")
+    c["support"] = c["support"][:1]
+    data["companies"].append({**c, "id": "second-co", "name": "Second Co", "tickers": ["SEC"]})
+    new = tmp_path / "new.yaml"
+    new.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return old, new
+
+
+def test_universe_diff_text(runner: CliRunner, tmp_path: Path) -> None:
+    old, new = _universe_pair(tmp_path)
+    result = runner.invoke(cli, ["universe", "diff", str(old), str(new)], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output == (
+        f"{old} → {new}: 5 change(s) in 2 companies\n"
+        "\n"
+        "Example Miner: magnet at US: status commissioning → producing\n"
+        "Example Miner: magnet at US: capacity_tpa unknown → 1000\n"
+        "Example Miner: magnet at US: feed_origin unknown → captive\n"
+        "Example Miner: government grant from State: removed\n"
+        "\n"
+        "Second Co: added\n"
+    )
+
+
+def test_universe_diff_json(runner: CliRunner, tmp_path: Path) -> None:
+    old, new = _universe_pair(tmp_path)
+    changes = json.loads(
+        runner.invoke(
+            cli, ["universe", "diff", str(old), str(new), "--json"], catch_exceptions=False
+        ).output
+    )
+    assert changes[0] == {
+        "company_id": "example-miner",
+        "company": "Example Miner",
+        "what": "status",
+        "item": "magnet at US",
+        "old": "commissioning",
+        "new": "producing",
+        "text": "Example Miner: magnet at US: status commissioning → producing",
+    }
+    assert changes[-1]["what"] == "company" and changes[-1]["text"] == "Second Co: added"
+    same = runner.invoke(cli, ["universe", "diff", str(old), str(old)], catch_exceptions=False)
+    assert same.exit_code == 0
+    assert same.output == f"{old} → {old}: 0 change(s) in 0 companies\n"
+
+
+def test_universe_diff_missing_file_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    result = runner.invoke(cli, ["universe", "diff", str(missing), EXAMPLE])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {missing}: universe file not found; pass two universe YAML files, the old "
+        "one first (an earlier version: git show REV:universes/rare_earths.yaml > old.yaml)\n"
+    )

@@ -10,7 +10,7 @@ items (matched by kind and counterparty). Each change reads as one line a reader
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,10 @@ class Change:
     old: Any
     new: Any
 
+    def to_dict(self) -> dict[str, Any]:
+        """The change's fields and its line of text."""
+        return {**asdict(self), "text": self.text}
+
     @property
     def text(self) -> str:
         where = f"{self.item}: " if self.item else ""
@@ -58,6 +62,11 @@ def _show(v: Any) -> str:
 
 
 def _companies(path: Path) -> dict[str, Mapping[str, Any]]:
+    if not path.is_file():
+        raise UniverseError(
+            f"{path}: universe file not found; pass two universe YAML files, the old one first "
+            "(an earlier version: git show REV:universes/rare_earths.yaml > old.yaml)"
+        )
     data = read_yaml(path)
     if not isinstance(data, Mapping) or not isinstance(data.get("companies"), list):
         raise UniverseError(f"{path}: expected a universe file with a 'companies' list")

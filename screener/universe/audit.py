@@ -107,7 +107,8 @@ def secondary_only_facts(company: Company) -> list[tuple[str, Company]]:
     for i, sup in enumerate(company.support):
         if sup.ree_related and weak(sup.sources):
             rest_s = company.support[:i] + company.support[i + 1 :]
-            out.append((f"support from {sup.counterparty}", replace(company, support=rest_s)))
+            label = f"{sup.kind.replace('_', ' ')} from {sup.counterparty}"
+            out.append((label, replace(company, support=rest_s)))
     if company.china.any_link and weak(company.china.sources):
         out.append(("China links", replace(company, china=type(company.china)())))
     return out

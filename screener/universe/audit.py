@@ -10,12 +10,14 @@ the larger of the two, then by the interval's width, then by the profile's age.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from screener.universe.exposure import Exposure, score
 from screener.universe.records import FEED_STAGES, Company
-from screener.universe.scored import Scored
+from screener.universe.scored import Scored, load_scored
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,17 @@ class AuditRow:
         """Places a reader's ranking could be off by: the larger of the two measures."""
         return max(self.rank_span, self.secondary_rank_shift)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The row's fields, what they imply (width, rank span, priority) and its reasons."""
+        return {
+            **asdict(self),
+            "as_of": self.as_of.isoformat(),
+            "width": self.width,
+            "rank_span": self.rank_span,
+            "priority": self.priority,
+            "reasons": self.reasons(),
+        }
+
     def reasons(self) -> list[str]:
         out = []
         if self.rank_span:
@@ -62,7 +75,8 @@ class AuditRow:
             out.append(
                 f"{len(self.secondary_only)} fact(s) rest on secondary sources alone"
                 + (
-                    f"; if wrong, the rank moves up to {self.secondary_rank_shift} places"
+                    f"; if wrong, the rank moves up to {self.secondary_rank_shift} "
+                    f"place{'' if self.secondary_rank_shift == 1 else 's'}"
                     if self.secondary_rank_shift
                     else ""
                 )
@@ -93,7 +107,8 @@ def secondary_only_facts(company: Company) -> list[tuple[str, Company]]:
     for i, sup in enumerate(company.support):
         if sup.ree_related and weak(sup.sources):
             rest_s = company.support[:i] + company.support[i + 1 :]
-            out.append((f"support from {sup.counterparty}", replace(company, support=rest_s)))
+            label = f"{sup.kind.replace('_', ' ')} from {sup.counterparty}"
+            out.append((label, replace(company, support=rest_s)))
     if company.china.any_link and weak(company.china.sources):
         out.append(("China links", replace(company, china=type(company.china)())))
     return out
@@ -146,3 +161,26 @@ def audit(scored: Scored) -> list[AuditRow]:
         )
     rows.sort(key=lambda r: (-r.priority, -r.width, -r.age_days, r.rank))
     return rows
+
+
+@dataclass(frozen=True)
+class Audit:
+    """``screener universe audit``: a universe's listed companies, re-check first at the top."""
+
+    universe: str
+    listed: int  # listed companies ranked (``rows`` may be fewer, with --top)
+    rows: list[AuditRow]
+
+
+def audit_universe(
+    universe: str | Path | None,
+    *,
+    weights: str | Path | None = None,
+    top: int | None = None,
+    today: date | None = None,
+) -> Audit:
+    """Load, score and audit ``universe``; the first ``top`` rows (all when None)."""
+    scored = load_scored(universe, weights=weights, today=today)
+    rows = audit(scored)
+    listed = len(rows)
+    return Audit(scored.universe.name, listed, rows if top is None else rows[:top])

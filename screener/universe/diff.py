@@ -10,7 +10,7 @@ items (matched by kind and counterparty). Each change reads as one line a reader
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,10 @@ class Change:
     item: str | None  # the segment or support item, where the change is inside one
     old: Any
     new: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        """The change's fields and its line of text."""
+        return {**asdict(self), "text": self.text}
 
     @property
     def text(self) -> str:
@@ -64,6 +68,11 @@ def _show(v: Any) -> str:
 
 
 def _companies(path: Path) -> dict[str, Mapping[str, Any]]:
+    if not path.is_file():
+        raise UniverseError(
+            f"{path}: universe file not found; pass two universe YAML files, the old one first "
+            "(an earlier version: git show REV:universes/rare_earths.yaml > old.yaml)"
+        )
     data = read_yaml(path)
     if not isinstance(data, Mapping) or not isinstance(data.get("companies"), list):
         raise UniverseError(f"{path}: expected a universe file with a 'companies' list")

@@ -425,7 +425,7 @@ def effective_confidence(company: Company) -> tuple[str, str | None]:
         for s in company.segments
         if s.sources and all(kinds.get(x) == "secondary" for x in s.sources)
     ] + [
-        f"support from {s.counterparty}"
+        f"{s.kind.replace('_', ' ')} from {s.counterparty}"  # the kind tells items apart
         for s in company.support
         if s.ree_related and s.sources and all(kinds.get(x) == "secondary" for x in s.sources)
     ]

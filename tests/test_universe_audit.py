@@ -116,3 +116,13 @@ def test_diff_names_each_change_in_words(tmp_path: Path) -> None:
 
 def test_diff_of_a_file_with_itself_is_empty() -> None:
     assert diff(FIXTURE, FIXTURE) == []
+
+
+def test_a_fully_known_company_moved_only_by_others_says_so() -> None:
+    rows = {r.company_id: r for r in audit(load_scored(FIXTURE, today=TODAY))}
+    blog = rows["blog-backed"]  # score 47.4 known exactly; "unknown-plant" spans 40–49
+    assert blog.width == 0 and blog.rank_span > 0
+    assert blog.reasons()[0] == (
+        f"rank {blog.rank} could be anywhere from {blog.best_rank} to {blog.worst_rank} "
+        "within the other companies' intervals"
+    )

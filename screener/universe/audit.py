@@ -66,10 +66,15 @@ class AuditRow:
 
     def reasons(self) -> list[str]:
         out = []
-        if self.rank_span:
+        if self.rank_span and self.width > 0:
             out.append(
                 f"rank {self.rank} could be anywhere from {self.best_rank} to {self.worst_rank} "
                 f"within its interval ({self.low:.1f}–{self.high:.1f})"
+            )
+        elif self.rank_span:  # its own score is known; other companies' intervals straddle it
+            out.append(
+                f"rank {self.rank} could be anywhere from {self.best_rank} to {self.worst_rank} "
+                "within the other companies' intervals"
             )
         if self.secondary_only:
             out.append(

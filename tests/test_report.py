@@ -476,20 +476,22 @@ def test_render_card_unknown_id_names_run(doc: dict[str, Any]) -> None:
 
 def test_csv_columns_follow_the_contract(doc: dict[str, Any]) -> None:
     cols = tabular.csv_columns(doc)
-    assert cols[:8] == [
+    assert cols[:10] == [
         "rank",
         "ticker",
         "id",
         "name",
         "hq",
         "score",
+        "score_low",
+        "score_high",
         "raw_score",
         "china_multiplier",
     ]
-    assert cols[8:20] == [f"{f}_{k}" for f in doc["run"]["weights"] for k in ("value", "points")]
-    assert cols[20] == "flags"
+    assert cols[10:22] == [f"{f}_{k}" for f in doc["run"]["weights"] for k in ("value", "points")]
+    assert cols[22] == "flags"
     metric_names = [m["name"] for m in doc["metrics"]]
-    assert cols[21 : 21 + len(metric_names)] == metric_names
+    assert cols[23 : 23 + len(metric_names)] == metric_names
     assert cols[-1] == "synthetic"
     assert "gate_pass" in cols and "dq_stale_days" in cols and len(cols) == len(set(cols))
 
@@ -506,6 +508,10 @@ def test_csv_rows_nulls_and_formula_guard(doc: dict[str, Any]) -> None:
     assert unpriced["vol_1y"] == ""
     first = d["rows"][0]
     assert float(rows[0]["score"]) == first["exposure"]["score"]
+    for rec, src in zip(rows, d["rows"], strict=True):  # the interval, right after the score
+        low, high = float(rec["score_low"]), float(rec["score_high"])
+        assert (low, high) == (src["exposure"]["low"], src["exposure"]["high"])
+        assert low <= float(rec["score"]) <= high
     assert rows[0]["flags"] == ";".join(first["exposure"]["flags"])
     assert rows[0]["synthetic"] == "true"
     assert float(rows[0]["ret_1m"]) == first["risk"]["ret_1m"]  # repr() keeps full precision

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from screener.report import formatters
 from screener.screen.types import DriverRecord, SegmentRecord, SourceRecord, SupportRecord
+from screener.universe.records import FEED_STAGES
 
 #: How many of the interval's drivers a card names ("rests on: …"), widest first.
 TOP_DRIVERS = 3
@@ -115,7 +116,7 @@ class Citations:
 
 def _feed(seg: SegmentRecord) -> str | None:
     """The feed origin in words; None for a segment whose feed the model does not read."""
-    if seg["stage"] not in ("separation", "metal_alloy", "magnet"):
+    if seg["stage"] not in FEED_STAGES:
         return None
     origin = seg["feed_origin"]
     return "feed unknown" if origin in (None, "unknown") else f"feed {origin}"

@@ -241,6 +241,8 @@ class UniverseInfo(TypedDict):
     hash: str
     companies: int
     listed: int
+    newest_fact: str | None  # the newest company ``as_of`` (ISO date); null: no companies
+    median_fact: str | None  # the median company ``as_of`` (the lower middle of an even count)
 
 
 class RunInfo(TypedDict):
@@ -256,6 +258,26 @@ class RunInfo(TypedDict):
     weights: dict[str, float]
     model: dict[str, Any]  # every model parameter in force (model.yaml after --weights)
     tool_version: str
+
+
+class AuditRecord(TypedDict):
+    """One of the companies to re-check first (``universe.audit``): how far a wrong or
+    unknown fact could move its rank, and why."""
+
+    id: str
+    ticker: str | None
+    name: str
+    rank: int  # among listed companies, by score
+    score: float
+    low: float
+    high: float
+    best_rank: int  # its unknowns at the top, every other company's at the bottom
+    worst_rank: int
+    secondary_only: list[str]  # scored facts whose every source is secondary
+    missing_capacity: list[str]
+    missing_feed: list[str]
+    age_days: int
+    reasons: list[str]  # the case for a re-check, in sentences
 
 
 class RobustnessSummary(TypedDict):
@@ -353,3 +375,4 @@ class RunDoc(TypedDict):
     failures: list[Failure]
     metrics: list[MetricInfo]
     takeaways: list[str]
+    audit: list[AuditRecord]  # what to re-check first: universe audit's top ten

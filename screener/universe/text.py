@@ -72,12 +72,16 @@ def audit_text(result: Audit) -> str:
     return "\n\n".join(blocks)
 
 
+def _interval(low: float, high: float) -> str:
+    return "(no unknowns)" if high - low < 0.05 else f"({low:.1f}–{high:.1f})"
+
+
 def _audit_block(n: int, row: AuditRow, listed: int) -> str:
     ticker = row.ticker or "(unlisted)"
     lines = [
         _wrap(
             f"{n}. {ticker}  {row.name}: rank {row.rank} of {listed}, score {row.score:.1f} "
-            f"({row.low:.1f}–{row.high:.1f}), priority {row.priority} "
+            f"{_interval(row.low, row.high)}, priority {row.priority} "
             f"place{'' if row.priority == 1 else 's'}",
             "",
             "   ",

@@ -100,7 +100,7 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
 
 @cli.group()
 def universe() -> None:
-    """List, show and validate universes (company data files)."""
+    """List, show, validate, audit and diff universes (company data files)."""
 
 
 @universe.command("list")
@@ -155,6 +155,48 @@ def universe_show(universe: str, weights: Path | None, as_json: bool, show_all: 
         _dump(ranked.views())
     else:
         click.echo(ranking_text(ranked))
+
+
+@universe.command("audit")
+@universe_option
+@weights_option
+@json_option
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only the first N companies (default: every listed company).",
+)
+@domain_errors
+def universe_audit(universe: str, weights: Path | None, as_json: bool, top: int | None) -> None:
+    """What to re-check first: listed companies ordered by how far a wrong or unknown fact
+    could move their rank (evidence interval, facts on secondary sources alone)."""
+    from screener.universe.audit import audit_universe
+    from screener.universe.text import audit_text
+
+    result = audit_universe(universe, weights=weights, top=top)
+    if as_json:
+        _dump([row.to_dict() for row in result.rows])
+    else:
+        click.echo(audit_text(result))
+
+
+@universe.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@json_option
+@domain_errors
+def universe_diff(old: Path, new: Path, as_json: bool) -> None:
+    """What changed from OLD to NEW (two universe files): companies, segments, statuses,
+    capacities, feeds, support, China links. Exit 0 when compared, changes or not."""
+    from screener.universe.diff import diff
+    from screener.universe.text import diff_text
+
+    changes = diff(old, new)
+    if as_json:
+        _dump([c.to_dict() for c in changes])
+    else:
+        click.echo(diff_text(changes, old, new))
 
 
 # --- shared options for price-reading commands -----------------------------------------------

@@ -258,8 +258,8 @@ def test_offline_lookup_with_empty_store_shows_the_profile() -> None:
     result = ok(["lookup", "MP", "--offline"])
     assert result.stdout.startswith("MP Materials  (MP)  id: mp-materials\n")
     assert (
-        "Risk: no stored prices for this ticker (run `screener prices refresh`, drop --offline, "
-        "or pass --demo)" in result.stdout
+        "Risk: no stored prices for this ticker (run `screener prices refresh`, drop\n"
+        "  --offline, or pass --demo)" in result.stdout
     )
     assert result.stderr == ""
     assert not home.exists()
@@ -299,7 +299,7 @@ def test_lookup_text_has_the_risk_block(demo: DemoRun) -> None:
     assert f"rank {row['rank']} of {len(demo.doc['rows'])} listed" in text
     assert (
         f"Risk (prices as of {demo.doc['run']['as_of']}, {row['data_quality']['observations']} "
-        "daily closes in USD — SYNTHETIC DEMO PRICES, not market data)"
+        "daily closes in USD)\n  SYNTHETIC DEMO PRICES, not market data\n"
     ) in text
     for label in ("Volatility 1y:", "Beta to REMX:", "VaR 95% (historical):", "Max drawdown 1y:"):
         assert label in text
@@ -531,7 +531,7 @@ def test_readme_command(
                 assert f"{name}: {out / name}" in result.stdout
     elif "--offline" in args:
         pytest.fail(f"no rule yet for an --offline README command: {command}")
-    elif args[0] in NETWORK_COMMANDS:
+    elif args[0] in NETWORK_COMMANDS and "--no-prices" not in args:
         # needs Yahoo: with the network down it must say so and point at --offline/--demo
         quick_yahoo.down = True
         result = runner.invoke(cli, args)
@@ -541,6 +541,28 @@ def test_readme_command(
     else:
         result = runner.invoke(cli, args, catch_exceptions=False)
         assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("block", "args"),
+    [
+        ("lookup-example", ["lookup", "MP", "--no-prices"]),
+        ("audit-example", ["universe", "audit", "--top", "5"]),
+    ],
+)
+def test_readme_example_output_is_what_the_command_prints(block: str, args: list[str]) -> None:
+    """A README output excerpt: each run of lines between "..." is in the real output, in
+    order. The numbers are the shipped universe's (no ages: they change daily); when the
+    data moves them, paste the command's output again."""
+    text = README.read_text(encoding="utf-8")
+    m = re.search(rf"<!-- {block} -->\s*```text\n(.*?)```", text, flags=re.S)
+    assert m is not None, f"README lost its <!-- {block} --> block"
+    out = ok(args).stdout
+    pos = 0
+    for chunk in m.group(1).split("...\n"):
+        found = out.find(chunk, pos)
+        assert found >= 0, f"README {block} is out of date at:\n{chunk}"
+        pos = found + len(chunk)
 
 
 def all_commands(group: click.Group = cli, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -224,7 +224,11 @@ def test_document_run_block(built: Any, scored: Scored) -> None:
     assert run["id"] == "2026-W48" and run["week"] == "2026-W48" and run["as_of"] == "2026-11-27"
     assert run["generated_at"] == "2026-11-30T07:00:12+00:00"
     assert run["universe"]["name"] == "rare_earths"
-    assert (run["universe"]["companies"], run["universe"]["listed"]) == (59, 46)
+    uni = load_scored("rare_earths").universe
+    assert (run["universe"]["companies"], run["universe"]["listed"]) == (
+        len(uni.companies),
+        len(uni.listed),
+    )
     assert run["universe"]["hash"] == scored.universe.sha256
     assert run["synthetic"] is True and run["source"] == "demo"
     assert run["preset_label"].startswith("MVIS-style")
@@ -235,7 +239,7 @@ def test_document_run_block(built: Any, scored: Scored) -> None:
 
 def test_document_rows_follow_the_table(built: Any) -> None:
     doc, table, _ = built
-    assert [r["rank"] for r in doc["rows"]] == list(range(1, 47))
+    assert [r["rank"] for r in doc["rows"]] == list(range(1, len(table) + 1))
     assert [r["id"] for r in doc["rows"]] == list(table.index)
     for r in doc["rows"]:
         t = table.loc[r["id"]]
@@ -334,6 +338,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "failures",
         "metrics",
         "takeaways",
+        "audit",
     },
     "run": {
         "id",
@@ -349,7 +354,17 @@ DOCUMENTED: dict[str, set[str]] = {
         "model",
         "tool_version",
     },
-    "run.universe": {"name", "title", "version", "path", "hash", "companies", "listed"},
+    "run.universe": {
+        "name",
+        "title",
+        "version",
+        "path",
+        "hash",
+        "companies",
+        "listed",
+        "newest_fact",
+        "median_fact",
+    },
     "row": {
         "rank",
         "ticker",
@@ -377,6 +392,10 @@ DOCUMENTED: dict[str, set[str]] = {
     },
     "row.exposure": {
         "score",
+        "low",
+        "high",
+        "interval_drivers",
+        "confidence_note",
         "raw_score",
         "china_multiplier",
         "factors",
@@ -386,7 +405,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "age_days",
         "confidence",
     },
-    "row.exposure.factors.*": {"value", "weight", "points", "evidence"},
+    "row.exposure.factors.*": {"value", "low", "high", "weight", "points", "evidence"},
     "row.exposure.factors.*.evidence": {
         "stage",
         "country",
@@ -394,6 +413,10 @@ DOCUMENTED: dict[str, set[str]] = {
         "status",
         "site",
         "strength",
+        "capacity_tpa",
+        "scale",
+        "feed",
+        "unknowns",
         "sources",
     },
     "row.exposure.china_penalties": {"link", "penalty", "sources"},
@@ -405,6 +428,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "site",
         "heavy_ree",
         "feed_origin",
+        "capacity_note",
         "sources",
     },
     "row.china": {
@@ -416,9 +440,9 @@ DOCUMENTED: dict[str, set[str]] = {
         "notes",
         "sources",
     },
-    "row.support": {"kind", "counterparty", "country", "date", "note", "sources"},
+    "row.support": {"kind", "counterparty", "country", "date", "note", "ree_related", "sources"},
     "row.revenue": {"share", "basis", "note"},
-    "row.sources": {"n", "id", "url", "date", "title"},
+    "row.sources": {"n", "id", "url", "date", "title", "kind"},
     "row.gates": {"preset", "market_cap", "adv", "pass"},
     "row.percentiles": {"score", "vol_1y", "exposure_per_vol"},
     "row.rank_robustness": {"median_rank", "p05", "p95", "unstable"},
@@ -440,6 +464,23 @@ DOCUMENTED: dict[str, set[str]] = {
     "rank_robustness": {"draws", "concentration", "seed", "median_kendall_tau"},
     "failures": {"ticker", "reason"},
     "metrics": {"name", "label", "unit", "description", "formula", "reference"},
+    "audit": {
+        "id",
+        "ticker",
+        "name",
+        "rank",
+        "score",
+        "low",
+        "high",
+        "best_rank",
+        "worst_rank",
+        "secondary_only",
+        "missing_capacity",
+        "missing_feed",
+        "age_days",
+        "reasons",
+    },
+    "row.exposure.interval_drivers": {"what", "kind", "low", "high"},
 }
 
 
@@ -475,7 +516,10 @@ def _produced(doc: dict[str, Any]) -> dict[str, set[str]]:
         "series",
     ):
         out[f"row.{key}"] = union([r[key] for r in rows])
-    for key in ("context", "benchmarks", "failures", "metrics"):
+    out["row.exposure.interval_drivers"] = union(
+        [d for r in rows for d in r["exposure"]["interval_drivers"]]
+    )
+    for key in ("context", "benchmarks", "failures", "metrics", "audit"):
         out[key] = union(doc[key])
     out["rank_robustness"] = set(doc["rank_robustness"])
     return out
@@ -519,6 +563,8 @@ TYPED: dict[str, Any] = {
     "rank_robustness": types.RobustnessSummary,
     "failures": types.Failure,
     "metrics": types.MetricInfo,
+    "audit": types.AuditRecord,
+    "row.exposure.interval_drivers": types.DriverRecord,
 }
 
 
@@ -553,3 +599,28 @@ def test_document_without_robustness_says_unknown_not_unstable(scored: Scored) -
         '{"median_rank": null, "p05": null, "p95": null, "unstable": null}'
     }
     assert doc["rank_robustness"]["median_kendall_tau"] is None
+
+
+def test_document_keeps_the_audits_top_ten(built: Any, scored: Scored) -> None:
+    from screener.universe.audit import audit
+
+    doc = built[0]
+    expected = audit(scored)[:10]
+    assert [a["id"] for a in doc["audit"]] == [r.company_id for r in expected]
+    first, row = doc["audit"][0], expected[0]
+    assert (first["rank"], first["best_rank"], first["worst_rank"]) == (
+        row.rank,
+        row.best_rank,
+        row.worst_rank,
+    )
+    assert first["low"] <= first["score"] <= first["high"]
+    assert first["reasons"] == row.reasons()
+
+
+def test_document_states_how_old_the_universe_is(built: Any, scored: Scored) -> None:
+    uni = built[0]["run"]["universe"]
+    dates = sorted(c.as_of.isoformat() for c in scored.universe.companies)
+    assert uni["newest_fact"] == dates[-1]
+    assert uni["median_fact"] == dates[(len(dates) - 1) // 2]
+    below = sum(d < uni["median_fact"] for d in dates)
+    assert below <= len(dates) // 2 <= below + dates.count(uni["median_fact"])

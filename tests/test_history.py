@@ -42,6 +42,9 @@ def row(
     return {
         "id": cid,
         "ticker": cid.upper(),
+        "tickers": [cid.upper()],
+        "listed": True,
+        "hq": "US",
         "name": f"Synthetic {cid}",
         "rank": rank,
         "exposure": {"score": score, "as_of": "2026-05-01"},
@@ -134,7 +137,33 @@ def test_score_change_cause_profile() -> None:
             "from": 40.0,
             "to": 45.5,
             "cause": "profile",
+            "profile_changes": ["separation at US: added"],
         }
+    ]
+
+
+def test_score_change_names_what_changed_in_the_profile() -> None:
+    before = [
+        {"stage": "separation", "country": "MY", "site": "Kuantan", "status": "commissioning"},
+        {"stage": "mining", "country": "AU", "site": "Mt Weld", "status": "producing"},
+    ]
+    after = [
+        {
+            "stage": "separation",
+            "country": "MY",
+            "site": "Kuantan",
+            "status": "producing",
+            "capacity_tpa": 10500,
+        },
+        {"stage": "mining", "country": "AU", "site": "Mt Weld", "status": "producing"},
+    ]
+    a, b = row("a", 1, 40.0, segments=before), row("a", 1, 52.0, segments=after)
+    b["revenue"] = {"share": 0.9, "basis": "reported"}
+    ch = _score_change(a, b, new_weights=False)
+    assert ch[0]["profile_changes"] == [
+        "ree_revenue_share 1.0 → 0.9",
+        "separation at Kuantan: status commissioning → producing",
+        "separation at Kuantan: capacity_tpa unknown → 10500",
     ]
 
 

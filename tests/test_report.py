@@ -476,20 +476,22 @@ def test_render_card_unknown_id_names_run(doc: dict[str, Any]) -> None:
 
 def test_csv_columns_follow_the_contract(doc: dict[str, Any]) -> None:
     cols = tabular.csv_columns(doc)
-    assert cols[:8] == [
+    assert cols[:10] == [
         "rank",
         "ticker",
         "id",
         "name",
         "hq",
         "score",
+        "score_low",
+        "score_high",
         "raw_score",
         "china_multiplier",
     ]
-    assert cols[8:20] == [f"{f}_{k}" for f in doc["run"]["weights"] for k in ("value", "points")]
-    assert cols[20] == "flags"
+    assert cols[10:22] == [f"{f}_{k}" for f in doc["run"]["weights"] for k in ("value", "points")]
+    assert cols[22] == "flags"
     metric_names = [m["name"] for m in doc["metrics"]]
-    assert cols[21 : 21 + len(metric_names)] == metric_names
+    assert cols[23 : 23 + len(metric_names)] == metric_names
     assert cols[-1] == "synthetic"
     assert "gate_pass" in cols and "dq_stale_days" in cols and len(cols) == len(set(cols))
 
@@ -506,6 +508,10 @@ def test_csv_rows_nulls_and_formula_guard(doc: dict[str, Any]) -> None:
     assert unpriced["vol_1y"] == ""
     first = d["rows"][0]
     assert float(rows[0]["score"]) == first["exposure"]["score"]
+    for rec, src in zip(rows, d["rows"], strict=True):  # the interval, right after the score
+        low, high = float(rec["score_low"]), float(rec["score_high"])
+        assert (low, high) == (src["exposure"]["low"], src["exposure"]["high"])
+        assert low <= float(rec["score"]) <= high
     assert rows[0]["flags"] == ";".join(first["exposure"]["flags"])
     assert rows[0]["synthetic"] == "true"
     assert float(rows[0]["ret_1m"]) == first["risk"]["ret_1m"]  # repr() keeps full precision
@@ -641,3 +647,233 @@ def test_csv_quality_columns_follow_the_metrics_quality_table() -> None:
     from screener.report.tabular import _DQ_FIELDS
 
     assert (*(c for c in QUALITY_COLUMNS if c != "synthetic"), "source", "last_error") == _DQ_FIELDS
+
+
+# --- model v2: the evidence interval, the audit, staleness ---------------------------------
+
+
+def _interval(x: dict[str, Any]) -> str:
+    return f"{x['score']:.1f} ({x['low']:.1f}–{x['high']:.1f})"
+
+
+def test_table_score_carries_its_interval(doc: dict[str, Any], soup: BeautifulSoup) -> None:
+    assert any(r["exposure"]["low"] < r["exposure"]["high"] for r in doc["rows"])
+    for r in doc["rows"]:
+        cell = soup.select_one(f'table#ranked tr[data-id="{r["id"]}"] td.score')
+        exp = r["exposure"]
+        assert cell.get_text(" ", strip=True) == _interval(exp)
+        assert cell.select_one(".interval").get_text() == f"({exp['low']:.1f}–{exp['high']:.1f})"
+        assert float(cell["data-low"]) == exp["low"] and float(cell["data-high"]) == exp["high"]
+        assert float(cell["data-sort-value"]) == exp["score"]  # still sorts by the score
+    for c in doc["context"]:
+        cell = soup.select_one(f'#context tr[data-id="{c["id"]}"] td.score')
+        assert cell.get_text(" ", strip=True) == _interval(c["exposure"])
+
+
+def test_scatter_has_a_whisker_per_point_from_low_to_high(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    # The y scale, read back from the axis' tick labels (drawn 4 units below their tick).
+    ticks = [
+        (float(t.get_text()), float(t["y"]) - 4)
+        for t in soup.select('#scatter .ticks text[text-anchor="end"]')
+    ]
+    (v0, y0), (v1, y1) = ticks[0], ticks[-1]
+
+    def py(v: float) -> float:
+        return y0 + (v - v0) * (y1 - y0) / (v1 - v0)
+
+    by_id = {r["id"]: r["exposure"] for r in doc["rows"]}
+    circles = {c["data-id"]: c for c in soup.select("#scatter circle[data-id]")}
+    whiskers = soup.select("#scatter .whiskers line.whisker")
+    assert sorted(w["data-id"] for w in whiskers) == sorted(circles)
+    for w in whiskers:
+        exp, c = by_id[w["data-id"]], circles[w["data-id"]]
+        assert w["x1"] == w["x2"] == c["cx"]
+        assert float(w["y1"]) == pytest.approx(py(exp["low"]), abs=0.06)
+        assert float(w["y2"]) == pytest.approx(py(exp["high"]), abs=0.06)
+        assert float(w["y2"]) <= float(c["cy"]) <= float(w["y1"])  # the point sits on it
+        assert (float(w["data-low"]), float(w["data-high"])) == (exp["low"], exp["high"])
+    plot_top = float(soup.select("#scatter .axes line")[1]["y1"])  # the vertical axis' top
+    assert min(float(w["y2"]) for w in whiskers) >= plot_top  # the axis covers every whisker
+
+
+def test_card_shows_interval_drivers_and_confidence_note(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    wide = make_doc(seed=8)  # this seed has a profile with four unknowns
+    row = max(wide["rows"], key=lambda r: len(r["exposure"]["interval_drivers"]))
+    assert len(row["exposure"]["interval_drivers"]) > 3  # the card names the widest three
+    card = _render(wide).select_one(f"#card-{row['id']}")
+    exp = row["exposure"]
+    assert card.select_one("h4.card-score").get_text(" ", strip=True) == (
+        "Exposure score " + _interval(exp)
+    )
+    drivers = [d.get_text() for d in card.select(".rests-on .driver")]
+    assert drivers == [
+        f"{d['what']} (±{(d['high'] - d['low']) / 2:.1f})" for d in exp["interval_drivers"][:3]
+    ]
+    widths = [d["high"] - d["low"] for d in exp["interval_drivers"][:3]]
+    assert widths == sorted(widths, reverse=True)
+    noted = next(r for r in doc["rows"] if r["exposure"]["confidence_note"])
+    note = soup.select_one(f"#card-{noted['id']} .confidence-note").get_text()
+    assert noted["exposure"]["confidence_note"] in note
+    quiet = next(r for r in doc["rows"] if not r["exposure"]["confidence_note"])
+    assert soup.select_one(f"#card-{quiet['id']} .confidence-note") is None
+
+
+def test_card_lists_plants_with_capacity_and_feed(doc: dict[str, Any], soup: BeautifulSoup) -> None:
+    rows = doc["rows"] + doc["context"]
+    unknown_feed = next(
+        r
+        for r in rows
+        if any(
+            s["stage"] in ("separation", "magnet") and s["feed_origin"] is None
+            for s in r["segments"]
+        )
+    )
+    for r in (rows[0], unknown_feed):
+        trs = soup.select(f"#card-{r['id']} table.plants tbody tr")
+        assert len(trs) == len(r["segments"])
+        for tr, seg in zip(trs, r["segments"], strict=True):
+            cells = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+            cap = seg["capacity_tpa"]
+            assert cells[3] == ("capacity unknown" if cap is None else f"{cap:,.0f} t/yr")
+            assert cells[5] == (seg["capacity_note"] or "")
+            if seg["stage"] in ("separation", "metal_alloy", "magnet"):
+                origin = seg["feed_origin"]
+                assert cells[4] == ("feed unknown" if origin is None else f"feed {origin}")
+                assert ("feed-unknown" in tr.select_one("td.feed")["class"]) is (origin is None)
+            else:
+                assert cells[4] == "–"
+
+
+def test_card_marks_support_not_for_rare_earths_and_source_kinds(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    row = next(r for r in doc["rows"] if any(not s["ree_related"] for s in r["support"]))
+    items = soup.select(f"#card-{row['id']} ul.support li")
+    assert len(items) == len(row["support"])
+    for li, s in zip(items, row["support"], strict=True):
+        counted = "not counted: not for rare earths" not in li.get_text()
+        assert counted is s["ree_related"]
+        assert ("not-counted" in (li.get("class") or [])) is (not s["ree_related"])
+    row = next(r for r in doc["rows"] if any(s["kind"] == "secondary" for s in r["sources"]))
+    kinds = soup.select(f"#card-{row['id']} ol.sources li")
+    for li, s in zip(kinds, row["sources"], strict=True):
+        tag = li.select_one(".src-kind")
+        assert tag.get_text() == s["kind"]
+        assert ("secondary" in tag["class"]) is (s["kind"] == "secondary")
+
+
+def test_quality_lists_what_to_recheck_first_from_the_document(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    audit = doc["audit"]
+    assert len(audit) == 10
+    trs = soup.select("#quality table.audit tbody tr")
+    assert [tr["data-id"] for tr in trs] == [a["id"] for a in audit]
+    ranks = {r["id"]: r["rank"] for r in doc["rows"]}
+    for tr, a in zip(trs, audit, strict=True):
+        cells = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        assert cells[0] == a["ticker"] and cells[1] == a["name"]
+        assert cells[2] == str(a["rank"]) == str(ranks[a["id"]])
+        assert cells[3] == f"{a['best_rank']}–{a['worst_rank']}"
+        assert cells[4] == _interval(a)
+        assert cells[5] == f"{a['age_days']} d"
+        assert [s.get_text() for s in tr.select("td.why .reason")] == a["reasons"]
+        assert tr.find("a")["href"] == f"#card-{a['id']}"
+
+
+def test_header_states_how_old_the_universe_is(doc: dict[str, Any], soup: BeautifulSoup) -> None:
+    uni = doc["run"]["universe"]
+    text = soup.select_one("header.page .universe-age").get_text(" ", strip=True)
+    assert text == f"newest {uni['newest_fact']}, median {uni['median_fact']}"
+
+
+def test_table_shows_each_profiles_age(doc: dict[str, Any], soup: BeautifulSoup) -> None:
+    for r in doc["rows"]:
+        cell = soup.select_one(f'table#ranked tr[data-id="{r["id"]}"] td.age')
+        assert cell.get_text() == f"{r['exposure']['age_days']} d"
+        assert float(cell["data-sort-value"]) == r["exposure"]["age_days"]
+
+
+def _stale_badges(soup: BeautifulSoup) -> list[str]:
+    return [
+        tr["data-id"]
+        for tr in soup.select("table#ranked tbody tr")
+        if tr.select_one("td.flags .flag.STALE_PROFILE")
+    ]
+
+
+def test_stale_badge_marks_the_few_stale_rows(doc: dict[str, Any], soup: BeautifulSoup) -> None:
+    stale = [r["id"] for r in doc["rows"] if "STALE_PROFILE" in r["exposure"]["flags"]]
+    assert 0 < len(stale) < len(doc["rows"]) / 2
+    assert _stale_badges(soup) == stale
+    assert soup.select_one("#stale-note") is None
+
+
+def test_stale_badge_gives_way_to_one_header_note_when_most_rows_are_stale() -> None:
+    doc = make_doc(n=12)
+    rows = doc["rows"]
+    for r in rows[: len(rows) // 2]:  # exactly half: no longer a distinction worth a badge
+        if "STALE_PROFILE" not in r["exposure"]["flags"]:
+            r["exposure"]["flags"].append("STALE_PROFILE")
+    stale = sum("STALE_PROFILE" in r["exposure"]["flags"] for r in rows)
+    soup = _render(doc)
+    assert _stale_badges(soup) == []
+    note = soup.select_one("header.page #stale-note").get_text(" ", strip=True)
+    assert f"{stale} of {len(rows)} listed profiles are older than 180 days" in note
+    legend = soup.select_one("#flag-legend").get_text(" ", strip=True)
+    assert "STALE_PROFILE" in legend and "Not marked in the table" in legend
+    # The card keeps the full record: flag and age.
+    card = soup.select_one(f"#card-{rows[0]['id']}")
+    assert "STALE_PROFILE" in card.get_text() and f"{rows[0]['exposure']['age_days']} days old" in (
+        card.get_text()
+    )
+    # Every row stale: said as "All".
+    for r in rows:
+        if "STALE_PROFILE" not in r["exposure"]["flags"]:
+            r["exposure"]["flags"].append("STALE_PROFILE")
+    note = _render(doc).select_one("#stale-note").get_text(" ", strip=True)
+    assert f"All {len(rows)} listed profiles" in note
+
+
+def test_methodology_prints_the_v2_parameters_in_force() -> None:
+    doc = make_doc(n=5)
+    model = doc["run"]["model"]
+    model["scale"]["references"]["magnet"] = 2345
+    model["feed"]["unknown"] = {"value": 0.55, "low": 0.05, "high": 0.95}
+    model["purity_unknown"] = {"value": 0.5, "low": 0.1, "high": 0.9}
+    section = _render(doc).select_one("#methodology")
+    text = section.get_text(" ", strip=True)
+    refs = {
+        tr.td.get_text(): tr.find_all("td")[1].get_text()
+        for tr in section.select("table.scale-references tbody tr")
+    }
+    assert refs["magnet"] == "2,345" and refs["separation"] == "5,000"
+    scale = section.select_one(".scale-rule").get_text(" ", strip=True)
+    assert "scale = 0.50 + (1 − 0.50) × min(1, capacity / reference) 0.50" in scale
+    assert "counts 0.75 (range 0.50–1.00)" in scale
+    feed = section.select_one(".feed-rule").get_text(" ", strip=True)
+    assert "counts 0.55 (range 0.05–0.95)" in feed and "covered and high risk" in feed
+    assert "an unknown share counts 0.50 (range 0.10–0.90)" in text
+    assert "pilot 0.35" in text
+    rule = section.select_one(".interval-rule").get_text(" ", strip=True)
+    assert "low/high is the score with every unknown at the bottom/top of its range" in rule
+
+
+def test_a_run_stored_before_the_v2_keys_still_renders() -> None:
+    doc = make_doc(n=6)
+    del doc["audit"]
+    for k in ("newest_fact", "median_fact"):
+        del doc["run"]["universe"][k]
+    for k in ("scale", "feed"):
+        del doc["run"]["model"][k]
+    for r in doc["rows"] + doc["context"]:
+        for k in ("low", "high", "interval_drivers", "confidence_note"):
+            del r["exposure"][k]
+    soup = _render(doc)
+    assert soup.select(".interval") == [] and soup.select("#scatter line.whisker") == []
+    assert "Not recorded in this run" in soup.select_one("#quality").get_text()
+    assert soup.select_one(".universe-age").get_text(" ", strip=True) == "newest –, median –"

@@ -33,7 +33,13 @@ def company(**overrides: Any) -> dict[str, Any]:
         "china": {"ownership_pct": 0},
         "support": [],
         "sources": [
-            {"id": "S1", "url": "https://example.org/a", "date": "2026-01-02", "title": "A"}
+            {
+                "id": "S1",
+                "url": "https://example.org/a",
+                "date": "2026-01-02",
+                "title": "A",
+                "kind": "company",
+            }
         ],
         "as_of": "2026-01-02",
         "confidence": "medium",
@@ -94,7 +100,7 @@ def test_unquoted_norway_is_explained(tmp_path: Path) -> None:
         (
             "status",
             "operating",
-            "producing, commissioning, construction, development, exploration, suspended",
+            "producing, commissioning, construction, pilot, development, exploration, suspended",
         ),
     ],
 )
@@ -133,7 +139,7 @@ def test_cited_source_not_defined(tmp_path: Path) -> None:
 
 
 def test_future_dates(tmp_path: Path) -> None:
-    src = [{"id": "S1", "url": "https://e.org", "date": "2027-01-01", "title": "x"}]
+    src = [{"id": "S1", "url": "https://e.org", "date": "2027-01-01", "title": "x", "kind": "news"}]
     assert problems(tmp_path, [company(sources=src, as_of="2026-12-01")]) == [
         "uni.yaml: company 'good-co' field 'sources[0]' field 'date': 2027-01-01 is in the future "
         "(today is 2026-11-26)",
@@ -142,7 +148,7 @@ def test_future_dates(tmp_path: Path) -> None:
 
 
 def test_partial_source_dates_allowed_but_not_for_as_of(tmp_path: Path) -> None:
-    src = [{"id": "S1", "url": "https://e.org", "date": "2025-08", "title": "x"}]
+    src = [{"id": "S1", "url": "https://e.org", "date": "2025-08", "title": "x", "kind": "news"}]
     assert problems(tmp_path, [company(sources=src, as_of="2025-08")]) == [
         "uni.yaml: company 'good-co' field 'as_of': '2025-08' is not a date (YYYY-MM-DD)"
     ]
@@ -230,7 +236,8 @@ def test_jurisdictions_cover_iso_and_tiers() -> None:
     jur = load_jurisdictions()
     assert len(jur.names) == 249
     assert jur.tier("US") == "core" and jur.tier("NO") == "allied"
-    assert jur.tier("MY") == "partner" and jur.tier("MM") == "high_risk"
+    assert jur.tier("MY") == "aligned" and jur.tier("BR") == "partner"
+    assert jur.tier("MM") == "high_risk"
     assert jur.tier("CN") == "covered" and jur.weight("CN") == 0.0
     assert (
         len(
@@ -266,3 +273,76 @@ def test_shipped_universe_mutation_is_caught(tmp_path: Path) -> None:
     assert (
         f"company '{cid}' field 'segments[0]' field 'status': 'booming'" in info.value.problems[0]
     )
+
+
+# --- v2 fields ----------------------------------------------------------------------------
+
+
+def test_source_kind_is_required_and_checked(tmp_path: Path) -> None:
+    src = {"id": "S1", "url": "https://example.org/a", "date": "2026-01-02", "title": "A"}
+    assert problems(tmp_path, [company(sources=[src])]) == [
+        "uni.yaml: company 'good-co' field 'sources[0]' field 'kind': is missing "
+        "(allowed: filing, company, government, news, secondary)"
+    ]
+    assert problems(tmp_path, [company(sources=[{**src, "kind": "blog"}])]) == [
+        "uni.yaml: company 'good-co' field 'sources[0]' field 'kind': 'blog' is not allowed "
+        "(allowed: filing, company, government, news, secondary)"
+    ]
+
+
+def test_support_must_say_whether_it_is_for_rare_earths(tmp_path: Path) -> None:
+    item = {"kind": "government_grant", "counterparty": "DOE", "sources": ["S1"]}
+    assert problems(tmp_path, [company(support=[item])]) == [
+        "uni.yaml: company 'good-co' field 'support[0]' field 'ree_related': is missing "
+        "(true when the support is for rare-earth activity, else false)"
+    ]
+    u = load(write(tmp_path, [company(support=[{**item, "ree_related": False}])]), today=TODAY)
+    assert u.companies[0].support[0].ree_related is False
+
+
+@pytest.mark.parametrize(
+    ("feed", "stage", "expected"),
+    [
+        ("captive", "separation", "captive"),
+        ("unknown", "magnet", None),
+        ("AU", "metal_alloy", "AU"),
+    ],
+)
+def test_feed_origin_values(tmp_path: Path, feed: str, stage: str, expected: str | None) -> None:
+    seg = {
+        "stage": stage,
+        "country": "AU",
+        "status": "pilot",
+        "feed_origin": feed,
+        "sources": ["S1"],
+    }
+    u = load(write(tmp_path, [company(segments=[seg])]), today=TODAY)
+    assert u.companies[0].segments[0].feed_origin == expected
+    assert u.companies[0].segments[0].status == "pilot"
+
+
+def test_feed_origin_only_on_processing_stages(tmp_path: Path) -> None:
+    seg = {
+        "stage": "recycling",
+        "country": "AU",
+        "status": "pilot",
+        "feed_origin": "AU",
+        "sources": ["S1"],
+    }
+    assert problems(tmp_path, [company(segments=[seg])]) == [
+        "uni.yaml: company 'good-co' field 'segments[0]' field 'feed_origin': applies to "
+        "separation, metal_alloy, magnet segments, not to recycling"
+    ]
+
+
+def test_aligned_tier_needs_a_source_for_each_member(tmp_path: Path) -> None:
+    text = (Path(load_jurisdictions().path)).read_text(encoding="utf-8")
+    broken = text.replace('countries: ["MY", "TH", "SA"]', 'countries: ["MY", "TH", "SA", "VN"]')
+    path = tmp_path / "jurisdictions.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(UniverseError) as info:
+        load_jurisdictions(path)
+    assert info.value.problems == [
+        "jurisdictions.yaml: tier 'aligned' field 'sources': VN has no source "
+        "(each member of this tier needs one)"
+    ]

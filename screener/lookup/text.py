@@ -7,13 +7,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from screener.universe.exposure import FLAG_HELP
+from screener.universe.records import FEED_STAGES
 
 if TYPE_CHECKING:
     from screener.lookup.query import CompanyViews
 
-WIDTH = 100
+#: Terminal width the text is laid out for (a URL longer than a line stays whole).
+WIDTH = 80
 #: Between two companies' views when several are looked up at once.
 SEPARATOR = "\n\n" + "─" * WIDTH + "\n\n"
+#: How many of the unknowns that widen the interval the "rests on" line names.
+DRIVERS_SHOWN = 3
 
 
 def views_text(result: CompanyViews) -> str:
@@ -34,10 +38,25 @@ def _refs(refs: Sequence[int]) -> str:
     return "".join(f"[{n}]" for n in refs)
 
 
-def _wrap(text: str, indent: int) -> str:
+def _fill(text: str, initial: str, subsequent: str) -> str:
+    """``text`` filled to WIDTH; a quantity and its unit ("5,000 t/yr") stay on one line."""
+    glued = text.replace(" t/yr", "\xa0t/yr")
     return textwrap.fill(
-        text, WIDTH, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2)
-    )
+        glued,
+        WIDTH,
+        initial_indent=initial,
+        subsequent_indent=subsequent,
+        break_on_hyphens=False,
+    ).replace("\xa0", " ")
+
+
+def _wrap(text: str, indent: int, hang: int = 2) -> str:
+    """``text`` filled to WIDTH at ``indent``, continuation lines ``hang`` further in."""
+    return _fill(text, " " * indent, " " * (indent + hang))
+
+
+def _range(low: float, high: float, fmt: str = ".1f") -> str:
+    return f"{low:{fmt}}–{high:{fmt}}"
 
 
 def format_text(
@@ -65,50 +84,75 @@ def format_text(
 
 
 def _headline(view: Mapping[str, Any], rank: tuple[int, int] | None) -> list[str]:
-    """Name, tickers, HQ, the score with its China multiplier and rank, and the flags."""
+    """Name, tickers, HQ, the score with its interval, multiplier and rank, what the interval
+    rests on, and the flags."""
     ex = view["exposure"]
     tick = ", ".join(view["tickers"]) or "unlisted"
-    rank_txt = f"   rank {rank[0]} of {rank[1]} listed" if rank else ""
+    rank_txt = f", rank {rank[0]} of {rank[1]} listed" if rank else ""
+    if ex["low"] == ex["high"]:
+        interval = "(no unknowns)"
+    else:
+        interval = f"(interval {_range(ex['low'], ex['high'])})"
     lines = [
-        f"{view['name']}  ({tick})  id: {view['id']}",
+        _wrap(f"{view['name']}  ({tick})  id: {view['id']}", 0),
         f"HQ {view['hq']} {view['hq_name']} ({view['hq_tier']} tier)",
-        f"Exposure {ex['score']:.1f} / 100   = raw {ex['raw_score']:.1f} × China multiplier "
-        f"{ex['china_multiplier']:.2f}{rank_txt}",
+        f"Exposure {ex['score']:.1f} / 100 {interval}{rank_txt}",
+        f"  = raw {ex['raw_score']:.1f} × China multiplier {ex['china_multiplier']:.2f}",
     ]
+    drivers = ex["interval_drivers"][:DRIVERS_SHOWN]
+    if drivers:
+        more = len(ex["interval_drivers"]) - len(drivers)
+        rests = "; ".join(f"{d['what']} {_range(d['low'], d['high'])}" for d in drivers)
+        lines.append(_wrap(f"rests on: {rests}{f'; {more} more' if more else ''}", 2, 10))
     if ex["flags"]:
         lines.append("Flags:")
-        lines.extend(f"  {f:<15} {FLAG_HELP.get(f, '')}" for f in ex["flags"])
+        lines.extend(_fill(FLAG_HELP.get(f, ""), f"  {f:<17} ", " " * 20) for f in ex["flags"])
     else:
         lines.append("Flags: none")
     return lines
 
 
 def _factor_lines(ex: Mapping[str, Any]) -> list[str]:
-    """Each factor's value × weight = points, and the evidence that set the value."""
-    lines = [f"{'Factor':<11} {'value':>5} × {'weight':>6} = {'points':>6}   why"]
+    """Each factor's value × weight = points, its interval when an unknown moves it, and the
+    evidence that set the value."""
+    lines = [f"{'Factor':<10} {'F':>4} × {'w':<4} = {'pts':>4}  why"]
     for name, f in ex["factors"].items():
         why = "; ".join(e["text"] for e in f["evidence"]) or (f.get("note") or "no segment")
         if f["evidence"] and f.get("note"):
             why += f"; {f['note']}"
-        head = f"{name:<11} {f['value']:>5.2f} × {f['weight']:>6.2f} = {f['points']:>6.1f}   "
-        lines.append(
-            textwrap.fill(why, WIDTH, initial_indent=head, subsequent_indent=" " * len(head))
-        )
+        low, high = f.get("low"), f.get("high")
+        if low is not None and high is not None and low != high:
+            why = f"interval {_range(low, high, '.2f')}; {why}"
+        head = f"{name:<10} {f['value']:>4.2f} × {f['weight']:.2f} = {f['points']:>4.1f}  "
+        lines.append(_fill(why, head, " " * len(head)))
     return lines
 
 
 def _segment_lines(segments: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each segment: where and how far along, then its capacity and feed (or that they are
+    unknown), and what the capacity figure measures."""
     lines = ["Segments"]
     if not segments:
         lines.append("  none recorded")
     for s in segments:
-        heavy = " Dy/Tb" if s["heavy_ree"] else ""
-        feed = f" feed:{s['feed_origin']}" if s["feed_origin"] else ""
-        site = s["site"] or ""
+        where = f" at {s['site']}" if s["site"] else ""
         lines.append(
-            f"  {s['stage']:<12} {s['country']:<3} {s['tier']:<9} {s['status']:<13}"
-            f"{heavy}{feed} {site} {_refs(s['refs'])}".rstrip()
+            _wrap(
+                f"{s['stage'].replace('_', '/')}{where}, {s['country']} ({s['tier']}), "
+                f"{s['status']}",
+                2,
+                4,
+            )
         )
+        cap = s["capacity_tpa"]
+        facts = [f"{cap:,.0f} t/yr" if cap is not None else "capacity unknown"]
+        if s["stage"] in FEED_STAGES:
+            facts.append(f"feed {s['feed_origin'] or 'unknown'}")
+        if s["heavy_ree"]:
+            facts.append("Dy/Tb")
+        lines.append(_wrap(f"{'; '.join(facts)} {_refs(s['refs'])}".rstrip(), 4))
+        if s.get("capacity_note"):
+            lines.append(_wrap(f"capacity: {s['capacity_note']}", 4))
     return lines
 
 
@@ -126,8 +170,12 @@ def _china_lines(view: Mapping[str, Any]) -> list[str]:
         f"{p['link']} −{p['penalty']:.2f}" for p in view["exposure"]["china_penalties"]
     )
     lines = [
-        f"China links: {', '.join(links) if links else 'none recorded'}"
-        f"{'  (penalties: ' + penalties + ')' if penalties else ''} {_refs(ch['refs'])}".rstrip()
+        _wrap(
+            f"China links: {', '.join(links) if links else 'none recorded'}"
+            f"{'  (penalties: ' + penalties + ')' if penalties else ''} "
+            f"{_refs(ch['refs'])}".rstrip(),
+            0,
+        )
     ]
     if ch["notes"]:
         lines.append(_wrap(ch["notes"], 2))
@@ -135,13 +183,15 @@ def _china_lines(view: Mapping[str, Any]) -> list[str]:
 
 
 def _support_lines(support: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each support item; one not for rare-earth activity is marked as not counted."""
     lines = ["Support:" if support else "Support: none recorded"]
     for s in support:
         when = f", {s['date']}" if s["date"] else ""
+        counted = "" if s.get("ree_related", True) else " — not counted (not for rare earths)"
         note = f": {s['note']}" if s["note"] else ""
         lines.append(
             _wrap(
-                f"{s['kind'].replace('_', ' ')} from {s['counterparty']}{when}{note} "
+                f"{s['kind'].replace('_', ' ')} from {s['counterparty']}{when}{counted}{note} "
                 f"{_refs(s['refs'])}".rstrip(),
                 2,
             )
@@ -161,15 +211,17 @@ def _source_lines(view: Mapping[str, Any]) -> list[str]:
     """How old and how sure the profile is, its notes, and the numbered sources it cites."""
     ex = view["exposure"]
     lines = [
-        f"Profile as of {view['as_of']} ({ex['age_days']} days old), confidence {view['confidence']}"
+        f"Profile as of {view['as_of']} ({ex['age_days']} days old), confidence {ex['confidence']}"
     ]
+    if ex.get("confidence_note"):
+        lines.append(_wrap(f"confidence {ex['confidence_note']}", 2))
     if view.get("notes"):
         lines.append(_wrap("Notes: " + view["notes"], 0))
     lines.append("Sources")
     for s in view["sources"]:
         date = s["date"] or "undated"
         sec = " (secondary)" if s["secondary"] else ""
-        lines.append(f"  [{s['n']}] {date:<10} {s['title']}{sec}")
+        lines.append(_wrap(f"[{s['n']}] {date:<10} {s['title']}{sec}", 2, 5))
         lines.append(f"       {s['url']}")
     return lines
 
@@ -179,14 +231,18 @@ def risk_lines(view: Mapping[str, Any]) -> list[str]:
     risk = view.get("risk")
     if not risk:
         return [
-            "Risk: no stored prices for this ticker (run `screener prices refresh`, drop "
-            "--offline, or pass --demo)"
+            _wrap(
+                "Risk: no stored prices for this ticker (run `screener prices refresh`, drop "
+                "--offline, or pass --demo)",
+                0,
+            )
         ]
     dq = view.get("data_quality") or {}
-    synthetic = " — SYNTHETIC DEMO PRICES, not market data" if dq.get("synthetic") else ""
+    synthetic = ["  SYNTHETIC DEMO PRICES, not market data"] if dq.get("synthetic") else []
     return [
         f"Risk (prices as of {view.get('risk_as_of')}, {dq.get('observations') or 0} daily "
-        f"closes in {dq.get('currency') or '?'}{synthetic})",
+        f"closes in {dq.get('currency') or '?'})",
+        *synthetic,
         *_metric_grid(risk),
         *_missing_reasons(risk, view.get("risk_reasons") or {}),
         *_standing_lines(view),
@@ -230,22 +286,23 @@ def _standing_lines(view: Mapping[str, Any]) -> list[str]:
     if gates:
         state = {True: "pass", False: "fail", None: "unknown"}
         lines.append(
-            f"Gates ({gates.get('label') or gates.get('preset')}): market cap "
-            f"{state[gates.get('market_cap')]}, ADV {usd(gates.get('adv_usd'))} "
-            f"{state[gates.get('adv')]} → {state[gates.get('pass')]}"
+            _wrap(
+                f"Gates ({gates.get('label') or gates.get('preset')}): market cap "
+                f"{state[gates.get('market_cap')]}, ADV {usd(gates.get('adv_usd'))} "
+                f"{state[gates.get('adv')]} → {state[gates.get('pass')]}",
+                0,
+            )
         )
     if view.get("exposure") is not None:
         front = ", on the exposure/volatility frontier" if view.get("frontier") else ""
-        lines.append(f"Quadrant: {quadrant(view.get('quadrant'))}{front}")
+        lines.append(_wrap(f"Quadrant: {quadrant(view.get('quadrant'))}{front}", 0))
     peers = view.get("peers") or []
     if peers:
-        lines.append(
-            "Nearest peers by score: "
-            + "; ".join(
-                f"{p['ticker']} {p['score']:.1f} (vol {metric(p['vol_1y'], 'vol_1y', 'annualised')})"
-                for p in peers
-            )
+        near = "; ".join(
+            f"{p['ticker']} {p['score']:.1f} (vol {metric(p['vol_1y'], 'vol_1y', 'annualised')})"
+            for p in peers
         )
+        lines.append(_wrap(f"Nearest peers by score: {near}", 0))
     return lines
 
 
@@ -257,9 +314,9 @@ def _quality_lines(dq: Mapping[str, Any]) -> list[str]:
         if dq.get(k) is not None
     ]
     if dq_bits:
-        lines.append("Data quality: " + ", ".join(dq_bits))
+        lines.append(_wrap("Data quality: " + ", ".join(dq_bits), 0))
     if dq.get("last_error"):
-        lines.append(f"Last fetch error: {dq['last_error']}")
+        lines.append(_wrap(f"Last fetch error: {dq['last_error']}", 0))
     return lines
 
 

@@ -13,10 +13,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from screener.report import formatters
 from screener.report.charts import Sparkline, sparkline
+from screener.report.facts import (
+    Citations,
+    Driver,
+    Line,
+    Plant,
+    Ref,
+    SourceView,
+    SupportView,
+    drivers,
+    plants,
+    support,
+)
 from screener.screen import summary
 from screener.screen.types import (
     BenchmarkRow,
@@ -29,8 +40,6 @@ from screener.screen.types import (
     Row,
     RunDoc,
     SegmentRecord,
-    SourceRecord,
-    SupportRecord,
 )
 from screener.universe.exposure import flag_meaning
 from screener.universe.records import STAGES
@@ -54,32 +63,11 @@ FLAG_SHORT = {
     "UNSOURCED": "unsourced",
     "LOW_CONFIDENCE": "low conf",
     "PURITY_UNKNOWN": "purity?",
+    "FEED_UNKNOWN": "feed?",
+    "CAPACITY_UNKNOWN": "size?",
     "PRE_REVENUE": "pre-rev",
     "STALE_PROFILE": "stale",
 }
-
-
-@dataclass(frozen=True)
-class SourceView:
-    n: int
-    id: str
-    title: str
-    date: str | None
-    url: str
-    href: str | None  # only http(s) URLs become links; anything else is shown as text
-    anchor: str
-
-
-@dataclass(frozen=True)
-class Ref:
-    n: int
-    anchor: str
-
-
-@dataclass(frozen=True)
-class Line:
-    text: str
-    refs: tuple[Ref, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,12 +124,17 @@ class Company:
     hq_tier: str | None
     unlisted_reason: str | None
     score: float | None
+    low: float | None  # the evidence interval: every unknown at the bottom / top of its range
+    high: float | None
+    drivers: tuple[Driver, ...]  # the unknowns the interval rests on, widest first
+    confidence_note: str | None
     raw_score: float | None
     china_multiplier: float | None
     factors: tuple[FactorView, ...]
     penalties: tuple[Line, ...]
     china: tuple[Line, ...]
-    support: tuple[Line, ...]
+    support: tuple[SupportView, ...]
+    plants: tuple[Plant, ...]
     flags: tuple[FlagView, ...]
     sources: tuple[SourceView, ...]
     stage_map: StageMap
@@ -166,17 +159,9 @@ class Company:
     stale_price: bool
     synthetic_price: bool
     currency: str | None  # of the closes in the sparkline (local currency)
-
-
-def safe_href(url: str) -> str | None:
-    """``url`` if it is an absolute http(s) URL with a host, else None (shown as text)."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() in ("http", "https") and parts.netloc:
-        return url.strip()
-    return None
+    # The flags the ranked table shows as badges: all of them, less STALE_PROFILE when nearly
+    # every row carries it (the header then says so once); set by report.context.
+    badges: tuple[FlagView, ...] = ()
 
 
 def metric_info(doc: RunDoc) -> dict[str, MetricInfo]:
@@ -210,29 +195,7 @@ def flag_view(code: str, model: Mapping[str, Any]) -> FlagView:
     return FlagView(code, flag_meaning(code, model), FLAG_SHORT.get(code, code))
 
 
-class _Citations:
-    """A company's numbered sources and the ``[n]`` references that point at them."""
-
-    def __init__(self, anchor: str, sources: Sequence[SourceRecord]) -> None:
-        self.views = tuple(
-            SourceView(
-                n=s["n"],
-                id=s["id"],
-                title=s["title"] or s["url"],
-                date=s["date"],
-                url=s["url"],
-                href=safe_href(s["url"]),
-                anchor=f"{anchor}-src-{s['n']}",
-            )
-            for s in sources
-        )
-        self._by_id = {s.id: s for s in self.views}
-
-    def refs(self, ids: Sequence[str]) -> tuple[Ref, ...]:
-        return tuple(Ref(self._by_id[i].n, self._by_id[i].anchor) for i in ids if i in self._by_id)
-
-
-def _factors(exp: ExposureRecord, cite: _Citations) -> tuple[FactorView, ...]:
+def _factors(exp: ExposureRecord, cite: Citations) -> tuple[FactorView, ...]:
     out = []
     for name, f in exp["factors"].items():
         evidence = tuple(
@@ -251,7 +214,7 @@ def _factors(exp: ExposureRecord, cite: _Citations) -> tuple[FactorView, ...]:
     return tuple(out)
 
 
-def _stage_map(segs: Sequence[SegmentRecord], cite: _Citations) -> StageMap:
+def _stage_map(segs: Sequence[SegmentRecord], cite: Citations) -> StageMap:
     countries = tuple(dict.fromkeys(s["country"] for s in segs))
     rows = tuple(
         (
@@ -270,7 +233,7 @@ def _stage_map(segs: Sequence[SegmentRecord], cite: _Citations) -> StageMap:
     return StageMap(countries, rows)
 
 
-def _china(c: CompanyRecord, cite: _Citations) -> tuple[Line, ...]:
+def _china(c: CompanyRecord, cite: Citations) -> tuple[Line, ...]:
     ch = c["china"]
     refs = cite.refs(ch["sources"])
     texts = (
@@ -284,7 +247,7 @@ def _china(c: CompanyRecord, cite: _Citations) -> tuple[Line, ...]:
     return tuple(Line(t, refs) for t in texts) + notes
 
 
-def _penalties(exp: ExposureRecord, cite: _Citations) -> tuple[Line, ...]:
+def _penalties(exp: ExposureRecord, cite: Citations) -> tuple[Line, ...]:
     return tuple(
         Line(
             f"{formatters.label(p['link'])}: −{formatters.num(p['penalty'], 3)}",
@@ -292,14 +255,6 @@ def _penalties(exp: ExposureRecord, cite: _Citations) -> tuple[Line, ...]:
         )
         for p in exp["china_penalties"]
     )
-
-
-def _support_text(s: SupportRecord) -> str:
-    who = s["counterparty"] or "unknown counterparty"
-    if s["country"]:
-        who += f" ({s['country']})"
-    when = f", {formatters.isodate(s['date'])}" if s["date"] else ""
-    return f"{formatters.label(s['kind'])} — {who}{when}" + (f": {s['note']}" if s["note"] else "")
 
 
 def _revenue(c: CompanyRecord) -> str:
@@ -392,8 +347,9 @@ def _card(
     """The card: profile, exposure and evidence of ``c``, with the priced fields ``p``."""
     model = doc["run"]["model"]
     anchor = f"card-{c['id']}"
-    cite = _Citations(anchor, c["sources"])
+    cite = Citations(anchor, c["sources"])
     exp = c["exposure"]
+    flags = tuple(flag_view(code, model) for code in exp["flags"])
     return Company(
         id=c["id"],
         anchor=anchor,
@@ -406,13 +362,19 @@ def _card(
         hq_tier=c["hq_tier"],
         unlisted_reason=unlisted_reason,
         score=exp["score"],
+        # .get: a run stored before model v2 has no interval; it re-renders without one.
+        low=exp.get("low"),
+        high=exp.get("high"),
+        drivers=drivers(exp.get("interval_drivers", [])),
+        confidence_note=exp.get("confidence_note"),
         raw_score=exp["raw_score"],
         china_multiplier=exp["china_multiplier"],
         factors=_factors(exp, cite),
         penalties=_penalties(exp, cite),
         china=_china(c, cite),
-        support=tuple(Line(_support_text(s), cite.refs(s["sources"])) for s in c["support"]),
-        flags=tuple(flag_view(code, model) for code in exp["flags"]),
+        support=support(c["support"], cite),
+        plants=plants(c["segments"], cite),
+        flags=flags,
         sources=cite.views,
         stage_map=_stage_map(c["segments"], cite),
         stages=tuple(st for st in STAGES if any(s["stage"] == st for s in c["segments"])),
@@ -437,6 +399,7 @@ def _card(
         stale_price=p.stale_price,
         synthetic_price=p.synthetic_price,
         currency=p.currency,
+        badges=flags,
     )
 
 

@@ -40,6 +40,11 @@ class ScatterPoint:
     vol: float
     cx: float
     cy: float
+    # The evidence interval as a vertical whisker from low to high (None: the run has none).
+    low: float | None
+    high: float | None
+    y_low: float | None
+    y_high: float | None
     quadrant: str | None
     frontier: bool
     label_x: float | None  # None: no room for a label without overlap (the tooltip remains)
@@ -161,9 +166,17 @@ def _split(rows: Sequence[Row]) -> tuple[list[tuple[Row, float, float]], list[tu
     return plotted, not_plotted
 
 
+def _interval(row: Row) -> tuple[float, float] | None:
+    """The row's evidence interval, or None for a run stored before model v2."""
+    exp = row["exposure"]
+    low, high = exp.get("low"), exp.get("high")
+    return None if low is None or high is None else (float(low), float(high))
+
+
 def _axes(plotted: Sequence[tuple[Row, float, float]]) -> _Axes:
     x_hi = max((v for _, _, v in plotted), default=1.0)
-    y_hi = max((s for _, s, _ in plotted), default=100.0)
+    # The axis covers the whiskers' tops, not only the points.
+    y_hi = max((max(s, (_interval(r) or (s, s))[1]) for r, s, _ in plotted), default=100.0)
     return _Axes(
         nice_ticks(0.0, x_hi * 1.05),
         nice_ticks(0.0, min(100.0, y_hi * 1.08) if y_hi > 0 else 100.0),
@@ -216,6 +229,7 @@ def _points(
     unlabelled = 0
     for r, s, v in sorted(plotted, key=lambda t: t[0]["rank"]):
         cx, cy = ax.px(v), ax.py(s)
+        interval = _interval(r)
         ticker = r["ticker"] or r["id"]
         own = (cx - 4, cy - 4, cx + 4, cy + 4)
         placed = _place_label(cx, cy, ticker, ax, [b for b in boxes if b != own] + lines)
@@ -232,6 +246,10 @@ def _points(
                 vol=v,
                 cx=cx,
                 cy=cy,
+                low=interval[0] if interval else None,
+                high=interval[1] if interval else None,
+                y_low=ax.py(interval[0]) if interval else None,
+                y_high=ax.py(interval[1]) if interval else None,
                 quadrant=r["quadrant"],
                 frontier=r["frontier"],
                 label_x=placed[0] if placed else None,

@@ -8,7 +8,7 @@ and the lists the sections show (filters, stale names, the model parameters in f
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from screener import settings
@@ -26,13 +26,14 @@ from screener.report.card import (
     metric_info,
 )
 from screener.report.charts import Scatter, scatter
+from screener.report.methodology import Methodology, methodology
 from screener.screen import summary
 from screener.screen.history import REGIME_HIGH, REGIME_LOW
 from screener.screen.types import (
+    AuditRecord,
     ChangesRecord,
     Failure,
     MetricInfo,
-    RobustnessSummary,
     RunDoc,
 )
 from screener.universe.model import FACTORS
@@ -75,6 +76,10 @@ class Header:
     listed: int | None
     companies: int | None
     tool_version: str
+    newest_fact: str  # the universe's newest company as_of ("–" when the run did not record it)
+    median_fact: str
+    # Said once here when half the listed profiles or more are stale (then no row has a badge).
+    stale_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class FlagKey:
 
     flag: FlagView
     count: int
+    note: str | None = None  # e.g. why the table shows no badge for it
 
 
 @dataclass(frozen=True)
@@ -117,20 +123,21 @@ class Changes:
 
 
 @dataclass(frozen=True)
-class Methodology:
-    """The model parameters in force, as the methodology section lists them."""
+class AuditView:
+    """One line of "What to re-check first" (the document's ``audit``)."""
 
-    # (factor, weight, what the factor measures: its stages × stage weight, or a note)
-    weights: tuple[tuple[str, float, str], ...]
-    tiers: tuple[tuple[str, float, tuple[str, ...]], ...]  # (tier, weight, countries)
-    maturity: tuple[tuple[str, float], ...]
-    support_kinds: tuple[tuple[str, float], ...]
-    support_cap: float
-    purity_unknown: float
-    china: tuple[tuple[str, str], ...]  # (link, penalty), as sentences
-    stale_profile_days: int
-    gates: tuple[tuple[str, Any], ...]  # the preset's thresholds
-    robustness: RobustnessSummary
+    id: str
+    ticker: str
+    name: str
+    anchor: str | None  # the company's card
+    rank: int
+    best_rank: int
+    worst_rank: int
+    score: float
+    low: float
+    high: float
+    age_days: int
+    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,8 @@ class ReportContext:
     stale_price_days: int
     flag_legend: tuple[FlagKey, ...]
     sections: tuple[tuple[str, str], ...]
+    audit: tuple[AuditView, ...]
+    stale_badges: bool  # whether the table marks stale profiles (false: the header says it once)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -165,6 +174,18 @@ class CardContext:
     header: Header
     company: Company
     factor_names: tuple[str, ...]
+
+
+def _stale_note(doc: RunDoc) -> str | None:
+    rows = doc["rows"]
+    if not summary.stale_is_common(rows):
+        return None
+    n, days = summary.stale_profiles(rows), doc["run"]["model"]["stale_profile_days"]
+    share = f"All {n}" if n == len(rows) else f"{n} of {len(rows)}"
+    return (
+        f"{share} listed profiles are older than {days} days (STALE_PROFILE), so the table "
+        "marks none of them; each row and card gives its profile's age."
+    )
 
 
 def _header(doc: RunDoc) -> Header:
@@ -183,48 +204,15 @@ def _header(doc: RunDoc) -> Header:
         listed=uni["listed"],
         companies=uni["companies"],
         tool_version=run["tool_version"] or "?",
+        # .get: a run stored before these keys re-renders with a dash
+        newest_fact=formatters.isodate(uni.get("newest_fact")),
+        median_fact=formatters.isodate(uni.get("median_fact")),
+        stale_note=_stale_note(doc),
     )
 
 
 def _options(values: Iterable[str], text: Callable[[str], str] = str) -> tuple[Option, ...]:
     return tuple(Option(v, text(v)) for v in sorted(set(values)))
-
-
-def _china_rows(china: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The China multiplier's links and penalties, as docs/exposure-model.md §5 states them.
-
-    ``model.china`` mixes penalties with the ownership thresholds that select them; shown raw,
-    "feoc ownership pct 25.00" reads like a penalty of 25. Known keys become sentences; any
-    other key is listed as it is.
-    """
-    feoc = china.get("feoc_ownership_pct")
-    low = china.get("minority_ownership_min_pct")
-    known = {"feoc_penalty", "feoc_ownership_pct", "minority_ownership_min_pct"}
-    known |= {"processing_in_china", "sales_to_china"}
-    rows: list[tuple[str, str]] = []
-    if "feoc_penalty" in china:
-        rows.append(
-            (
-                "HQ in China, state control by a covered government, or Chinese ownership "
-                f"≥ {formatters.num(feoc, 0)}% (flag FEOC)",
-                formatters.num(china["feoc_penalty"], 2),
-            )
-        )
-    if low is not None and feoc is not None:
-        rows.append(
-            (
-                f"Chinese ownership from {formatters.num(low, 0)}% to below {formatters.num(feoc, 0)}%",
-                "ownership % / 100",
-            )
-        )
-    for k, text in (
-        ("processing_in_china", "Processes or tolls in China"),
-        ("sales_to_china", "Material sales to Chinese processors"),
-    ):
-        if k in china:
-            rows.append((text, formatters.num(china[k], 2)))
-    rows += [(formatters.label(k), str(v)) for k, v in china.items() if k not in known]
-    return tuple(rows)
 
 
 def _rank_text(a: int, b: int) -> str:
@@ -312,7 +300,9 @@ def _changes(doc: RunDoc, cards: Mapping[str, Company]) -> Changes:
     )
 
 
-def _flag_legend(companies: tuple[Company, ...], model: Mapping[str, Any]) -> tuple[FlagKey, ...]:
+def _flag_legend(
+    companies: tuple[Company, ...], model: Mapping[str, Any], stale_badges: bool
+) -> tuple[FlagKey, ...]:
     counts: dict[str, int] = {}
     for c in companies:
         for f in c.flags:
@@ -320,7 +310,15 @@ def _flag_legend(companies: tuple[Company, ...], model: Mapping[str, Any]) -> tu
     # Known flags in their documented order (FEOC first), then any other code alphabetically.
     order = {code: i for i, code in enumerate(FLAG_SHORT)}
     codes = sorted(counts, key=lambda c: (order.get(c, len(order)), c))
-    return tuple(FlagKey(flag_view(code, model), counts[code]) for code in codes)
+    unmarked = "Not marked in the table: most profiles carry it (see the note at the top)."
+    return tuple(
+        FlagKey(
+            flag_view(code, model),
+            counts[code],
+            unmarked if code == "STALE_PROFILE" and not stale_badges else None,
+        )
+        for code in codes
+    )
 
 
 def _column_label(name: str, info: MetricInfo | None) -> str:
@@ -330,42 +328,6 @@ def _column_label(name: str, info: MetricInfo | None) -> str:
     if formatters.metric_kind(name, unit) == "usd" and "USD" not in label:
         label += " (USD)"
     return label
-
-
-_FACTOR_NOTES = {
-    "purity": "rare-earth share of revenue",
-    "support": "sum of the support items' values, capped",
-}
-
-
-def _factor_measure(factor: str, model: Mapping[str, Any]) -> str:
-    """A factor's stages with their weights (model.factors), or what it measures instead."""
-    stages = model["factors"][factor]["stages"] if factor in model["factors"] else None
-    if stages:
-        return ", ".join(
-            f"{formatters.label(s)} × {formatters.num(v, 2)}" for s, v in stages.items()
-        )
-    return _FACTOR_NOTES.get(factor, "")
-
-
-def _methodology(doc: RunDoc) -> Methodology:
-    run = doc["run"]
-    model = run["model"]
-    return Methodology(
-        weights=tuple((k, v, _factor_measure(k, model)) for k, v in run["weights"].items()),
-        tiers=tuple(
-            (k, t["weight"], tuple(t["countries"]))
-            for k, t in model["jurisdictions"]["tiers"].items()
-        ),
-        maturity=tuple(model["maturity"].items()),
-        support_kinds=tuple(model["support_kinds"].items()),
-        support_cap=model["support_cap"],
-        purity_unknown=model["purity_unknown"],
-        china=_china_rows(model["china"]),
-        stale_profile_days=model["stale_profile_days"],
-        gates=tuple((k, v) for k, v in model["gates"][run["preset"]].items() if k != "label"),
-        robustness=doc["rank_robustness"],
-    )
 
 
 def _synthetic_note(
@@ -403,6 +365,36 @@ def _columns(info: Mapping[str, MetricInfo]) -> tuple[MetricCell, ...]:
     )
 
 
+def _audit(records: Iterable[AuditRecord], cards: Mapping[str, Company]) -> tuple[AuditView, ...]:
+    out = []
+    for a in records:
+        card = cards.get(a["id"])
+        out.append(
+            AuditView(
+                id=a["id"],
+                ticker=a["ticker"] or a["id"],
+                name=a["name"],
+                anchor=card.anchor if card else None,
+                rank=a["rank"],
+                best_rank=a["best_rank"],
+                worst_rank=a["worst_rank"],
+                score=a["score"],
+                low=a["low"],
+                high=a["high"],
+                age_days=a["age_days"],
+                reasons=tuple(a["reasons"]),
+            )
+        )
+    return tuple(out)
+
+
+def _without_stale_badges(companies: tuple[Company, ...]) -> tuple[Company, ...]:
+    return tuple(
+        replace(c, badges=tuple(f for f in c.badges if f.code != "STALE_PROFILE"))
+        for c in companies
+    )
+
+
 def _factor_names(doc: RunDoc) -> tuple[str, ...]:
     return tuple(doc["run"]["weights"] or FACTORS)
 
@@ -414,6 +406,9 @@ def build_report_context(doc: RunDoc) -> ReportContext:
         (b["symbol"], b["name"] or "", benchmark_cells(b, info)) for b in doc["benchmarks"]
     )
     context = tuple(context_company(doc, c) for c in doc["context"])
+    stale_badges = not summary.stale_is_common(doc["rows"])
+    if not stale_badges:
+        rows, context = _without_stale_badges(rows), _without_stale_badges(context)
     cards = {c.id: c for c in rows + context}
     synthetic = tuple(r for r in rows if r.synthetic_price)
     return ReportContext(
@@ -433,12 +428,15 @@ def build_report_context(doc: RunDoc) -> ReportContext:
         stale_prices=tuple(r for r in rows if r.stale_price),
         synthetic_prices=synthetic,
         synthetic_note=_synthetic_note(doc, rows, synthetic),
-        methodology=_methodology(doc),
+        methodology=methodology(doc),
         metrics=tuple(doc["metrics"]),
         factor_names=_factor_names(doc),
         stale_price_days=int(settings.get("stale_price_days")),
-        flag_legend=_flag_legend(rows + context, doc["run"]["model"]),
+        flag_legend=_flag_legend(rows + context, doc["run"]["model"], stale_badges),
         sections=SECTIONS,
+        # .get: a run stored before the audit was kept re-renders without the table
+        audit=_audit(doc.get("audit", []), cards),
+        stale_badges=stale_badges,
     )
 
 

@@ -46,7 +46,8 @@ def csv_columns(doc: RunDoc) -> list[str]:
     Risk metrics follow the metric registry (``doc.metrics``) in its order; a risk key that a
     row carries but the registry lacks is appended (sorted) rather than dropped.
     """
-    cols = ["rank", "ticker", "id", "name", "hq", "score", "raw_score", "china_multiplier"]
+    cols = ["rank", "ticker", "id", "name", "hq", "score", "score_low", "score_high"]
+    cols += ["raw_score", "china_multiplier"]
     for f in _factor_names(doc):
         cols += [f"{f}_value", f"{f}_points"]
     cols.append("flags")
@@ -83,6 +84,8 @@ def _csv_record(doc: RunDoc, row: Row, cols: list[str]) -> list[str]:
         "name": row["name"],
         "hq": row["hq"],
         "score": exp["score"],
+        "score_low": exp["low"],
+        "score_high": exp["high"],
         "raw_score": exp["raw_score"],
         "china_multiplier": exp["china_multiplier"],
         "flags": ";".join(exp["flags"]),

@@ -19,6 +19,7 @@ from screener import __version__
 from screener.metrics import METRICS, QUALITY_COLUMNS
 from screener.screen.table import QUADRANT_LABELS, RankRobustness
 from screener.screen.types import (
+    AuditRecord,
     BenchmarkRow,
     CompanyRecord,
     ContextRow,
@@ -31,10 +32,13 @@ from screener.screen.types import (
     RunInfo,
     SeriesRecord,
 )
+from screener.universe.audit import AuditRow, audit
 from screener.universe.profile import company_view
 from screener.universe.scored import Scored
 
 SCHEMA_VERSION = 1
+#: How many of ``universe audit``'s companies the document keeps (the report's re-check table).
+AUDIT_TOP = 10
 
 
 def clean(x: Any) -> Any:
@@ -232,8 +236,47 @@ def _benchmarks(scored: Scored, frames: _Frames) -> list[BenchmarkRow]:
     return out
 
 
+def fact_dates(scored: Scored) -> tuple[str | None, str | None]:
+    """The newest and the median ``as_of`` of the universe's companies (ISO dates).
+
+    The median of an even count is the lower middle, so it is always a real profile's date.
+    """
+    dates = sorted(c.as_of for c in scored.universe.companies)
+    if not dates:
+        return None, None
+    return dates[-1].isoformat(), dates[(len(dates) - 1) // 2].isoformat()
+
+
+def _audit_record(row: AuditRow) -> AuditRecord:
+    return {
+        "id": row.company_id,
+        "ticker": row.ticker,
+        "name": row.name,
+        "rank": row.rank,
+        "score": row.score,
+        "low": row.low,
+        "high": row.high,
+        "best_rank": row.best_rank,
+        "worst_rank": row.worst_rank,
+        "secondary_only": list(row.secondary_only),
+        "missing_capacity": list(row.missing_capacity),
+        "missing_feed": list(row.missing_feed),
+        "age_days": row.age_days,
+        "reasons": row.reasons(),
+    }
+
+
+def audit_top(scored: Scored, n: int = AUDIT_TOP) -> list[AuditRecord]:
+    """``universe audit``'s first ``n`` companies: the ones a wrong fact could mislead most.
+
+    Stored in the document so a re-rendered run needs no universe file.
+    """
+    return [_audit_record(r) for r in audit(scored)[:n]]
+
+
 def _run_info(scored: Scored, meta: RunMeta) -> RunInfo:
     uni, model, jur = scored.universe, scored.model, scored.jurisdictions
+    newest, median = fact_dates(scored)
     return {
         "id": meta.run_id,
         "week": iso_week(meta.as_of),
@@ -247,6 +290,8 @@ def _run_info(scored: Scored, meta: RunMeta) -> RunInfo:
             "hash": uni.sha256,
             "companies": len(uni.companies),
             "listed": len(uni.listed),
+            "newest_fact": newest,
+            "median_fact": median,
         },
         "source": meta.source,
         "synthetic": meta.synthetic,
@@ -322,6 +367,7 @@ def build_document(
         "failures": [{"ticker": k, "reason": v} for k, v in sorted(failures.items())],
         "metrics": _metric_infos(),
         "takeaways": [],
+        "audit": audit_top(scored),
     }
     cleaned: RunDoc = clean(document)  # JSON-safe: numpy scalars, NaN and dates made plain
     return cleaned

@@ -17,6 +17,7 @@ from screener.screen.types import (
     RunDoc,
     ScoreChange,
 )
+from screener.universe.diff import company_changes
 
 #: vol_regime crossing these percentiles counts as a regime shift.
 REGIME_HIGH = 0.8
@@ -63,12 +64,38 @@ def _rank_move(a: Row, b: Row) -> RankMove | None:
     return {**_ref(b), "from": a["rank"], "to": b["rank"]}
 
 
+def _as_profile(r: Row) -> dict[str, Any]:
+    """A row's profile in the universe file's shape, for universe.diff."""
+    return {
+        "name": r["name"],
+        "tickers": r["tickers"],
+        "listed": r["listed"],
+        "hq": r["hq"],
+        "ree_revenue_share": r["revenue"]["share"],
+        "revenue_basis": r["revenue"]["basis"],
+        "segments": r["segments"],
+        "china": r["china"],
+        "support": r["support"],
+    }
+
+
+def profile_changes(a: Row, b: Row) -> list[str]:
+    """What changed in a company's profile between two runs, in words."""
+    return [c.detail for c in company_changes(b["id"], b["name"], _as_profile(a), _as_profile(b))]
+
+
 def _score_change(a: Row, b: Row, weights_changed: bool) -> ScoreChange | None:
     sa, sb = a["exposure"]["score"], b["exposure"]["score"]
     if abs(sa - sb) < SCORE_EPS:
         return None
     cause = _cause(_profile_key(a) != _profile_key(b), weights_changed)
-    return {**_ref(b), "from": sa, "to": sb, "cause": cause}
+    return {
+        **_ref(b),
+        "from": sa,
+        "to": sb,
+        "cause": cause,
+        "profile_changes": profile_changes(a, b),
+    }
 
 
 def _regime_shift(a: Row, b: Row) -> RegimeShift | None:

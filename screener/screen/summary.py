@@ -56,3 +56,14 @@ def stale_price(row: Row) -> bool:
     """The last price is ``stale_price_days`` or more before the run date."""
     days = row["data_quality"]["stale_days"]
     return days is not None and days >= int(settings.get("stale_price_days"))
+
+
+def stale_profiles(rows: Sequence[Row]) -> int:
+    """How many rows carry STALE_PROFILE."""
+    return sum("STALE_PROFILE" in r["exposure"]["flags"] for r in rows)
+
+
+def stale_is_common(rows: Sequence[Row]) -> bool:
+    """Whether half the rows or more are stale: a badge on each would then mark the fresh
+    minority by its absence, so the report says it once in the header instead."""
+    return bool(rows) and 2 * stale_profiles(rows) >= len(rows)

@@ -53,6 +53,15 @@ def factor_matrix(scored: Scored, ids: list[str]) -> np.ndarray:
     ).reshape(len(ids), len(FACTORS))
 
 
+def factor_bounds(scored: Scored, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """n × 6 factor values with every unknown at the bottom, and at the top, of its range."""
+    pairs = [scored.exposures[i].factor_bounds() for i in ids]
+    shape = (len(ids), len(FACTORS))
+    lo = np.array([p[0] for p in pairs], dtype=float).reshape(shape)
+    hi = np.array([p[1] for p in pairs], dtype=float).reshape(shape)
+    return lo, hi
+
+
 def _ranks(scores: np.ndarray) -> np.ndarray:
     """Ordinal ranks, 1 = highest (ties in input order), per row of a (draws × n) matrix."""
     order = np.argsort(-scores, axis=-1, kind="stable")
@@ -63,11 +72,14 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
 
 
 def rank_robustness(scored: Scored, ids: list[str], model: Model) -> RankRobustness:
-    """Rescore under Dirichlet weight draws centred on the weights in force (§10).
+    """Rescore under draws of the weights and of the unknown facts (§10).
 
-    ``alpha = concentration × w``; a factor with zero weight stays at zero. For each draw the
-    companies are re-ranked; we report each company's median rank and 5–95% interval, and
-    the median Kendall τ between the base ranking and the draws.
+    Weights: Dirichlet, ``alpha = concentration × w`` (a factor with zero weight stays at
+    zero). Evidence: in each draw each company's unknowns sit at one uniformly drawn point
+    ``u`` of their range, its factor values ``F_low + u × (F_high − F_low)`` (linear between
+    the bounds the interval is made of, exact at both ends). Companies are re-ranked per draw;
+    we report each company's median rank and 5–95% interval, and the median Kendall τ between
+    the base ranking and the draws, so "rank unstable" reflects both weights and evidence.
     """
     from scipy.stats import kendalltau
 
@@ -87,9 +99,12 @@ def rank_robustness(scored: Scored, ids: list[str], model: Model) -> RankRobustn
     sample = np.zeros((draws, len(FACTORS)))
     sample[:, live] = rng.dirichlet(conc * w[live], size=draws)
     F = factor_matrix(scored, ids)
+    lo, hi = factor_bounds(scored, ids)
+    u = rng.random((draws, n))
     mult = np.array([scored.exposures[i].china_multiplier for i in ids])
     base = 100.0 * mult * (F @ w)
-    drawn = 100.0 * mult[None, :] * (sample @ F.T)  # draws × n
+    # draws × n: Σ_k w_dk (lo_ik + u_di (hi_ik − lo_ik))
+    drawn = 100.0 * mult[None, :] * (sample @ lo.T + u * (sample @ (hi - lo).T))
     ranks = _ranks(drawn)
     base_rank = _ranks(base[None, :])[0]
     taus = [kendalltau(base_rank, r).statistic for r in ranks]

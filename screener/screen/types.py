@@ -22,16 +22,31 @@ class EvidenceRecord(TypedDict):
     strength: float
     heavy_ree: bool
     feed_origin: str | None
+    capacity_tpa: float | None
+    scale: float
+    feed: float
+    unknowns: list[str]
     sources: list[str]
     text: str
 
 
 class FactorRecord(TypedDict):
     value: float
+    low: float | None
+    high: float | None
     weight: float
     points: float
     note: str | None
     evidence: list[EvidenceRecord]
+
+
+class DriverRecord(TypedDict):
+    """One unknown and the score's range when it alone moves (others at their central value)."""
+
+    what: str
+    kind: str
+    low: float
+    high: float
 
 
 class PenaltyRecord(TypedDict):
@@ -42,6 +57,9 @@ class PenaltyRecord(TypedDict):
 
 class ExposureRecord(TypedDict):
     score: float
+    low: float
+    high: float
+    interval_drivers: list[DriverRecord]
     raw_score: float
     china_multiplier: float
     factors: dict[str, FactorRecord]
@@ -50,6 +68,7 @@ class ExposureRecord(TypedDict):
     as_of: str
     age_days: int
     confidence: str
+    confidence_note: str | None
 
 
 class SegmentRecord(TypedDict):
@@ -62,6 +81,7 @@ class SegmentRecord(TypedDict):
     heavy_ree: bool
     feed_origin: str | None
     note: str | None
+    capacity_note: str | None
     sources: list[str]
     refs: list[int]
 
@@ -83,6 +103,7 @@ class SupportRecord(TypedDict):
     country: str | None
     date: str | None
     note: str | None
+    ree_related: bool
     sources: list[str]
     refs: list[int]
 
@@ -99,6 +120,7 @@ class SourceRecord(TypedDict):
     url: str
     date: str | None
     title: str
+    kind: str
     secondary: bool
 
 
@@ -219,6 +241,8 @@ class UniverseInfo(TypedDict):
     hash: str
     companies: int
     listed: int
+    newest_fact: str | None  # the newest company ``as_of`` (ISO date); null: no companies
+    median_fact: str | None  # the median company ``as_of`` (the lower middle of an even count)
 
 
 class RunInfo(TypedDict):
@@ -234,6 +258,26 @@ class RunInfo(TypedDict):
     weights: dict[str, float]
     model: dict[str, Any]  # every model parameter in force (model.yaml after --weights)
     tool_version: str
+
+
+class AuditRecord(TypedDict):
+    """One of the companies to re-check first (``universe.audit``): how far a wrong or
+    unknown fact could move its rank, and why."""
+
+    id: str
+    ticker: str | None
+    name: str
+    rank: int  # among listed companies, by score
+    score: float
+    low: float
+    high: float
+    best_rank: int  # its unknowns at the top, every other company's at the bottom
+    worst_rank: int
+    secondary_only: list[str]  # scored facts whose every source is secondary
+    missing_capacity: list[str]
+    missing_feed: list[str]
+    age_days: int
+    reasons: list[str]  # the case for a re-check, in sentences
 
 
 class RobustnessSummary(TypedDict):
@@ -280,7 +324,16 @@ RankMove = TypedDict(
 )
 ScoreChange = TypedDict(
     "ScoreChange",
-    {"id": str, "ticker": str | None, "name": str, "from": float, "to": float, "cause": Cause},
+    {
+        "id": str,
+        "ticker": str | None,
+        "name": str,
+        "from": float,
+        "to": float,
+        "cause": Cause,
+        # what changed in the profile, in words ("separation at Kuantan: status a → b")
+        "profile_changes": list[str],
+    },
 )
 RegimeShift = TypedDict(
     "RegimeShift",
@@ -322,3 +375,4 @@ class RunDoc(TypedDict):
     failures: list[Failure]
     metrics: list[MetricInfo]
     takeaways: list[str]
+    audit: list[AuditRecord]  # what to re-check first: universe audit's top ten

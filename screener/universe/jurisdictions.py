@@ -4,13 +4,14 @@ country is in, and each tier's weight, read from ``universes/jurisdictions.yaml`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from screener import settings
 from screener.errors import UniverseError
 from screener.universe.files import read_yaml
+from screener.universe.records import SOURCE_KINDS, Citation
 from screener.universe.validate import Checker, Problems
 
 
@@ -21,6 +22,8 @@ class Jurisdictions:
     country_tiers: Mapping[str, str]
     default_tier: str
     names: Mapping[str, str]
+    #: The dated source that puts a country in a tier that needs one (``aligned``).
+    sources: Mapping[str, Citation] = field(default_factory=dict)
 
     def tier(self, code: str) -> str:
         return self.country_tiers.get(code, self.default_tier)
@@ -57,8 +60,10 @@ def load_jurisdictions(path: Path | None = None) -> Jurisdictions:
     if not isinstance(tiers_raw, Mapping) or not tiers_raw:
         p.add("tiers", "missing: a mapping of tier name to {weight, countries}")
         tiers_raw = {}
+    sources: dict[str, Citation] = {}
     for tier, spec in tiers_raw.items():
-        c = Checker(p, f"tier '{tier}'", spec, date.max)
+        c = Checker(p, f"tier '{tier}'", spec, date.today())
+        c.unknown_keys(("weight", "countries", "sourced", "sources"))
         w = c.number("weight", 0.0, 1.0, required=True)
         weights[str(tier)] = w if w is not None else 0.0
         for code in c.list_("countries"):
@@ -68,9 +73,37 @@ def load_jurisdictions(path: Path | None = None) -> Jurisdictions:
                 c.err("countries", f"{code} is already in tier '{tiers[code]}'")
             else:
                 tiers[code] = str(tier)
+        sources.update(_tier_sources(c, [k for k, v in tiers.items() if v == tier]))
     default = data.get("default_tier")
     if default not in weights:
         p.add("default_tier", f"{default!r} is not one of the tiers ({', '.join(weights)})")
     if p:
         raise UniverseError(f"{path}: {len(p.items)} problem(s)", p.items)
-    return Jurisdictions(path, weights, tiers, str(default), names)
+    return Jurisdictions(path, weights, tiers, str(default), names, sources)
+
+
+def _tier_sources(c: Checker, members: list[str]) -> dict[str, Citation]:
+    """A ``sourced`` tier cites, for each member, the dated agreement that puts it there."""
+    raw = c.data.get("sources") or {}
+    if not isinstance(raw, Mapping):
+        c.err("sources", "expected a mapping of country code to {url, date, title, kind}")
+        return {}
+    out: dict[str, Citation] = {}
+    for code in members:
+        item = raw.get(code)
+        if item is None:
+            if c.data.get("sourced"):
+                c.err("sources", f"{code} has no source (each member of this tier needs one)")
+            continue
+        s = c.child(f"sources.{code}", item)
+        s.unknown_keys(("url", "date", "title", "kind"))
+        out[code] = Citation(
+            id=code,
+            url=s.str_("url") or "",
+            date=s.date_("date", required=True, partial=False),
+            title=s.str_("title") or "",
+            kind=s.choice("kind", SOURCE_KINDS) or "secondary",
+        )
+    for code in set(raw) - set(members):
+        c.err("sources", f"{code!r} is cited but is not a member of this tier")
+    return out

@@ -17,8 +17,11 @@ from screener.errors import UniverseError
 from screener.universe.files import companion, read_yaml, resolve
 from screener.universe.jurisdictions import Jurisdictions, load_jurisdictions
 from screener.universe.records import (
+    CAPTIVE,
     CONFIDENCES,
+    FEED_STAGES,
     REVENUE_BASES,
+    SOURCE_KINDS,
     STAGES,
     STATUSES,
     SUPPORT_KINDS,
@@ -61,6 +64,7 @@ _SEGMENT_KEYS = (
     "feed_origin",
     "note",
     "sources",
+    "capacity_note",
 )
 _CHINA_KEYS = (
     "hq_in_china",
@@ -71,8 +75,8 @@ _CHINA_KEYS = (
     "notes",
     "sources",
 )
-_SUPPORT_KEYS = ("kind", "counterparty", "country", "date", "note", "sources")
-_SOURCE_KEYS = ("id", "url", "date", "title", "secondary")
+_SUPPORT_KEYS = ("kind", "counterparty", "country", "date", "note", "sources", "ree_related")
+_SOURCE_KEYS = ("id", "url", "date", "title", "kind")
 
 
 # --- companies ------------------------------------------------------------------------------
@@ -96,7 +100,7 @@ def _sources(c: Checker, raw: list[Any], today: date) -> tuple[Citation, ...]:
                 url=url or "",
                 date=s.date_("date", required=False, partial=True),
                 title=s.str_("title", required=False) or "",
-                secondary=s.bool_("secondary"),
+                kind=s.choice("kind", SOURCE_KINDS) or "secondary",
             )
         )
     return tuple(out)
@@ -163,9 +167,9 @@ def _segment(s: Checker, countries: Mapping[str, str], defined: set[str]) -> Seg
     stage = s.choice("stage", STAGES)
     ids = s.id_list("sources")
     _cites(s, "sources", ids, defined)
-    feed = s.country("feed_origin", countries, required=False)
-    if feed is not None and stage == "mining":
-        s.err("feed_origin", "applies to processing stages, not to mining")
+    feed = _feed_origin(s, countries)
+    if feed is not None and stage not in FEED_STAGES:
+        s.err("feed_origin", f"applies to {', '.join(FEED_STAGES)} segments, not to {stage}")
     return Segment(
         stage=stage or "mining",
         country=s.country("country", countries) or "",
@@ -176,7 +180,16 @@ def _segment(s: Checker, countries: Mapping[str, str], defined: set[str]) -> Seg
         feed_origin=feed,
         note=s.str_("note", required=False),
         sources=ids,
+        capacity_note=s.str_("capacity_note", required=False),
     )
+
+
+def _feed_origin(s: Checker, countries: Mapping[str, str]) -> str | None:
+    """An ISO code, ``captive``, or None for ``unknown``/absent (an unknown feed is not clean)."""
+    raw = s.data.get("feed_origin")
+    if raw in (CAPTIVE, "unknown"):
+        return CAPTIVE if raw == CAPTIVE else None
+    return s.country("feed_origin", countries, required=False)
 
 
 def _china(ch: Checker, defined: set[str]) -> ChinaLinks:
@@ -205,7 +218,15 @@ def _support(s: Checker, countries: Mapping[str, str], defined: set[str]) -> Sup
         date=s.date_("date", required=False, partial=True),
         note=s.str_("note", required=False),
         sources=ids,
+        ree_related=_required_bool(s, "ree_related"),
     )
+
+
+def _required_bool(s: Checker, field: str) -> bool:
+    if s.data.get(field) is None:
+        s.err(field, "is missing (true when the support is for rare-earth activity, else false)")
+        return False
+    return s.bool_(field)
 
 
 def _benchmarks(p: Problems, raw: Any, today: date) -> tuple[Benchmark, ...]:

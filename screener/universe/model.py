@@ -100,6 +100,46 @@ def _check(raw: Mapping[str, Any], problems: list[str]) -> None:
     for preset in PRESETS:
         if preset not in raw.get("gates", {}):
             problems.append(f"gates.{preset}: missing preset")
+    _check_v2(raw, problems, num)
+
+
+def _check_v2(raw: Mapping[str, Any], problems: list[str], num: Any) -> None:
+    """Scale, feed and the unknowns' ranges (model v2): each range holds its central value."""
+
+    def unknown_range(path: str, spec: Any) -> None:
+        if not isinstance(spec, Mapping) or set(spec) != {"value", "low", "high"}:
+            problems.append(f"{path}: expected {{value, low, high}}, got {spec!r}")
+            return
+        for k in ("value", "low", "high"):
+            num(f"{path}.{k}", spec[k])
+        vals = [spec[k] for k in ("low", "value", "high")]
+        if all(isinstance(v, (int, float)) for v in vals) and not vals[0] <= vals[1] <= vals[2]:
+            problems.append(f"{path}: needs low <= value <= high, got {vals}")
+
+    scale = raw.get("scale")
+    if not isinstance(scale, Mapping):
+        problems.append("scale: missing (references, floor, exponent, unknown)")
+    else:
+        refs = scale.get("references")
+        for stage in STAGES:
+            ref = refs.get(stage) if isinstance(refs, Mapping) else None
+            num(f"scale.references.{stage}", ref, 1e-9, 1e9)
+        num("scale.floor", scale.get("floor"))
+        num("scale.exponent", scale.get("exponent"), 1e-9, 10.0)
+        unknown_range("scale.unknown", scale.get("unknown"))
+    feed = raw.get("feed")
+    if not isinstance(feed, Mapping):
+        problems.append("feed: missing (tiered_origins, unknown)")
+    else:
+        unknown_range("feed.unknown", feed.get("unknown"))
+        if not isinstance(feed.get("tiered_origins"), list):
+            problems.append("feed.tiered_origins: expected a list of tier names")
+    unknown_range("purity_unknown", raw.get("purity_unknown"))
+    statuses = raw.get("capacity_flag_statuses")
+    if not isinstance(statuses, list) or any(s not in STATUSES for s in statuses):
+        problems.append(
+            f"capacity_flag_statuses: expected a list of statuses ({', '.join(STATUSES)})"
+        )
 
 
 def load_model(override: str | Path | None = None, base: Path | None = None) -> Model:

@@ -59,6 +59,7 @@ def _segment_view(s: Segment, jur: Jurisdictions, nums: dict[str, int]) -> dict[
         "heavy_ree": s.heavy_ree,
         "feed_origin": s.feed_origin,
         "note": s.note,
+        "capacity_note": s.capacity_note,
         **_cited(s.sources, nums),
     }
 
@@ -82,6 +83,7 @@ def _support_view(s: Support, nums: dict[str, int]) -> dict[str, Any]:
         "country": s.country,
         "date": s.date,
         "note": s.note,
+        "ree_related": s.ree_related,
         **_cited(s.sources, nums),
     }
 
@@ -93,5 +95,6 @@ def _source_view(s: Citation, nums: dict[str, int]) -> dict[str, Any]:
         "url": s.url,
         "date": s.date,
         "title": s.title,
+        "kind": s.kind,
         "secondary": s.secondary,
     }

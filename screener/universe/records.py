@@ -13,7 +13,13 @@ from typing import Literal
 
 Stage = Literal["mining", "separation", "metal_alloy", "magnet", "recycling"]
 Status = Literal[
-    "producing", "commissioning", "construction", "development", "exploration", "suspended"
+    "producing",
+    "commissioning",
+    "construction",
+    "pilot",
+    "development",
+    "exploration",
+    "suspended",
 ]
 SupportKind = Literal[
     "price_floor",
@@ -24,6 +30,9 @@ SupportKind = Literal[
     "other",
 ]
 RevenueBasis = Literal["reported", "estimated", "pre_revenue"]
+#: What a source is: an exchange or regulator filing, the company's own release or page, a
+#: government page, an established news outlet, or a secondary summary (blog, aggregator).
+SourceKind = Literal["filing", "company", "government", "news", "secondary"]
 Confidence = Literal["high", "medium", "low"]
 
 STAGES: tuple[Stage, ...] = ("mining", "separation", "metal_alloy", "magnet", "recycling")
@@ -31,6 +40,7 @@ STATUSES: tuple[Status, ...] = (
     "producing",
     "commissioning",
     "construction",
+    "pilot",
     "development",
     "exploration",
     "suspended",
@@ -45,6 +55,11 @@ SUPPORT_KINDS: tuple[SupportKind, ...] = (
 )
 REVENUE_BASES: tuple[RevenueBasis, ...] = ("reported", "estimated", "pre_revenue")
 CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
+SOURCE_KINDS: tuple[SourceKind, ...] = ("filing", "company", "government", "news", "secondary")
+#: Stages whose segments process bought or mined feed (``feed_origin`` applies to them).
+FEED_STAGES: tuple[Stage, ...] = ("separation", "metal_alloy", "magnet")
+#: ``feed_origin`` of a segment that runs on the company's own mined feed.
+CAPTIVE = "captive"
 
 
 @dataclass(frozen=True)
@@ -54,7 +69,11 @@ class Citation:
     #: As precise as the evidence: ``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY`` or None (undated).
     date: str | None
     title: str
-    secondary: bool = False
+    kind: SourceKind = "secondary"
+
+    @property
+    def secondary(self) -> bool:
+        return self.kind == "secondary"
 
 
 @dataclass(frozen=True)
@@ -65,9 +84,12 @@ class Segment:
     site: str | None = None
     capacity_tpa: float | None = None
     heavy_ree: bool = False
+    #: ISO code of the feedstock's country, ``captive`` (own mined feed), or None (unknown).
     feed_origin: str | None = None
     note: str | None = None
     sources: tuple[str, ...] = ()
+    #: What the capacity figure measures when that needs saying (e.g. "t/yr contained TREO").
+    capacity_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +121,9 @@ class Support:
     date: str | None = None
     note: str | None = None
     sources: tuple[str, ...] = ()
+    #: True when the money, equity, floor or offtake is for rare-earth activity; other
+    #: support is shown as context and scores nothing.
+    ree_related: bool = True
 
 
 @dataclass(frozen=True)

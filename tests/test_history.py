@@ -300,4 +300,14 @@ def test_change_records_have_the_declared_keys() -> None:
     }
     for group, t in record_types.items():
         assert ch[group], group  # the fixture has an entry in every group
-        assert all(set(m) == t.__required_keys__ for m in ch[group]), group
+        # the builder writes every key, optional ones included (they are optional only in
+        # runs stored before they existed)
+        keys = t.__required_keys__ | t.__optional_keys__
+        assert all(set(m) == keys for m in ch[group]), group
+
+
+def test_a_re_dated_profile_says_so() -> None:
+    later = row("a", 1, 47.0)
+    later["exposure"]["as_of"] = "2026-11-01"
+    ch = _score_change(row("a", 1, 40.0), later, new_weights=False)
+    assert ch[0]["profile_changes"] == ["facts as of 2026-05-01 → 2026-11-01"]

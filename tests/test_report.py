@@ -877,3 +877,13 @@ def test_a_run_stored_before_the_v2_keys_still_renders() -> None:
     assert soup.select(".interval") == [] and soup.select("#scatter line.whisker") == []
     assert "Not recorded in this run" in soup.select_one("#quality").get_text()
     assert soup.select_one(".universe-age").get_text(" ", strip=True) == "newest –, median –"
+
+
+def test_score_changes_say_what_changed_in_the_profile() -> None:
+    d = make_doc(n=12)
+    moved = [m for m in d["changes"]["score_changes"] if m.get("profile_changes")]
+    assert moved, "the fixture has a score change with profile changes"
+    soup = BeautifulSoup(html.render_report(d), "html.parser")
+    text = soup.select_one("#changes").get_text(" ", strip=True)
+    for m in moved:
+        assert m["profile_changes"][0] in text

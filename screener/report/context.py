@@ -35,6 +35,7 @@ from screener.screen.types import (
     Failure,
     MetricInfo,
     RunDoc,
+    ScoreChange,
 )
 from screener.universe.model import FACTORS
 
@@ -228,6 +229,16 @@ def _gate_text(a: bool | None, b: bool | None) -> str:
 _Entry = tuple[str | None, str | None, str | None, str]
 
 
+def _profile_text(m: ScoreChange) -> str:
+    """The profile changes behind a score move, the first two in words (runs stored before
+    they were recorded have none)."""
+    items = m.get("profile_changes", [])
+    if not items:
+        return ""
+    more = f"; and {len(items) - 2} more" if len(items) > 2 else ""
+    return ": " + "; ".join(items[:2]) + more
+
+
 def _entries(ch: ChangesRecord) -> dict[str, list[_Entry]]:
     """Each group's records as the line the report prints (the bands come from history)."""
     return {
@@ -241,7 +252,7 @@ def _entries(ch: ChangesRecord) -> dict[str, list[_Entry]]:
                 m["ticker"],
                 m["name"],
                 f"score {formatters.num(m['from'])} → {formatters.num(m['to'])} "
-                f"(cause: {formatters.label(m['cause'])})",
+                f"(cause: {formatters.label(m['cause'])}){_profile_text(m)}",
             )
             for m in ch["score_changes"]
         ],

@@ -81,7 +81,11 @@ def _as_profile(r: Row) -> dict[str, Any]:
 
 def profile_changes(a: Row, b: Row) -> list[str]:
     """What changed in a company's profile between two runs, in words."""
-    return [c.detail for c in company_changes(b["id"], b["name"], _as_profile(a), _as_profile(b))]
+    out = [c.detail for c in company_changes(b["id"], b["name"], _as_profile(a), _as_profile(b))]
+    was, now = a["exposure"]["as_of"], b["exposure"]["as_of"]
+    if was != now:
+        out.append(f"facts as of {was} → {now}")
+    return out
 
 
 def _score_change(a: Row, b: Row, weights_changed: bool) -> ScoreChange | None:

@@ -8,7 +8,7 @@ module imports nothing heavy: re-rendering a stored run must not load pandas.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 # --- one company's profile and exposure (shared by rows and context rows) -------------------
 
@@ -331,8 +331,9 @@ ScoreChange = TypedDict(
         "from": float,
         "to": float,
         "cause": Cause,
-        # what changed in the profile, in words ("separation at Kuantan: status a → b")
-        "profile_changes": list[str],
+        # what changed in the profile, in words ("separation at Kuantan: status a → b");
+        # absent in runs stored before it was recorded
+        "profile_changes": NotRequired[list[str]],
     },
 )
 RegimeShift = TypedDict(

@@ -340,7 +340,8 @@ def event_study(
     ``demo_store``: read the demo store even offline (``--demo --offline``). Bad input (an
     unknown event id, a malformed window) is refused before any price is fetched.
     """
-    from screener.screen.event_study import from_store, parse_window, unknown_event
+    from screener.screen.event_study import from_store, unknown_event
+    from screener.screen.events import parse_window
     from screener.store import Store
 
     today = today or date.today()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -25,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from screener.errors import NotFoundError, ScreenerError
+from screener.errors import NotFoundError
 from screener.screen.events import (
     F64,
     WINDOWS,
@@ -143,25 +142,6 @@ def unknown_event(event_id: str) -> str:
         f"unknown event id {event_id!r}; the ids are in universes/events.yaml "
         "(`screener events` lists every event)"
     )
-
-
-_WINDOW = re.compile(r"^\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*$")
-#: How far a requested window may reach: it must end before the estimation window does.
-WINDOW_LIMITS: Window = (-29, 20)
-
-
-def parse_window(text: str) -> Window:
-    """``"-1,+5"`` → ``(-1, 5)``; ScreenerError (exit 2) when malformed or out of range."""
-    m = _WINDOW.match(text)
-    if not m:
-        raise ScreenerError(f"--window: {text!r} is not START,END in trading days (e.g. -1,+5)")
-    lo, hi = int(m.group(1)), int(m.group(2))
-    if not WINDOW_LIMITS[0] <= lo <= hi <= WINDOW_LIMITS[1]:
-        raise ScreenerError(
-            f"--window: {lo:+d},{hi:+d} needs START <= END, START >= {WINDOW_LIMITS[0]} (the "
-            f"estimation window ends at -30) and END <= +{WINDOW_LIMITS[1]}"
-        )
-    return lo, hi
 
 
 def _group(values: F64, members: np.ndarray[Any, np.dtype[np.bool_]], name: str) -> GroupCar:

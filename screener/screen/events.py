@@ -28,6 +28,7 @@ event across companies.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -38,6 +39,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from screener.errors import ScreenerError
 from screener.metrics.registry import min_obs
 from screener.sources.exchanges import Exchange, exchange_of
 
@@ -264,6 +266,25 @@ def market_model(
         car_var=var,
         reason=reason,
     )
+
+
+_WINDOW = re.compile(r"^\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*$")
+#: How far a requested window may reach: it must end before the estimation window does.
+WINDOW_LIMITS: Window = (-29, 20)
+
+
+def parse_window(text: str) -> Window:
+    """``"-1,+5"`` → ``(-1, 5)``; ScreenerError (exit 2) when malformed or out of range."""
+    m = _WINDOW.match(text)
+    if not m:
+        raise ScreenerError(f"--window: {text!r} is not START,END in trading days (e.g. -1,+5)")
+    lo, hi = int(m.group(1)), int(m.group(2))
+    if not WINDOW_LIMITS[0] <= lo <= hi <= WINDOW_LIMITS[1]:
+        raise ScreenerError(
+            f"--window: {lo:+d},{hi:+d} needs START <= END, START >= {WINDOW_LIMITS[0]} (the "
+            f"estimation window ends at -30) and END <= +{WINDOW_LIMITS[1]}"
+        )
+    return lo, hi
 
 
 # --- cross-sectional tests over one event's companies ------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from screener.errors import PriceDataError
 from screener.screen.event_study import TERCILES, study
 from screener.screen.events import (
     ESTIMATION,
@@ -306,3 +307,14 @@ def test_study_groups_cars_by_run_date_tercile() -> None:
     by_stage = {g.group: g for g in w.stages}
     assert by_stage["magnet"].n == len(magnets)
     assert by_stage["magnet"].mean == pytest.approx(car[magnets].mean(), abs=TOL)
+
+
+def test_a_study_without_benchmark_prices_says_what_to_do() -> None:
+    scored = load_scored("rare_earths", today=date(2026, 11, 30))
+    frame = noisy_panel()[["AAA"]]
+    with pytest.raises(PriceDataError) as info:
+        study(scored, frame, as_of=date(2025, 12, 31), synthetic=False)
+    assert str(info.value) == (
+        "the event study needs benchmark prices (SPY, REMX) and none are stored: run "
+        "`screener prices refresh`, or pass --demo for synthetic data"
+    )

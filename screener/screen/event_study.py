@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from screener.errors import NotFoundError
+from screener.errors import NotFoundError, PriceDataError
 from screener.screen.events import (
     F64,
     WINDOWS,
@@ -246,9 +246,14 @@ def study(
     stage_sets = {c.id: {s.stage for s in c.segments} for c in scored.universe.listed}
     stage_mask = {s: np.array([s in stage_sets[c] for c in ids], dtype=bool) for s in STAGES}
     anns = [Announcement(e.id, e.date, e.time, e.tz) for e in chosen]
-    bench_syms = [b for b in benchmarks if b in close.columns]
+    bench_syms = [b for b in benchmarks if b in close.columns and close[b].notna().any()]
+    if not bench_syms:
+        raise PriceDataError(
+            f"the event study needs benchmark prices ({', '.join(benchmarks)}) and none are "
+            "stored: run `screener prices refresh`, or pass --demo for synthetic data"
+        )
     models = {b: market_model(close[tickers], close[b], anns, windows=windows) for b in bench_syms}
-    cal = pd.DatetimeIndex(close[bench_syms[0]].dropna().index) if bench_syms else close.index
+    cal = pd.DatetimeIndex(close[bench_syms[0]].dropna().index)
     # Overlap is judged on the widest span studied ([−1, +10] unless a wider window is asked),
     # against every dated event, not only the chosen ones, on the market benchmark's calendar.
     every = (*WINDOWS, *windows)

@@ -105,6 +105,9 @@ def test_one_event_and_a_window_with_a_leading_minus(demo: tuple[Path, dict[str,
         ["events", "--demo", "--offline", "--event", "mofcom-18-2025", "--window", "-1,+5"], home
     ).output
     assert "CAR over [-1,+5] trading days" in text
+    takeaways = text.split("Takeaways:")[1]
+    assert "- On the one exact-dated tightening event, high-exposure names" in takeaways
+    assert "easing" not in takeaways  # one event asked: nothing said of the other direction
 
 
 def test_unknown_event_id_exits_2(tmp_path: Path) -> None:

@@ -60,17 +60,27 @@ def _sentence(d: DirectionSummary) -> str:
         if math.isfinite(d.test.stat)
         else ""
     )
+    on = (
+        f"On the one exact-dated {d.direction} event"
+        if d.n_events == 1
+        else f"On {d.n_events} exact-dated {d.direction} events"
+    )
     return (
-        f"On {d.n_events} exact-dated {d.direction} events, high-exposure names {verb} "
-        f"low-exposure ones by {abs(d.mean_difference) * 100:.1f} points of CAR over "
-        f"{_win(d.window)} against {d.benchmark} on average{test}."
+        f"{on}, high-exposure names {verb} low-exposure ones by "
+        f"{abs(d.mean_difference) * 100:.1f} points of CAR over {_win(d.window)} against "
+        f"{d.benchmark}{' on average' if d.n_events > 1 else ''}{test}."
     )
 
 
 def takeaways(s: EventStudy) -> list[str]:
     """One sentence per direction, the power caveat, and the synthetic note on demo prices."""
     bench = s.benchmarks[0] if s.benchmarks else "SPY"
-    out = [_sentence(d) for d in s.by_direction if d.window == s.headline and d.benchmark == bench]
+    studied = {e.direction for e in s.events}  # with --event, say nothing of other directions
+    out = [
+        _sentence(d)
+        for d in s.by_direction
+        if d.window == s.headline and d.benchmark == bench and d.direction in studied
+    ]
     n = len(s.terciles)
     overlapping = sum(1 for e in s.events if e.overlaps)
     out.append(

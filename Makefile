@@ -14,3 +14,4 @@ bench:
 	$(PY) bench/store.py
 	$(PY) bench/metrics.py
 	$(PY) bench/run.py
+	$(PY) bench/events.py

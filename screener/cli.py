@@ -412,6 +412,53 @@ def prices_import(path: Path) -> None:
     click.echo(f"imported {imported.rows} rows for {imported.tickers} tickers from {path}")
 
 
+# --- events --------------------------------------------------------------------------------
+
+
+@cli.command()
+@universe_option
+@click.option("--event", "event_id", metavar="ID", help="Only this event (an id from events.yaml).")
+@click.option(
+    "--window",
+    metavar="START,END",
+    help="CAR window the table shows, in trading days (default 0,+5); [0,+1], [0,+5] and "
+    "[-1,+10] are always measured.",
+)
+@json_option
+@price_mode_options
+@domain_errors
+def events(
+    universe: str,
+    event_id: str | None,
+    window: str | None,
+    as_json: bool,
+    demo: bool,
+    offline: bool,
+) -> None:
+    """Event study: how exposure names repriced on policy news (market model, CAR by tercile).
+
+    Per event: date, direction, N, mean CAR of the high and low exposure terciles, their
+    difference and its Welch p-value, and the events whose windows overlap. Exit 2 on an
+    unknown event id or a malformed window."""
+    from screener.pipeline import event_study
+    from screener.screen.event_study import as_dict
+    from screener.screen.event_text import event_text
+
+    study = event_study(
+        universe=universe,
+        mode=_mode(demo, offline),
+        event_id=event_id,
+        window=window,
+        demo_store=demo,
+        data_dir=_data_dir(),
+        progress=_progress("prices"),
+    )
+    if as_json:
+        _dump(as_dict(study))
+    else:
+        click.echo(event_text(study))
+
+
 # --- run, history, report ------------------------------------------------------------------
 
 

@@ -1,8 +1,8 @@
 """The weekly job: refresh → score → measure → screen → store → render, and its summary.
 
 Also the job's steps that the CLI runs on their own: refreshing or importing prices
-(:func:`refresh_prices`, :func:`import_prices`) and re-rendering a stored run
-(:func:`rerender`).
+(:func:`refresh_prices`, :func:`import_prices`), re-rendering a stored run
+(:func:`rerender`), and the event study over the store (:func:`event_study`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from screener.store.refresh import refresh_with_fx
 from screener.universe.scored import Scored, load_scored
 
 if TYPE_CHECKING:
+    from screener.screen.event_study import EventStudy
     from screener.store import Store
 
 Progress = Callable[[int, int, str], None]
@@ -321,3 +322,49 @@ def rerender(
         run_id = runs[-1]["run_id"]  # the store lists oldest first
     doc = store.load_run(run_id)["document"]
     return write_outputs(doc, out_dir or default_out_dir(run_id, demo=demo))
+
+
+def event_study(
+    *,
+    universe: str | Path | None,
+    mode: Mode,
+    event_id: str | None = None,
+    window: str | None = None,
+    demo_store: bool = False,
+    data_dir: Path | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> EventStudy:
+    """``screener events``: refresh the universe's prices (unless offline), then study the events.
+
+    ``demo_store``: read the demo store even offline (``--demo --offline``). Bad input (an
+    unknown event id, a malformed window) is refused before any price is fetched.
+    """
+    from screener.screen.event_study import from_store, unknown_event
+    from screener.screen.events import parse_window
+    from screener.store import Store
+
+    today = today or date.today()
+    headline = parse_window(window) if window is not None else (0, 5)
+    scored = load_scored(universe, today=today)
+    if event_id is not None and event_id not in {e.id for e in scored.universe.events}:
+        raise NotFoundError(unknown_event(event_id))
+    folder = settings.store_dir(data_dir, demo=demo_store or mode == "demo")
+    with Store.open(folder) as store:
+        if mode != "offline":
+            src = make_source(mode, scored.universe, folder)
+            refresh_with_fx(
+                store,
+                scored.universe.priced_symbols(),
+                src,
+                end=None,
+                today=today,
+                progress=progress,
+            )
+        return from_store(
+            scored,
+            store,
+            today=today,
+            event_ids=[event_id] if event_id else None,
+            headline=headline,
+        )

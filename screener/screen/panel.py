@@ -36,10 +36,19 @@ class Panel:
     flags: pd.DataFrame | None = None  # ticker, date, flags: the store's flagged bars
 
 
-def read_panel(store: Store, symbols: Sequence[str], *, as_of: date | None, today: date) -> Panel:
+def read_panel(
+    store: Store,
+    symbols: Sequence[str],
+    *,
+    as_of: date | None,
+    today: date,
+    start: date | None = None,
+) -> Panel:
+    """Read ``symbols`` up to ``as_of`` (else ``today``), from ``start`` (default: the metrics'
+    longest window plus a year; the event study asks for more)."""
     end = as_of or today
-    start = end - pd.DateOffset(years=max(3, int(settings.get("beta_years"))) + 1)
-    start_d = start.date()
+    default = end - pd.DateOffset(years=max(3, int(settings.get("beta_years"))) + 1)
+    start_d = start or default.date()
     close = store.wide("adj_close", tickers=list(symbols), start=start_d, end=end)
     if close.empty or close.dropna(how="all").empty:
         raise PriceDataError(

@@ -17,37 +17,41 @@ class Exchange:
     name: str
     currency: str  # the currency prices are quoted in on Yahoo (may be a minor unit)
     timezone: str
+    #: End of the regular session (closing auction included), local time, HH:MM. The event
+    #: study uses it to put an announcement after the close on the next session and to align
+    #: a New York benchmark's close with this exchange's close.
+    close: str = "16:00"
 
 
 _EXCHANGES = (
     Exchange("", "US (NYSE/Nasdaq/NYSE American/OTC)", "USD", "America/New_York"),
-    Exchange(".AX", "ASX", "AUD", "Australia/Sydney"),
+    Exchange(".AX", "ASX", "AUD", "Australia/Sydney", "16:10"),
     Exchange(".TO", "TSX", "CAD", "America/Toronto"),
     Exchange(".V", "TSX Venture", "CAD", "America/Toronto"),
     Exchange(".CN", "CSE", "CAD", "America/Toronto"),
     Exchange(".NE", "Cboe Canada", "CAD", "America/Toronto"),
-    Exchange(".L", "London Stock Exchange", "GBp", "Europe/London"),
-    Exchange(".IL", "LSE International Order Book", "USD", "Europe/London"),
-    Exchange(".T", "Tokyo Stock Exchange", "JPY", "Asia/Tokyo"),
-    Exchange(".KS", "Korea Exchange (KOSPI)", "KRW", "Asia/Seoul"),
-    Exchange(".KQ", "KOSDAQ", "KRW", "Asia/Seoul"),
-    Exchange(".SR", "Saudi Exchange (Tadawul)", "SAR", "Asia/Riyadh"),
-    Exchange(".SS", "Shanghai Stock Exchange", "CNY", "Asia/Shanghai"),
-    Exchange(".SZ", "Shenzhen Stock Exchange", "CNY", "Asia/Shanghai"),
-    Exchange(".HK", "Hong Kong Exchange", "HKD", "Asia/Hong_Kong"),
-    Exchange(".PA", "Euronext Paris", "EUR", "Europe/Paris"),
-    Exchange(".BR", "Euronext Brussels", "EUR", "Europe/Brussels"),
-    Exchange(".AS", "Euronext Amsterdam", "EUR", "Europe/Amsterdam"),
-    Exchange(".DE", "Xetra", "EUR", "Europe/Berlin"),
-    Exchange(".F", "Frankfurt", "EUR", "Europe/Berlin"),
-    Exchange(".JO", "Johannesburg", "ZAc", "Africa/Johannesburg"),
-    Exchange(".TA", "Tel Aviv", "ILA", "Asia/Jerusalem"),
-    Exchange(".SA", "B3 (Brazil)", "BRL", "America/Sao_Paulo"),
-    Exchange(".NS", "NSE India", "INR", "Asia/Kolkata"),
-    Exchange(".KL", "Bursa Malaysia", "MYR", "Asia/Kuala_Lumpur"),
-    Exchange(".OL", "Oslo Bors", "NOK", "Europe/Oslo"),
-    Exchange(".ST", "Nasdaq Stockholm", "SEK", "Europe/Stockholm"),
-    Exchange(".NZ", "NZX", "NZD", "Pacific/Auckland"),
+    Exchange(".L", "London Stock Exchange", "GBp", "Europe/London", "16:30"),
+    Exchange(".IL", "LSE International Order Book", "USD", "Europe/London", "16:30"),
+    Exchange(".T", "Tokyo Stock Exchange", "JPY", "Asia/Tokyo", "15:30"),
+    Exchange(".KS", "Korea Exchange (KOSPI)", "KRW", "Asia/Seoul", "15:30"),
+    Exchange(".KQ", "KOSDAQ", "KRW", "Asia/Seoul", "15:30"),
+    Exchange(".SR", "Saudi Exchange (Tadawul)", "SAR", "Asia/Riyadh", "15:10"),
+    Exchange(".SS", "Shanghai Stock Exchange", "CNY", "Asia/Shanghai", "15:00"),
+    Exchange(".SZ", "Shenzhen Stock Exchange", "CNY", "Asia/Shanghai", "15:00"),
+    Exchange(".HK", "Hong Kong Exchange", "HKD", "Asia/Hong_Kong", "16:10"),
+    Exchange(".PA", "Euronext Paris", "EUR", "Europe/Paris", "17:35"),
+    Exchange(".BR", "Euronext Brussels", "EUR", "Europe/Brussels", "17:35"),
+    Exchange(".AS", "Euronext Amsterdam", "EUR", "Europe/Amsterdam", "17:35"),
+    Exchange(".DE", "Xetra", "EUR", "Europe/Berlin", "17:35"),
+    Exchange(".F", "Frankfurt", "EUR", "Europe/Berlin", "20:00"),
+    Exchange(".JO", "Johannesburg", "ZAc", "Africa/Johannesburg", "17:00"),
+    Exchange(".TA", "Tel Aviv", "ILA", "Asia/Jerusalem", "17:25"),
+    Exchange(".SA", "B3 (Brazil)", "BRL", "America/Sao_Paulo", "17:00"),
+    Exchange(".NS", "NSE India", "INR", "Asia/Kolkata", "15:30"),
+    Exchange(".KL", "Bursa Malaysia", "MYR", "Asia/Kuala_Lumpur", "17:00"),
+    Exchange(".OL", "Oslo Bors", "NOK", "Europe/Oslo", "16:25"),
+    Exchange(".ST", "Nasdaq Stockholm", "SEK", "Europe/Stockholm", "17:30"),
+    Exchange(".NZ", "NZX", "NZD", "Pacific/Auckland", "16:45"),
 )
 
 EXCHANGES: dict[str, Exchange] = {e.suffix: e for e in _EXCHANGES}

@@ -8,10 +8,12 @@ events are read from the universe's folder when it has them, else from the shipp
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from screener.errors import UniverseError
 from screener.universe.files import companion, read_yaml, resolve
@@ -19,6 +21,7 @@ from screener.universe.jurisdictions import Jurisdictions, load_jurisdictions
 from screener.universe.records import (
     CAPTIVE,
     CONFIDENCES,
+    DIRECTIONS,
     FEED_STAGES,
     REVENUE_BASES,
     SOURCE_KINDS,
@@ -251,6 +254,58 @@ def _benchmarks(p: Problems, raw: Any, today: date) -> tuple[Benchmark, ...]:
     return tuple(out)
 
 
+_EVENT_KEYS = (
+    "id",
+    "date",
+    "date_precision",
+    "direction",
+    "time",
+    "tz",
+    "title",
+    "detail",
+    "kind",
+    "major",
+    "scheduled",
+    "companies",
+    "sources",
+    "note",
+)
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def _event_time(c: Checker) -> tuple[str | None, str | None]:
+    """An event's optional ``time`` (HH:MM) and ``tz`` (IANA): both or neither."""
+    raw_time, raw_tz = c.data.get("time"), c.data.get("tz")
+    time_: str | None = None
+    tz: str | None = None
+    if isinstance(raw_time, int) and not isinstance(raw_time, bool):
+        # YAML 1.1 reads an unquoted 14:30 as the base-60 integer 870.
+        c.err("time", f'{raw_time} is a YAML base-60 number: quote times, e.g. "14:30"')
+    elif raw_time is not None:
+        if isinstance(raw_time, str) and _HHMM.match(raw_time.strip()):
+            time_ = raw_time.strip()
+        else:
+            c.err("time", f'{raw_time!r} is not a time (HH:MM, 24-hour, e.g. "14:30")')
+    if raw_tz is not None:
+        if isinstance(raw_tz, str) and _is_zone(raw_tz.strip()):
+            tz = raw_tz.strip()
+        else:
+            c.err("tz", f"{raw_tz!r} is not an IANA time zone (e.g. Asia/Shanghai)")
+    if raw_time is not None and raw_tz is None:
+        c.err("tz", "is missing: a time needs its IANA time zone (e.g. Asia/Shanghai)")
+    if raw_tz is not None and raw_time is None:
+        c.err("time", "is missing: tz is given without a time (HH:MM)")
+    return time_, tz
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return "/" in name or name == "UTC"
+
+
 def load_events(path: Path, today: date | None = None) -> tuple[Event, ...]:
     """Dated policy and market events (used by the demo source and the report)."""
     if not path.is_file():
@@ -262,14 +317,26 @@ def load_events(path: Path, today: date | None = None) -> tuple[Event, ...]:
     if not isinstance(raw, list):
         raise UniverseError(f"{path}: expected a top-level 'events' list")
     out: list[Event] = []
+    seen: dict[str, int] = {}
     for i, item in enumerate(raw):
         c = Checker(p, f"events[{i}]", item, date.max)
+        c.unknown_keys(_EVENT_KEYS)
+        eid = c.slug("id")
+        if eid is not None:
+            if eid in seen:
+                c.err("id", f"{eid!r} is used twice (also events[{seen[eid]}])")
+            seen.setdefault(eid, i)
         d = c.date_("date")
         scheduled = c.bool_("scheduled")
         if d and date.fromisoformat(d) > today and not scheduled:
             c.err("date", f"{d} is in the future; mark scheduled events with scheduled: true")
+        time_, tz = _event_time(c)
         out.append(
             Event(
+                id=eid or "",
+                direction=c.choice("direction", DIRECTIONS) or "neutral",
+                time=time_,
+                tz=tz,
                 date=date.fromisoformat(d) if d else date.min,
                 title=c.str_("title") or "",
                 kind=c.str_("kind", required=False) or "other",

@@ -162,6 +162,11 @@ class Benchmark:
     sources: tuple[Citation, ...] = ()
 
 
+Direction = Literal["tightening", "easing", "neutral"]
+#: An event's direction for China-origin supply (the rule is in universes/events.yaml's header).
+DIRECTIONS: tuple[Direction, ...] = ("tightening", "easing", "neutral")
+
+
 @dataclass(frozen=True)
 class Event:
     date: date
@@ -173,6 +178,11 @@ class Event:
     detail: str | None = None
     companies: tuple[str, ...] = ()
     note: str | None = None
+    id: str = ""
+    direction: Direction = "neutral"
+    #: Announcement time ``HH:MM`` and its IANA zone, only where a source gives them.
+    time: str | None = None
+    tz: str | None = None
 
 
 @dataclass(frozen=True)

@@ -698,3 +698,34 @@ def test_a_usd_line_on_the_lse_keeps_its_divisor_without_a_lookup(
     np.testing.assert_allclose(
         got, window(usd, dt.date(2025, 3, 3))["close"], rtol=1e-12
     )  # not / 100
+
+
+# --- a locked local cache is not a verdict on the network ------------------------------------
+
+
+def test_a_locked_yfinance_cache_is_a_local_failure() -> None:
+    from screener.sources.yahoo_log import classify
+
+    assert classify(["OperationalError('database is locked')"]) == "local"
+    # a network error named in the same messages still wins
+    assert classify(["curl: (6) Could not resolve host", "database is locked"]) == "network"
+
+
+def test_offline_is_recognised_when_one_symbol_hit_a_locked_cache() -> None:
+    # yfinance's worker threads share one SQLite tz cache; under contention one symbol can fail
+    # with "database is locked" before it reaches the network. The others' DNS errors decide.
+    from screener.sources.yahoo import YahooSource
+    from screener.sources.yahoo_log import Failure
+
+    dns = "timezone lookup failed: curl: (6) Could not resolve host: query2.finance.yahoo.com"
+    failures = {
+        "MP": Failure(dns, "network"),
+        "REMX": Failure("OperationalError('database is locked')", "local"),
+    }
+    with pytest.raises(NetworkError, match="could not be reached"):
+        YahooSource._raise_if_offline(failures)
+    # a symbol Yahoo answered for (404) shows the network works: no verdict of "offline"
+    answered = {**failures, "XX": Failure("possibly delisted; 404", "not_found")}
+    YahooSource._raise_if_offline(answered)
+    # nothing but a locked cache: no evidence about the network either way
+    YahooSource._raise_if_offline({"REMX": failures["REMX"]})

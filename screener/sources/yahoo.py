@@ -294,7 +294,11 @@ class YahooSource:
 
     @staticmethod
     def _raise_if_offline(failures: dict[str, Failure]) -> None:
-        if failures and all(f.kind == "network" for f in failures.values()):
+        # Offline: the network failed for at least one symbol and nothing else answered. A local
+        # cache error (yfinance's SQLite tz cache locked by its own threads) proves nothing
+        # either way, so it neither counts for nor against.
+        kinds = {f.kind for f in failures.values()}
+        if "network" in kinds and kinds <= {"network", "local"}:
             # Quote the network error itself, not the "possibly delisted" it caused.
             parts = [
                 p for f in failures.values() for p in f.reason.split("; ") if NETWORK.search(p)
@@ -438,7 +442,7 @@ class YahooSource:
                         "rate_limit" if isinstance(err, YFRateLimitError) else classify([repr(err)])
                     )
                     failure = Failure(f"v7 quote request failed: {err!r}", kind)
-                    if kind not in ("rate_limit", "network"):
+                    if kind not in ("rate_limit", "network", "local"):
                         break
         return failure
 

@@ -23,7 +23,7 @@ from typing import Any, Literal
 #: The Yahoo source's logger: captured yfinance records are re-logged here at DEBUG.
 log = logging.getLogger("screener.sources.yahoo")
 
-FailureKind = Literal["rate_limit", "network", "not_found", "other"]
+FailureKind = Literal["rate_limit", "network", "not_found", "local", "other"]
 
 _YF_MODULES = r"yfinance(\.|$)"
 RATE_LIMIT = re.compile(r"YFRateLimitError|Too Many Requests|Rate limited|\b429\b")
@@ -33,6 +33,9 @@ NETWORK = re.compile(
     re.IGNORECASE,
 )
 NOT_FOUND = re.compile(r"possibly delisted|no timezone found|No data found|Not Found|\b404\b")
+#: yfinance's own SQLite caches (time zones, cookies), written by its worker threads at once:
+#: a failure on this machine that says nothing about Yahoo or the network.
+LOCAL = re.compile(r"database is locked|OperationalError", re.IGNORECASE)
 _SUMMARY = re.compile(r"^(\[[^\]]*\]): (.*)$", re.DOTALL)  # "['A', 'B']: reason"
 _TZ_CAUSE = re.compile(r"^Failed to get ticker '([^']+)' reason: (.*)$", re.DOTALL)
 _SYMBOL_MSG = re.compile(r"^\$([^:\s]+): (.*)$", re.DOTALL)  # "$A: reason"
@@ -55,6 +58,8 @@ def classify(messages: Sequence[str]) -> FailureKind:
         return "network"
     if NOT_FOUND.search(text):
         return "not_found"
+    if LOCAL.search(text):
+        return "local"
     return "other"
 
 

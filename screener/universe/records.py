@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 Stage = Literal["mining", "separation", "metal_alloy", "magnet", "recycling"]
 Status = Literal[
@@ -35,27 +35,13 @@ RevenueBasis = Literal["reported", "estimated", "pre_revenue"]
 SourceKind = Literal["filing", "company", "government", "news", "secondary"]
 Confidence = Literal["high", "medium", "low"]
 
-STAGES: tuple[Stage, ...] = ("mining", "separation", "metal_alloy", "magnet", "recycling")
-STATUSES: tuple[Status, ...] = (
-    "producing",
-    "commissioning",
-    "construction",
-    "pilot",
-    "development",
-    "exploration",
-    "suspended",
-)
-SUPPORT_KINDS: tuple[SupportKind, ...] = (
-    "price_floor",
-    "government_equity",
-    "government_loan",
-    "government_grant",
-    "strategic_offtake",
-    "other",
-)
-REVENUE_BASES: tuple[RevenueBasis, ...] = ("reported", "estimated", "pre_revenue")
-CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
-SOURCE_KINDS: tuple[SourceKind, ...] = ("filing", "company", "government", "news", "secondary")
+# The option sets in file order, read off the Literal types (one list to edit, not two).
+STAGES: tuple[Stage, ...] = get_args(Stage)
+STATUSES: tuple[Status, ...] = get_args(Status)
+SUPPORT_KINDS: tuple[SupportKind, ...] = get_args(SupportKind)
+REVENUE_BASES: tuple[RevenueBasis, ...] = get_args(RevenueBasis)
+CONFIDENCES: tuple[Confidence, ...] = get_args(Confidence)
+SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
 #: Stages whose segments process bought or mined feed (``feed_origin`` applies to them).
 FEED_STAGES: tuple[Stage, ...] = ("separation", "metal_alloy", "magnet")
 #: ``feed_origin`` of a segment that runs on the company's own mined feed.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from screener import settings
 from screener.errors import FetchFailed, NotFoundError, PriceDataError, ScreenerError
 from screener.screen.assemble import Assembled, assemble
-from screener.screen.types import RunDoc
+from screener.screen.types import EventsRecord, RunDoc
 from screener.sources import Mode, make_source
 from screener.sources.base import SourceName
 from screener.store.refresh import refresh_with_fx
@@ -83,6 +83,7 @@ def run(
             source_name = refreshed.source
         a = _screen(scored, store, mode, as_of, today, preset, source_name, failures, now)
         _compare_with_previous(a, store)
+        a.document["events"] = _events(scored, store, a, today)
         _save(a, store, scored, preset)
     run_id = a.document["run"]["id"]
     paths = write_outputs(a.document, out_dir or default_out_dir(run_id, demo=mode == "demo"))
@@ -138,6 +139,30 @@ def _compare_with_previous(a: Assembled, store: Store) -> None:
     previous = store.previous_run(before_as_of=week_start)
     doc["changes"] = history.changes(doc, previous["document"] if previous else None)
     doc["takeaways"] = takeaways(doc)
+
+
+def _events(scored: Scored, store: Store, a: Assembled, today: date) -> EventsRecord:
+    """The event study over the same store and scores, or a record saying why it was not run.
+
+    Needs SPY (the market model's benchmark): a universe without benchmarks has none stored,
+    and the run goes on without the study.
+    """
+    from screener.screen.event_doc import events_not_run, events_record
+    from screener.screen.event_study import BENCHMARKS, from_store
+
+    market = BENCHMARKS[0]
+    synthetic = a.panel.synthetic
+    why = (
+        f"not measured: the store holds no {market} prices (the market model's benchmark); "
+        "add SPY to the universe's benchmarks and refresh prices"
+    )
+    try:
+        study = from_store(scored, store, today=today, as_of=a.panel.as_of)
+    except PriceDataError:
+        return events_not_run(why, synthetic=synthetic)
+    if market not in study.benchmarks:
+        return events_not_run(why, synthetic=synthetic)
+    return events_record(study)
 
 
 def _save(a: Assembled, store: Store, scored: Scored, preset: str) -> None:

@@ -35,6 +35,7 @@ SECTIONS = (
     "takeaways",
     "scatter",
     "table",
+    "events",
     "cards",
     "changes",
     "quality",

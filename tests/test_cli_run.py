@@ -128,6 +128,31 @@ def test_demo_run_writes_three_files_labelled_synthetic(demo: DemoRun) -> None:
     assert csv["synthetic"].astype(bool).all()
 
 
+def test_demo_run_records_the_event_study_from_the_same_store(demo: DemoRun) -> None:
+    ev = demo.doc["events"]
+    assert ev["note"] is None and ev["benchmark"] == "SPY" and ev["synthetic"] is True
+    assert ev["as_of"] == demo.doc["run"]["as_of"]
+    assert ev["companies"] == sum(1 for r in demo.doc["rows"] if r["data_quality"]["observations"])
+    assert len(ev["events"]) > 40 and all(e["n"] > 0 for e in ev["events"])
+    assert "synthetic by construction" in ev["synthetic_note"]
+    assert f"run date ({demo.doc['run']['as_of']})" in ev["scores_note"]
+    page = BeautifulSoup((demo.out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    assert len(page.select("#events figure.event-chart")) == len(ev["events"])
+
+
+def test_run_without_spy_goes_on_and_says_why(tmp_path: Path) -> None:
+    path = tiny_universe(tmp_path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["benchmarks"] = []
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    ok(["run", "--demo", "--universe", str(path), "--out", str(out)])
+    doc = json.loads((out / "screen.json").read_text(encoding="utf-8"))
+    assert doc["events"]["events"] == [] and "no SPY prices" in doc["events"]["note"]
+    page = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    assert "no SPY prices" in page.select_one("#events .events-absent").get_text()
+
+
 def test_demo_run_summary(demo: DemoRun) -> None:
     lines = demo.result.stdout.splitlines()
     run, rows = demo.doc["run"], demo.doc["rows"]

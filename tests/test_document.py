@@ -339,6 +339,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "metrics",
         "takeaways",
         "audit",
+        "events",
     },
     "run": {
         "id",
@@ -624,3 +625,75 @@ def test_document_states_how_old_the_universe_is(built: Any, scored: Scored) -> 
     assert uni["median_fact"] == dates[(len(dates) - 1) // 2]
     below = sum(d < uni["median_fact"] for d in dates)
     assert below <= len(dates) // 2 <= below + dates.count(uni["median_fact"])
+
+
+# ------------------------------------------------------------------------------------------
+# events: the event study's record (filled in by the run, as the fixture document does)
+# ------------------------------------------------------------------------------------------
+
+#: Keys of the ``events`` record by where they sit, and the TypedDict declaring each place.
+EVENT_PLACES: dict[str, tuple[set[str], Any]] = {
+    "events": (
+        {
+            "benchmark",
+            "window",
+            "as_of",
+            "companies",
+            "synthetic",
+            "events",
+            "skipped",
+            "takeaways",
+            "caveat",
+            "synthetic_note",
+            "scores_note",
+            "note",
+        },
+        types.EventsRecord,
+    ),
+    "events.events": (
+        {
+            "id",
+            "date",
+            "title",
+            "direction",
+            "approximate",
+            "n",
+            "mean_car",
+            "terciles",
+            "difference",
+            "p",
+            "bmp_p",
+            "sign_p",
+            "overlaps",
+            "paths",
+        },
+        types.EventRecord,
+    ),
+    "events.events.terciles": ({"high", "mid", "low"}, types.TercileCars),
+    "events.events.paths": ({"tau", "high", "mid", "low"}, types.PathsRecord),
+    "events.events.paths.*": ({"mean", "lower", "upper"}, types.BandRecord),
+    "events.skipped": ({"id", "reason"}, types.SkippedEvent),
+}
+
+
+def test_events_record_is_documented_typed_and_built() -> None:
+    from fixtures.screen_doc import make_doc
+
+    rec = make_doc()["events"]
+    evs = rec["events"]
+    produced = {
+        "events": set(rec),
+        "events.events": set().union(*(set(e) for e in evs)),
+        "events.events.terciles": set().union(*(set(e["terciles"]) for e in evs)),
+        "events.events.paths": set().union(*(set(e["paths"]) for e in evs)),
+        "events.events.paths.*": set().union(
+            *(set(e["paths"][t]) for e in evs for t in ("high", "mid", "low"))
+        ),
+        "events.skipped": set().union(*(set(x) for x in rec["skipped"])),
+    }
+    for where, (keys, typed) in EVENT_PLACES.items():
+        assert produced[where] == keys, where
+        assert typed.__required_keys__ | typed.__optional_keys__ == keys, where
+        for k in keys:
+            assert f'"{k}"' in DOC, f"{where}.{k} is not in docs/screen-json.md"
+    assert json.loads(json.dumps(rec, allow_nan=False)) == rec

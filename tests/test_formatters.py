@@ -28,6 +28,22 @@ def test_signed_pct(value: float | None, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0.044, "+4.4 pp"), (-0.093, "-9.3 pp"), (-0.00001, "0.0 pp"), (None, "–"), (math.nan, "–")],
+)
+def test_pp(value: float | None, expected: str) -> None:
+    assert f.pp(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0.0123, "0.012"), (0.5, "0.500"), (0.0004, "<0.001"), (None, "–"), (math.inf, "–")],
+)
+def test_pvalue(value: float | None, expected: str) -> None:
+    assert f.pvalue(value) == expected
+
+
+@pytest.mark.parametrize(
     ("value", "expected"), [(0.61, "61.0%"), (0.0, "0.0%"), (None, "–"), (math.nan, "–")]
 )
 def test_pct(value: float | None, expected: str) -> None:
@@ -91,7 +107,7 @@ def test_filters_return_plain_str_never_markup(x: object) -> None:
     for name, fn in f.FILTERS.items():
         if name in {"metric"}:
             out = fn(x if not isinstance(x, str) else None, "vol_1y")
-        elif name in {"num", "pct", "signed_pct", "usd"} and isinstance(x, str):
+        elif name in {"num", "pct", "signed_pct", "pp", "pvalue", "usd"} and isinstance(x, str):
             continue
         else:
             out = fn(x)

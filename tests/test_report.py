@@ -26,6 +26,7 @@ SECTIONS = (
     "changes",
     "scatter",
     "table",
+    "events",
     "cards",
     "quality",
     "methodology",

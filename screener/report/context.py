@@ -26,6 +26,7 @@ from screener.report.card import (
     metric_info,
 )
 from screener.report.charts import Scatter, scatter
+from screener.report.event_section import EventsSection, events_section
 from screener.report.methodology import Methodology, methodology
 from screener.screen import summary
 from screener.screen.history import REGIME_HIGH, REGIME_LOW
@@ -39,13 +40,14 @@ from screener.screen.types import (
 )
 from screener.universe.model import FACTORS
 
-# Page order: the week's news (takeaways, changes) first, the long appendix (cards, data
-# quality, methodology) last. (id, title of the navigation link)
+# Page order: the week's news (takeaways, changes) first, then the screen and the event study,
+# the long appendix (cards, data quality, methodology) last. (id, title of the navigation link)
 SECTIONS = (
     ("takeaways", "Takeaways"),
     ("changes", "Changes"),
     ("scatter", "Chart"),
     ("table", "Ranking"),
+    ("events", "Policy events"),
     ("cards", "Company cards"),
     ("quality", "Data quality"),
     ("methodology", "Methodology"),
@@ -167,6 +169,7 @@ class ReportContext:
     sections: tuple[tuple[str, str], ...]
     audit: tuple[AuditView, ...]
     stale_badges: bool  # whether the table marks stale profiles (false: the header says it once)
+    events: EventsSection  # the policy-event study of the run
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -448,6 +451,7 @@ def build_report_context(doc: RunDoc) -> ReportContext:
         # .get: a run stored before the audit was kept re-renders without the table
         audit=_audit(doc.get("audit", []), cards),
         stale_badges=stale_badges,
+        events=events_section(doc),
     )
 
 

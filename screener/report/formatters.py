@@ -54,6 +54,21 @@ def signed_pct(x: Any, digits: int = 1) -> str:
     return text[1:] if float(text[1:-1]) == 0.0 else text
 
 
+def pp(x: Any, digits: int = 1) -> str:
+    """A difference of two fractions in signed percentage points: ``0.044`` -> ``+4.4 pp``."""
+    if _is_missing(x):
+        return DASH
+    text = f"{100.0 * float(x):+.{digits}f}"
+    return (text[1:] if float(text[1:]) == 0.0 else text) + " pp"
+
+
+def pvalue(x: Any) -> str:
+    """A p-value with three decimals; below 0.001 as ``<0.001``."""
+    if _is_missing(x):
+        return DASH
+    return "<0.001" if float(x) < 0.001 else f"{float(x):.3f}"
+
+
 def usd(x: Any, prefix: bool = True) -> str:
     """A USD amount, compact: ``12_300_000`` -> ``USD 12.3m``; ``1.2e9`` -> ``USD 1.2bn``.
 
@@ -174,6 +189,8 @@ FILTERS: dict[str, Callable[..., str]] = {
     "num": num,
     "pct": pct,
     "signed_pct": signed_pct,
+    "pp": pp,
+    "pvalue": pvalue,
     "usd": usd,
     "isodate": isodate,
     "yesno": yesno,

@@ -343,7 +343,8 @@ def build_document(
     last_errors: Mapping[str, str] | None = None,
     series_for: Collection[str] | None = None,
 ) -> RunDoc:
-    """Everything a renderer needs; ``changes`` and ``takeaways`` are filled in by the caller."""
+    """Everything a renderer needs; ``changes``, ``takeaways`` and ``events`` are filled in by
+    the caller."""
     frames = _Frames(values, reasons, quality, close, instruments, failures, last_errors or {})
     companies = {c.id: c for c in scored.universe.companies}
     rows: list[Row] = []
@@ -368,6 +369,7 @@ def build_document(
         "metrics": _metric_infos(),
         "takeaways": [],
         "audit": audit_top(scored),
+        "events": None,
     }
     cleaned: RunDoc = clean(document)  # JSON-safe: numpy scalars, NaN and dates made plain
     return cleaned

@@ -72,25 +72,35 @@ def _sentence(d: DirectionSummary) -> str:
     )
 
 
-def takeaways(s: EventStudy) -> list[str]:
-    """One sentence per direction, the power caveat, and the synthetic note on demo prices."""
+def direction_sentences(s: EventStudy) -> list[str]:
+    """One plain sentence per direction studied (high vs low tercile, the headline window)."""
     bench = s.benchmarks[0] if s.benchmarks else "SPY"
     studied = {e.direction for e in s.events}  # with --event, say nothing of other directions
-    out = [
+    return [
         _sentence(d)
         for d in s.by_direction
         if d.window == s.headline and d.benchmark == bench and d.direction in studied
     ]
+
+
+def caveat(s: EventStudy) -> str:
+    """What limits the tests' power: few names, overlapping events."""
     n = len(s.terciles)
     overlapping = sum(1 for e in s.events if e.overlaps)
-    out.append(
+    return (
         f"With {n} names and {overlapping} of {len(s.events)} events overlapping another "
         "event's window, these tests have little power: a difference that is not significant "
         "is not evidence of no effect, and overlapping events cannot be told apart."
     )
-    if s.synthetic:
-        out.append(SYNTHETIC_NOTE)
-    return out
+
+
+def takeaways(s: EventStudy) -> list[str]:
+    """One sentence per direction, the power caveat, and the synthetic note on demo prices."""
+    return [
+        *direction_sentences(s),
+        caveat(s),
+        *([SYNTHETIC_NOTE] if s.synthetic else []),
+    ]
 
 
 def event_text(s: EventStudy) -> str:

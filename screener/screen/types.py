@@ -365,6 +365,69 @@ class ChangesRecord(TypedDict):
     new_failures: list[Failure]
 
 
+# --- the policy-event study (screen.event_doc; method: docs/event-study.md) ------------------
+
+
+class BandRecord(TypedDict):
+    """One tercile's mean CAR(−5, τ) over ``tau`` with its 95 % t-interval (null: too few names)."""
+
+    mean: list[float | None]
+    lower: list[float | None]
+    upper: list[float | None]
+
+
+class PathsRecord(TypedDict):
+    tau: list[int]  # trading days from the event day, −5..+10
+    high: BandRecord
+    mid: BandRecord
+    low: BandRecord
+
+
+class TercileCars(TypedDict):
+    high: float | None
+    mid: float | None
+    low: float | None
+
+
+class EventRecord(TypedDict):
+    """One measured event: mean CAR over the study's window, against the market benchmark."""
+
+    id: str
+    date: str
+    title: str
+    direction: str  # tightening | easing | neutral
+    approximate: bool  # the date is uncertain: reported apart
+    n: int  # companies measured
+    mean_car: float | None  # all N names
+    terciles: TercileCars  # mean CAR by exposure tercile
+    difference: float | None  # high minus low
+    p: float | None  # Welch t-test of high vs low
+    bmp_p: float | None  # BMP test of the mean CAR of all N
+    sign_p: float | None  # sign test of all N
+    overlaps: list[str]  # ids of events whose window shares a session with this one's
+    paths: PathsRecord
+
+
+class SkippedEvent(TypedDict):
+    id: str
+    reason: str
+
+
+class EventsRecord(TypedDict):
+    benchmark: str | None  # the market model's benchmark (SPY); null when not measured
+    window: list[int]  # [start, end] of the CAR in trading days, e.g. [0, 5]
+    as_of: str | None  # last price date used
+    companies: int  # names with prices, split into exposure terciles
+    synthetic: bool  # demo prices: the effects are planted by the demo source
+    events: list[EventRecord]  # by date; approximate ones flagged
+    skipped: list[SkippedEvent]  # not measured, with the reason
+    takeaways: list[str]  # one plain sentence per direction
+    caveat: str  # what limits the tests' power
+    synthetic_note: str | None  # on synthetic prices: the effects are synthetic by construction
+    scores_note: str  # the exposure scores used are those of the run date
+    note: str | None  # why the study was not run (e.g. no SPY prices in the store); else null
+
+
 class RunDoc(TypedDict):
     schema_version: int
     run: RunInfo
@@ -377,3 +440,6 @@ class RunDoc(TypedDict):
     metrics: list[MetricInfo]
     takeaways: list[str]
     audit: list[AuditRecord]  # what to re-check first: universe audit's top ten
+    # the policy-event study over the same store (null until the run fills it in; absent in
+    # runs stored before it was recorded)
+    events: EventsRecord | None

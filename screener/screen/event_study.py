@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from screener.errors import NotFoundError, PriceDataError
+from screener.screen.document import clean
 from screener.screen.events import (
     F64,
     WINDOWS,
@@ -371,21 +372,9 @@ def from_store(
     )
 
 
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, Mapping):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, date):
-        return obj.isoformat()
-    return obj
-
-
 def as_dict(s: EventStudy) -> dict[str, Any]:
-    """The study as JSON-ready data: NaN → null, dates as ISO text, tuples as lists."""
-    out: dict[str, Any] = _clean(asdict(s))
+    """The study as JSON-ready data (``document.clean``: NaN → null, dates as ISO text, tuples as lists)."""
+    out: dict[str, Any] = clean(asdict(s))
     out["scores_note"] = (
         f"Exposure terciles use the scores of the run date ({s.scores_as_of.isoformat()}) "
         "for every event, not the scores as they stood on each event's date."

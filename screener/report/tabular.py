@@ -55,6 +55,7 @@ def csv_columns(doc: RunDoc) -> list[str]:
     extra = sorted({k for r in doc["rows"] for k in r["risk"]} - set(registry))
     cols += registry + extra
     cols += ["gate_market_cap", "gate_adv", "gate_pass", "quadrant", "frontier", "exposure_per_vol"]
+    cols += ["basket_weight", "basket_weight_invvol"]
     cols += [f"dq_{f}" for f in _DQ_FIELDS]
     cols.append("synthetic")
     return cols
@@ -95,6 +96,9 @@ def _csv_record(doc: RunDoc, row: Row, cols: list[str]) -> list[str]:
         "quadrant": row["quadrant"],
         "frontier": row["frontier"],
         "exposure_per_vol": row["exposure_per_vol"],
+        # absent in runs stored before the basket was kept: empty cells, not zeros
+        "basket_weight": row.get("basket_weight"),
+        "basket_weight_invvol": row.get("basket_weight_invvol"),
         "synthetic": dq["synthetic"],
     }
     for f in _factor_names(doc):

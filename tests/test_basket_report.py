@@ -182,3 +182,15 @@ def test_time_chart_month_ticks_and_empty_input() -> None:
     xs = [t.pos for t in chart.x_ticks]
     assert xs == sorted(xs) and chart.plot_left <= xs[0] and xs[-1] <= chart.plot_right
     assert time_chart(dates, [("x", "X", [None] * 5, [None] * 5)], height=300) is None
+
+
+def test_screen_json_keeps_number_lists_on_one_line(doc: dict[str, Any]) -> None:
+    text = tabular.json_text(doc)
+    assert json.loads(text) == json.loads(json.dumps(doc))
+    row = next(r for r in doc["rows"] if r["price"])
+    one_line = json.dumps(row["price"]["ret"], allow_nan=False)
+    assert f'"ret": {one_line}' in text
+    # a string that looks like a list is left alone (only indent whitespace holds a newline)
+    odd = {"note": "a [\n 1,\n 2\n] b", "xs": [1, None, -0.5]}
+    out = tabular.json_text(odd)  # type: ignore[arg-type]
+    assert json.loads(out) == odd and '"xs": [1, null, -0.5]' in out

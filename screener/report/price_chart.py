@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from screener.report.basket_chart import TimeChart, time_chart
+from screener.screen import summary
 from screener.screen.types import Row, RunDoc
 
 BENCHMARK = "REMX"
@@ -49,7 +50,7 @@ def price_chart_view(doc: RunDoc, row: Row) -> PriceChart | None:
         return None
     years = price["window"][:-1]
     title = f"{years} year" + ("" if years == "1" else "s")
-    synthetic = bool(row["data_quality"]["synthetic"]) or bool(basket["synthetic"])
+    synthetic = summary.synthetic_prices(doc["run"], row)  # the card's own rule
     since = (
         "" if price["start"] == window["start"] else f", from its first close on {price['start']}"
     )

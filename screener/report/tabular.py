@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,16 @@ def json_text(doc: RunDoc) -> str:
             f"screen document holds a non-finite number at {bad}; "
             "a value that could not be computed must be null (docs/screen-json.md)"
         )
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return _NUMBER_LIST.sub(lambda m: "[" + _LIST_SEP.sub(", ", m.group(1)) + "]", text)
+
+
+# A list of numbers (or nulls) on one line, not one number per line: the weekly series are
+# most of the file. Only indent whitespace holds a raw newline (JSON strings escape theirs), so
+# the pattern can never touch the inside of a string.
+_NUMBER = r"(?:-?[0-9][0-9.eE+-]*|null)"
+_NUMBER_LIST = re.compile(rf"\[\n\s*({_NUMBER}(?:,\n\s*{_NUMBER})*)\n\s*\]")
+_LIST_SEP = re.compile(r",\n\s*")
 
 
 def write_outputs(doc: RunDoc, out_dir: Path) -> dict[str, Path]:

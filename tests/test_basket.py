@@ -371,3 +371,13 @@ def test_point_in_time_basket_from_two_stored_runs(tmp_path: Any) -> None:
     assert pit["ret"][-1] == pytest.approx(want, abs=1e-4)
     # turnover is against the newest stored run (week 2)
     assert record["previous_run"] == "2026-W47"
+
+
+def test_a_member_without_usd_prices_is_named_in_the_note() -> None:
+    rows = _rows()
+    returns = _returns(rows).drop(columns=["T03"])  # e.g. its currency has no FX rate stored
+    record, prices = build_basket(rows, returns, as_of=AS_OF, synthetic=False)
+    assert record["note"] is not None and "T03" in record["note"]
+    assert prices["co-03"] is None
+    full, _ = build_basket(rows, _returns(rows), as_of=AS_OF, synthetic=False)
+    assert full["note"] is None

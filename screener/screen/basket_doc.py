@@ -264,6 +264,15 @@ def build_basket(
         notes.append("no company passes the gates: the basket is empty")
     if ref is None:
         notes.append(f"the store holds no {REFERENCE} prices: no beta or tracking error")
+    unpriced = sorted(
+        m.ticker for m in members if m.ticker not in returns or returns[m.ticker].isna().all()
+    )
+    if unpriced:
+        notes.append(
+            f"{len(unpriced)} member(s) without USD prices (no prices or no FX rate) are left "
+            f"out of the return lines, the others rescaled: {', '.join(unpriced[:5])}"
+            + (" …" if len(unpriced) > 5 else "")
+        )
     record: BasketRecord = {
         "label": bk.LOOK_AHEAD_LABEL,
         "method": METHOD,

@@ -13,6 +13,7 @@ from typing import Any
 
 from screener import settings
 from screener.report import formatters
+from screener.report.basket_chart import BasketView, basket_view
 from screener.report.card import (
     FLAG_SHORT,
     TABLE_METRICS,
@@ -171,6 +172,7 @@ class ReportContext:
     stale_badges: bool  # whether the table marks stale profiles (false: the header says it once)
     events: EventsSection  # the policy-event study of the run
     extra: dict[str, Any] = field(default_factory=dict)
+    basket: BasketView | None = None  # the exposure basket (None: not kept in this run)
 
 
 @dataclass(frozen=True)
@@ -452,6 +454,7 @@ def build_report_context(doc: RunDoc) -> ReportContext:
         audit=_audit(doc.get("audit", []), cards),
         stale_badges=stale_badges,
         events=events_section(doc),
+        basket=basket_view(doc),
     )
 
 

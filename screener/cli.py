@@ -301,6 +301,7 @@ def lookup(
         demo_store=demo,
         data_dir=_data_dir(),
         preset=preset,
+        card=html_path is not None,
     )
     for note in result.notes:
         click.echo(f"warning: {note}", err=True)

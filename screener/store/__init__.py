@@ -248,6 +248,11 @@ class Store:
         with self._reading() as con:
             return _runs.load(con, run_id)
 
+    def newest_run(self, universe_name: str) -> dict[str, Any] | None:
+        """The newest run of ``universe_name`` (metadata and ``rows``, no document), or None."""
+        with self._reading() as con:
+            return _runs.newest(con, universe_name)
+
     def previous_run(
         self, before_run_id: str | None = None, *, before_as_of: date | None = None
     ) -> dict[str, Any] | None:
@@ -312,6 +317,12 @@ class Store:
         )
         return frame.set_index("ticker")
 
+    def last_errors(self, tickers: Sequence[str]) -> dict[str, str]:
+        """The ``last_error`` of :meth:`status` for ``tickers`` only (where it is one)."""
+        with self._reading() as con:
+            rows = con.execute(_LAST_ERRORS_SQL, [list(tickers)]).fetchall()
+        return {str(t): str(e) for t, e in rows if isinstance(e, str) and e}
+
     def has_synthetic(self, tickers: Sequence[str]) -> bool:
         """True when any stored bar or instrument record of ``tickers`` is synthetic."""
         sql = (
@@ -346,6 +357,17 @@ SELECT t.ticker,
 FROM t LEFT JOIN p USING (ticker) LEFT JOIN instruments i USING (ticker)
        LEFT JOIN err USING (ticker) LEFT JOIN logsrc USING (ticker)
 ORDER BY t.ticker
+"""
+
+
+_LAST_ERRORS_SQL = """
+WITH f AS (SELECT ticker, id, status, reason FROM fetch_log
+           WHERE ticker IN (SELECT unnest(?::VARCHAR[]))),
+ok AS (SELECT ticker, max(id) AS last_ok FROM f WHERE status = 'ok' GROUP BY ticker)
+SELECT f.ticker, arg_max(f.reason, f.id) AS last_error
+FROM f LEFT JOIN ok USING (ticker)
+WHERE f.status = 'failed' AND (ok.last_ok IS NULL OR f.id > ok.last_ok)
+GROUP BY f.ticker
 """
 
 

@@ -169,6 +169,25 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
     return out
 
 
+def newest(con: duckdb.DuckDBPyConnection, universe_name: str) -> dict[str, Any] | None:
+    """The newest run of ``universe_name`` (by as_of): metadata and ``rows`` (payloads by
+    rank), without the document (a lookup needs the rows only, and parsing less is faster)."""
+    found = con.execute(
+        f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE universe_name = ? "
+        "ORDER BY as_of DESC, run_id DESC LIMIT 1",
+        [universe_name],
+    ).fetchone()
+    if found is None:
+        return None
+    out = _meta(found)
+    payloads = con.execute(
+        "SELECT payload_json FROM run_results WHERE run_id = ? ORDER BY rank NULLS LAST, company_id",
+        [out["run_id"]],
+    ).fetchall()
+    out["rows"] = [json.loads(p[0]) for p in payloads]
+    return out
+
+
 def previous(
     con: duckdb.DuckDBPyConnection, before_run_id: str | None, before_as_of: date | None
 ) -> dict[str, Any] | None:

@@ -255,11 +255,19 @@ def _progress(label: str) -> Any:
     return log
 
 
+def _columns() -> int:
+    """The width terminal text is laid out for: ``COLUMNS`` when set, else the terminal's,
+    else 80 (output piped to a file or cron mail)."""
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns
+
+
 # --- lookup ----------------------------------------------------------------------------
 
 
 @cli.command()
-@click.argument("queries", nargs=-1, required=True, metavar="TICKER_OR_ID...")
+@click.argument("queries", nargs=-1, required=True, metavar="NAME_TICKER_OR_ID...")
 @universe_option
 @weights_option
 @json_option
@@ -286,9 +294,11 @@ def lookup(
 ) -> None:
     """One company's score, why, sources and risk numbers, in a second.
 
-    Accepts any listing symbol of a company (primary or secondary) or its id,
-    case-insensitive. A symbol outside the universe gets its risk block only. Stored prices
-    older than the last trading day are refreshed first, unless --offline."""
+    Accepts a company's name or part of it ("lynas", "Lynas Rare Earths"), any listing
+    symbol (primary, secondary or former) or its id, case-insensitive; a part several names
+    share lists them (exit 2). A symbol outside the universe gets its risk block only, from
+    its stored or fetched prices (--demo makes up none for it). Stored prices older than the
+    last trading day are refreshed first, unless --offline."""
     from screener.lookup.query import company_views
     from screener.lookup.text import views_text
 
@@ -314,7 +324,7 @@ def lookup(
         views = result.views
         _dump(views[0] if len(views) == 1 else views)
     else:
-        click.echo(views_text(result))
+        click.echo(views_text(result, width=_columns()))
     if result.refresh_failed:
         raise ScreenerClickError(
             "prices could not be refreshed (warnings above); the risk numbers may be missing or stale",
@@ -385,17 +395,15 @@ def prices_status(demo: bool, offline: bool, as_json: bool) -> None:
     """Per ticker: source, first/last date, rows, currency, days stale, last error."""
     from datetime import date
 
-    from screener.store.status import price_status
+    from screener.store.status import price_status, status_text
 
     status = price_status(_data_dir(), demo=demo, today=date.today())
     if as_json:
         from screener.screen.document import clean
 
         _dump(clean(status.records()))
-    elif status.table.empty:  # nothing stored yet is an empty status, not an error
-        click.echo(f"the store at {status.folder} holds no prices yet")
     else:
-        click.echo(status.table.reset_index().to_string(index=False, na_rep="–"))
+        click.echo(status_text(status, width=_columns()))
 
 
 @prices.command("import")
@@ -564,6 +572,22 @@ def report(week: str | None, run_id: str | None, demo: bool, out_dir: Path | Non
     paths = rerender(week or run_id, demo=demo, out_dir=out_dir, data_dir=_data_dir())
     for kind, path in paths.items():
         click.echo(f"{kind}: {path}")
+
+
+def _whole_summaries(group: click.Group) -> None:
+    """Give every command its first sentence as the summary its group lists: click cuts a
+    derived summary at about 45 characters ("Event study: how exposure names repriced..."),
+    while a set ``short_help`` is wrapped whole."""
+    for cmd in group.commands.values():
+        if cmd.short_help is None and cmd.help:
+            first = " ".join(cmd.help.split("\n\n")[0].split())
+            end = first.find(". ")
+            cmd.short_help = first if end < 0 else first[: end + 1]
+        if isinstance(cmd, click.Group):
+            _whole_summaries(cmd)
+
+
+_whole_summaries(cli)
 
 
 def main() -> None:

@@ -340,6 +340,11 @@ def prices() -> None:
     """Refresh, import and inspect stored prices."""
 
 
+#: How the price source ends an "unreachable" message; right for commands that have
+#: --offline and --demo, replaced where a command has neither.
+_OFFLINE_HINT = "Use --offline to work from the stored prices, or --demo for synthetic data."
+
+
 @prices.command("refresh")
 @universe_option
 @click.option(
@@ -365,16 +370,26 @@ def prices_refresh(
     Incremental: only from the last stored date minus a few days of overlap. Exit 1 when
     some symbols failed (listed with their reasons)."""
 
+    from screener.errors import NetworkError
     from screener.pipeline import refresh_prices
 
-    refreshed = refresh_prices(
-        universe=universe,
-        source=source,
-        csv_path=csv_path,
-        since=since.date() if since else None,
-        data_dir=_data_dir(),
-        progress=_progress("prices"),
-    )
+    try:
+        refreshed = refresh_prices(
+            universe=universe,
+            source=source,
+            csv_path=csv_path,
+            since=since.date() if since else None,
+            data_dir=_data_dir(),
+            progress=_progress("prices"),
+        )
+    except NetworkError as exc:
+        # The source's words suggest --offline/--demo, which this command does not have.
+        reason = str(exc).removesuffix(_OFFLINE_HINT).rstrip()
+        raise ScreenerClickError(
+            f"{reason} Try again later, or use `screener prices import PATH` (your own CSV) "
+            "or --source demo (synthetic prices).",
+            exc.exit_code,
+        ) from exc
     rows = sum(refreshed.updated.values())
     click.echo(f"{len(refreshed.updated)} symbols updated ({rows} rows) into {refreshed.folder}")
     if refreshed.synthetic:

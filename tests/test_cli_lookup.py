@@ -333,3 +333,53 @@ def test_hints_name_only_options_the_user_can_give(demo: Path, tmp_path: Path) -
         "Error: --html needs prices (none stored; run `screener prices refresh`, drop "
         "--offline, or pass --demo)\n"
     )
+
+
+def test_a_symbol_yahoo_does_not_know_leaves_nothing_in_the_store(
+    fake_yahoo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Online, an outside symbol is fetched; one the source does not know is not found (exit
+    2) and leaves no fetch-log or instrument row behind, while a known one is stored."""
+    from fakes.yahoo import make_listing
+
+    from screener.sources.yahoo import YahooSource
+
+    defaults = YahooSource.__init__.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "sleep", fake_yahoo.advance)
+    monkeypatch.setitem(defaults, "pause", 0.0)
+    end = date.today()
+    start = end - timedelta(days=500)
+    for i, sym in enumerate(("AAPL", "SPY", "REMX")):
+        fake_yahoo.add(make_listing(sym, start.isoformat(), end.isoformat(), seed=i, price=50.0))
+    home = tmp_path / "home"
+    result = invoke(["lookup", "NOPEX", "--json"], home)
+    assert result.exit_code == 2
+    assert result.output.endswith("no prices for it either (the price source has none)\n")
+    store = Store.open(home, read_only=True)
+    assert "NOPEX" not in store.status(date.today()).index
+    view = json.loads(ok(["lookup", "AAPL", "--json"], home).stdout)
+    assert view["id"] is None and isinstance(view["risk"]["vol_1y"], float)
+    assert "AAPL" in store.last_dates(["AAPL"])
+
+
+def test_prices_refresh_without_network_names_its_own_options(
+    fake_yahoo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`prices refresh` has neither --offline nor --demo: its hint must not name them."""
+    from screener.sources.yahoo import YahooSource
+
+    defaults = YahooSource.__init__.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "sleep", fake_yahoo.advance)
+    monkeypatch.setitem(defaults, "pause", 0.0)
+    fake_yahoo.down = True
+    result = invoke(["prices", "refresh"], tmp_path / "home")
+    assert result.exit_code == 1
+    error = result.stderr.splitlines()[-1]
+    assert error.startswith("Error: Yahoo Finance could not be reached (")
+    assert error.endswith(
+        "). Try again later, or use `screener prices import PATH` (your own CSV) or "
+        "--source demo (synthetic prices)."
+    )
+    assert "--offline" not in result.stderr and "--demo " not in result.stderr

@@ -269,11 +269,16 @@ def _refresh_stale(
     uni = scored.universe
     asked = [*wanted, *uni.benchmark_symbols()]
     src = make_source(mode, uni, folder)
+    # a symbol outside the universe with nothing stored that the source does not know (a
+    # typo, a made-up one) leaves no fetch-log or instrument row; its view says "not found"
+    new = [s for s in outside if s not in last]
     try:
         rep = refresh_with_fx(store, asked, src, end=None, today=today, fresh_from=fresh)
     except NetworkError as exc:
         return [f"prices not refreshed: {exc}"]
-    return [f"{t}: {r}" for t, r in rep.failures.items() if t in asked]
+    finally:
+        store.forget_unpriced(new)
+    return [f"{t}: {r}" for t, r in rep.failures.items() if t in asked and t not in new]
 
 
 def _view(

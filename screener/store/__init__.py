@@ -228,6 +228,19 @@ class Store:
         with self._writing() as con:
             insert_log(con, records)
 
+    def forget_unpriced(self, tickers: Sequence[str]) -> None:
+        """Remove the fetch-log and instrument rows of those ``tickers`` that hold no bars: a
+        symbol looked up once that the source did not know leaves nothing in the store."""
+        if not tickers:
+            return
+        with self._writing() as con:
+            for table in ("fetch_log", "instruments"):
+                con.execute(
+                    f"DELETE FROM {table} WHERE ticker IN (SELECT unnest(?::VARCHAR[])) "
+                    "AND ticker NOT IN (SELECT DISTINCT ticker FROM prices)",
+                    [list(tickers)],
+                )
+
     # --- runs -------------------------------------------------------------------------------
 
     def save_run(

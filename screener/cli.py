@@ -556,12 +556,14 @@ def history(demo: bool, as_json: bool) -> None:
     if not runs:
         click.echo("no runs stored yet: `screener run` makes one")
         return
+    # 78 columns: the generation time to the minute (UTC), the source cut to 10 characters
     click.echo(
-        f"{'run':<10} {'as of':<11} {'generated':<26} {'universe':<12} {'preset':<6} {'source':<10} synthetic"
+        f"{'run':<9} {'as of':<10} {'generated (UTC)':<16} {'universe':<12} {'preset':<6} "
+        f"{'source':<10} synthetic"
     )
     for r in runs:
         click.echo(
-            f"{r['run_id']:<10} {r['as_of']!s:<11} {str(r['generated_at'])[:25]:<26} "
+            f"{r['run_id']:<9} {r['as_of']!s:<10} {str(r['generated_at'])[:16]:<16} "
             f"{r['universe_name']:<12} {r['preset']:<6} {str(r['source'])[:10]:<10} "
             f"{'SYNTHETIC' if r['synthetic'] else 'no'}"
         )

@@ -383,3 +383,21 @@ def test_prices_refresh_without_network_names_its_own_options(
         "--source demo (synthetic prices)."
     )
     assert "--offline" not in result.stderr and "--demo " not in result.stderr
+
+
+def test_an_ambiguous_part_of_a_name_lists_the_companies(tmp_path: Path) -> None:
+    result = invoke(["lookup", "rare", "--no-prices"], tmp_path)
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: 'rare' matches ")
+    assert "Lynas Rare Earths (LYC.AX)" in result.output
+    assert result.output.endswith("give a ticker, an id or more of the name\n")
+    # the same words as a whole name are one company
+    view = json.loads(
+        ok(["lookup", "Lynas", "Rare", "Earths", "--no-prices", "--json"], tmp_path).stdout
+    )
+    assert view["id"] == "lynas-rare-earths"
+
+
+def test_history_fits_80_columns(demo: Path) -> None:
+    lines = ok(["history", "--demo"], demo).stdout.splitlines()
+    assert len(lines) == 2 and max(len(line) for line in lines) <= 80

@@ -44,18 +44,19 @@ class RunContext:
     vols: dict[str, float]  # company id → vol_1y in that run (NaN where it had none)
 
 
+#: Where the weekly run stores a company's 1-year volatility in its result rows.
+VOL_PATH = "$.payload.risk.vol_1y"
+
+
 def run_context(store: Store, universe_name: str) -> RunContext | None:
     """The newest stored run of the universe as context, or None when none is stored."""
-    run = store.newest_run(universe_name)
+    run = store.newest_run_field(universe_name, VOL_PATH)
     if run is None:
         return None
-    vols = {}
-    for stored in run["rows"]:  # as the weekly run stores them: the document row in "payload"
-        row = stored.get("payload", stored)
-        vol = (row.get("risk") or {}).get("vol_1y")
-        vols[str(stored.get("company_id", row.get("id")))] = (
-            float(vol) if isinstance(vol, int | float) else np.nan
-        )
+    vols = {
+        cid: float(text) if text not in (None, "null") else np.nan
+        for cid, text in run["values"].items()
+    }
     return RunContext(str(run["run_id"]), pd.Timestamp(run["as_of"]).date(), vols)
 
 

@@ -261,10 +261,11 @@ class Store:
         with self._reading() as con:
             return _runs.load(con, run_id)
 
-    def newest_run(self, universe_name: str) -> dict[str, Any] | None:
-        """The newest run of ``universe_name`` (metadata and ``rows``, no document), or None."""
+    def newest_run_field(self, universe_name: str, json_path: str) -> dict[str, Any] | None:
+        """The newest run of ``universe_name``: metadata and ``values``, one field of each
+        result row by company id (see :func:`runs.newest_field`); None without a run."""
         with self._reading() as con:
-            return _runs.newest(con, universe_name)
+            return _runs.newest_field(con, universe_name, json_path)
 
     def previous_run(
         self, before_run_id: str | None = None, *, before_as_of: date | None = None

@@ -255,11 +255,19 @@ def _progress(label: str) -> Any:
     return log
 
 
+def _columns() -> int:
+    """The width terminal text is laid out for: ``COLUMNS`` when set, else the terminal's,
+    else 80 (output piped to a file or cron mail)."""
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns
+
+
 # --- lookup ----------------------------------------------------------------------------
 
 
 @cli.command()
-@click.argument("queries", nargs=-1, required=True, metavar="TICKER_OR_ID...")
+@click.argument("queries", nargs=-1, required=True, metavar="NAME_TICKER_OR_ID...")
 @universe_option
 @weights_option
 @json_option
@@ -286,9 +294,11 @@ def lookup(
 ) -> None:
     """One company's score, why, sources and risk numbers, in a second.
 
-    Accepts any listing symbol of a company (primary or secondary) or its id,
-    case-insensitive. A symbol outside the universe gets its risk block only. Stored prices
-    older than the last trading day are refreshed first, unless --offline."""
+    Accepts a company's name or part of it ("lynas", "Lynas Rare Earths"), any listing
+    symbol (primary, secondary or former) or its id, case-insensitive; a part several names
+    share lists them (exit 2). A symbol outside the universe gets its risk block only, from
+    its stored or fetched prices (--demo makes up none for it). Stored prices older than the
+    last trading day are refreshed first, unless --offline."""
     from screener.lookup.query import company_views
     from screener.lookup.text import views_text
 
@@ -301,6 +311,7 @@ def lookup(
         demo_store=demo,
         data_dir=_data_dir(),
         preset=preset,
+        card=html_path is not None,
     )
     for note in result.notes:
         click.echo(f"warning: {note}", err=True)
@@ -313,7 +324,7 @@ def lookup(
         views = result.views
         _dump(views[0] if len(views) == 1 else views)
     else:
-        click.echo(views_text(result))
+        click.echo(views_text(result, width=_columns()))
     if result.refresh_failed:
         raise ScreenerClickError(
             "prices could not be refreshed (warnings above); the risk numbers may be missing or stale",
@@ -327,6 +338,11 @@ def lookup(
 @cli.group()
 def prices() -> None:
     """Refresh, import and inspect stored prices."""
+
+
+#: How the price source ends an "unreachable" message; right for commands that have
+#: --offline and --demo, replaced where a command has neither.
+_OFFLINE_HINT = "Use --offline to work from the stored prices, or --demo for synthetic data."
 
 
 @prices.command("refresh")
@@ -354,16 +370,26 @@ def prices_refresh(
     Incremental: only from the last stored date minus a few days of overlap. Exit 1 when
     some symbols failed (listed with their reasons)."""
 
+    from screener.errors import NetworkError
     from screener.pipeline import refresh_prices
 
-    refreshed = refresh_prices(
-        universe=universe,
-        source=source,
-        csv_path=csv_path,
-        since=since.date() if since else None,
-        data_dir=_data_dir(),
-        progress=_progress("prices"),
-    )
+    try:
+        refreshed = refresh_prices(
+            universe=universe,
+            source=source,
+            csv_path=csv_path,
+            since=since.date() if since else None,
+            data_dir=_data_dir(),
+            progress=_progress("prices"),
+        )
+    except NetworkError as exc:
+        # The source's words suggest --offline/--demo, which this command does not have.
+        reason = str(exc).removesuffix(_OFFLINE_HINT).rstrip()
+        raise ScreenerClickError(
+            f"{reason} Try again later, or use `screener prices import PATH` (your own CSV) "
+            "or --source demo (synthetic prices).",
+            exc.exit_code,
+        ) from exc
     rows = sum(refreshed.updated.values())
     click.echo(f"{len(refreshed.updated)} symbols updated ({rows} rows) into {refreshed.folder}")
     if refreshed.synthetic:
@@ -384,17 +410,15 @@ def prices_status(demo: bool, offline: bool, as_json: bool) -> None:
     """Per ticker: source, first/last date, rows, currency, days stale, last error."""
     from datetime import date
 
-    from screener.store.status import price_status
+    from screener.store.status import price_status, status_text
 
     status = price_status(_data_dir(), demo=demo, today=date.today())
     if as_json:
         from screener.screen.document import clean
 
         _dump(clean(status.records()))
-    elif status.table.empty:  # nothing stored yet is an empty status, not an error
-        click.echo(f"the store at {status.folder} holds no prices yet")
     else:
-        click.echo(status.table.reset_index().to_string(index=False, na_rep="–"))
+        click.echo(status_text(status, width=_columns()))
 
 
 @prices.command("import")
@@ -532,12 +556,14 @@ def history(demo: bool, as_json: bool) -> None:
     if not runs:
         click.echo("no runs stored yet: `screener run` makes one")
         return
+    # 78 columns: the generation time to the minute (UTC), the source cut to 10 characters
     click.echo(
-        f"{'run':<10} {'as of':<11} {'generated':<26} {'universe':<12} {'preset':<6} {'source':<10} synthetic"
+        f"{'run':<9} {'as of':<10} {'generated (UTC)':<16} {'universe':<12} {'preset':<6} "
+        f"{'source':<10} synthetic"
     )
     for r in runs:
         click.echo(
-            f"{r['run_id']:<10} {r['as_of']!s:<11} {str(r['generated_at'])[:25]:<26} "
+            f"{r['run_id']:<9} {r['as_of']!s:<10} {str(r['generated_at'])[:16]:<16} "
             f"{r['universe_name']:<12} {r['preset']:<6} {str(r['source'])[:10]:<10} "
             f"{'SYNTHETIC' if r['synthetic'] else 'no'}"
         )
@@ -563,6 +589,22 @@ def report(week: str | None, run_id: str | None, demo: bool, out_dir: Path | Non
     paths = rerender(week or run_id, demo=demo, out_dir=out_dir, data_dir=_data_dir())
     for kind, path in paths.items():
         click.echo(f"{kind}: {path}")
+
+
+def _whole_summaries(group: click.Group) -> None:
+    """Give every command its first sentence as the summary its group lists: click cuts a
+    derived summary at about 45 characters ("Event study: how exposure names repriced..."),
+    while a set ``short_help`` is wrapped whole."""
+    for cmd in group.commands.values():
+        if cmd.short_help is None and cmd.help:
+            first = " ".join(cmd.help.split("\n\n")[0].split())
+            end = first.find(". ")
+            cmd.short_help = first if end < 0 else first[: end + 1]
+        if isinstance(cmd, click.Group):
+            _whole_summaries(cmd)
+
+
+_whole_summaries(cli)
 
 
 def main() -> None:

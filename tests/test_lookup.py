@@ -8,7 +8,7 @@ import pytest
 
 from screener.errors import NotFoundError, ScreenerError
 from screener.lookup.query import company_views
-from screener.lookup.resolve import resolve
+from screener.lookup.resolve import AmbiguousError, resolve
 from screener.lookup.text import SEPARATOR, views_text
 from screener.universe.scored import load_scored
 
@@ -47,3 +47,98 @@ def test_card_needs_prices() -> None:
     result = company_views(["EXM"], universe=EXAMPLE, mode="offline", with_risk=False)
     with pytest.raises(ScreenerError, match="--html needs prices"):
         result.card_html()
+
+
+# --- what users type ------------------------------------------------------------------------
+
+SHIPPED = load_scored().universe
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        ["lynas"],
+        ["LYNAS"],
+        ["Lynas Rare Earths"],
+        ["  lynas   rare earths "],
+        ["Lynas", "Rare", "Earths"],  # the name typed without quotes
+        ["lynas rare ear"],
+        ["LYSCF"],  # a secondary listing
+        ["lynas-rare-earths"],
+    ],
+)
+def test_a_name_part_listing_or_id_finds_the_company(typed: list[str]) -> None:
+    [found] = resolve(SHIPPED, typed)
+    assert found.company is not None and found.company.id == "lynas-rare-earths"
+
+
+def test_a_former_listing_finds_the_delisted_company() -> None:
+    [found] = resolve(SHIPPED, ["pek.ax"])
+    assert found.company is not None and found.company.id == "peak-rare-earths"
+
+
+def test_separate_symbols_stay_separate() -> None:
+    assert [r.company.id for r in resolve(SHIPPED, ["MP", "lyc.ax"]) if r.company] == [
+        "mp-materials",
+        "lynas-rare-earths",
+    ]
+
+
+def test_a_part_several_names_share_lists_them() -> None:
+    sharing = [c for c in SHIPPED.companies if "Energy" in c.name.split()]
+    assert len(sharing) > 1  # the shipped universe has several "Energy ..." names
+    with pytest.raises(AmbiguousError) as caught:
+        resolve(SHIPPED, ["energy"])
+    message = str(caught.value)
+    assert message.startswith(f"'energy' matches {len(sharing)} companies in universe ")
+    for c in sharing:
+        assert f"{c.name} ({c.primary_ticker or c.id})" in message
+    assert message.endswith("give a ticker, an id or more of the name")
+
+
+def test_a_word_inside_a_name_is_not_a_part_and_short_queries_are_symbols() -> None:
+    # "ynas" starts no word; "A" (a real US ticker) is too short to be a part of a name
+    assert [r.company for r in resolve(SHIPPED, ["ynas", "A"])] == [None, None]
+
+
+def test_an_outside_symbol_keeps_its_close_matches() -> None:
+    [outside] = resolve(SHIPPED, ["LYC.AXX"])
+    assert outside.company is None
+    assert outside.not_found is not None
+    # the nearest first
+    assert outside.not_found.startswith(
+        "'LYC.AXX' is not in universe 'rare_earths'; close matches: LYC.AX, "
+    )
+
+
+# --- the scored universe kept between lookups ------------------------------------------------
+
+
+def test_the_kept_score_is_the_score_and_an_edit_makes_a_new_one(tmp_path: Path) -> None:
+    from screener.lookup.cache import scored_cached
+
+    folder = tmp_path / "store"
+    folder.mkdir()
+    universe = tmp_path / "u.yaml"
+    universe.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    first = scored_cached(universe, weights=None, folder=folder)
+    [entry] = (folder / "cache").glob("scored-*.pickle")
+    again = scored_cached(universe, weights=None, folder=folder)
+    fresh = load_scored(universe)
+    assert again.exposures == first.exposures == fresh.exposures
+    assert again.universe.companies == fresh.universe.companies
+    # an edit to the file is a new key: scored again, not read from the old entry
+    universe.write_text(universe.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    scored_cached(universe, weights=None, folder=folder)
+    assert len(list((folder / "cache").glob("scored-*.pickle"))) == 2
+    # an unreadable entry is rebuilt, not an error
+    entry.write_bytes(b"not a pickle")
+    universe.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    assert scored_cached(universe, weights=None, folder=folder).exposures == fresh.exposures
+
+
+def test_nothing_is_kept_where_no_store_folder_exists(tmp_path: Path) -> None:
+    from screener.lookup.cache import scored_cached
+
+    scored_cached(EXAMPLE, weights=None, folder=tmp_path / "none")
+    assert not (tmp_path / "none").exists()

@@ -7,25 +7,23 @@ works: one outside the universe gets its risk block and "no exposure profile".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from screener import settings
 from screener.errors import NetworkError, NotFoundError, PriceDataError, ScreenerError, StoreError
 from screener.lookup.resolve import Resolved, find_company, resolve
-from screener.screen.assemble import Assembled, assemble
-from screener.screen.types import Row, RunDoc
-from screener.sources import Mode, make_source
-from screener.store.refresh import refresh_with_fx
 from screener.universe.profile import company_view
-from screener.universe.scored import Scored, load_scored
+from screener.universe.scored import Scored
 
 if TYPE_CHECKING:
+    from screener.lookup.measure import Measured, Outside
+    from screener.screen.assemble import Assembled
+    from screener.screen.types import Row, RunDoc
+    from screener.sources import Mode
     from screener.store import Store
 
 
@@ -41,13 +39,25 @@ class CompanyViews:
     # Online, a refresh was asked for and failed (exit 1). Offline, missing prices are what
     # the user chose to accept.
     refresh_failed: bool = False
+    mode: Mode = "offline"  # where the prices were to come from (the hints name its options)
+    demo: bool = False  # the demo store was read
+
+    def no_prices_hint(self) -> str:
+        """What to do about missing prices, naming only options this lookup could be given."""
+        if self.mode == "offline":
+            if self.demo:
+                return "drop --offline to make demo prices"
+            return "run `screener prices refresh`, drop --offline, or pass --demo"
+        if self.mode == "demo":
+            return "the demo source made none for it"
+        return "the refresh failed, see the warnings; or pass --demo for synthetic prices"
 
     def card_html(self) -> str:
         """The first view's company card as a standalone page."""
         from screener.report.html import render_card
 
         if self.document is None:
-            raise ScreenerError("--html needs prices (none stored; drop --offline or pass --demo)")
+            raise ScreenerError(f"--html needs prices (none stored; {self.no_prices_hint()})")
         view = self.views[0]
         if view.get("id") is None:
             raise ScreenerError(f"--html: {view['ticker']} has no exposure profile to render")
@@ -65,49 +75,80 @@ def company_views(
     data_dir: Path | None = None,
     today: date | None = None,
     preset: str | None = None,
+    card: bool = False,
+    full: bool = False,
 ) -> CompanyViews:
     """Each query's exposure view and, ``with_risk``, its risk numbers from fresh prices.
 
-    ``demo_store``: read the demo store even offline (``--demo --offline``). Raises
-    NotFoundError for a query that is neither in the universe nor (with risk) priced.
+    ``demo_store``: read the demo store even offline (``--demo --offline``). ``card``: keep the
+    screen's document for :meth:`CompanyViews.card_html` (the full screen is assembled).
+    ``full``: assemble the full screen even when a stored run could give the context (the
+    path before stored runs were used; ``bench/lookup.py`` compares the two). Raises
+    NotFoundError for a query that is neither in the universe nor (with risk) priced, and
+    AmbiguousError for a part of a name several companies share.
     """
-    scored = load_scored(universe, weights=weights)
+    from screener.lookup.cache import scored_cached
+
+    folder = settings.store_dir(data_dir, demo=demo_store or mode == "demo")
+    today = today or date.today()
+    scored = scored_cached(universe, weights=weights, folder=folder, today=today)
     listed_rank = {c.id: i for i, (c, _) in enumerate(scored.ranked(listed_only=True), start=1)}
     if not with_risk:
         views = _profile_views(queries, scored)
         return CompanyViews(views, None, notes=[], listed_rank=listed_rank, with_risk=False)
     resolved = resolve(scored.universe, queries)
-    folder = settings.store_dir(data_dir, demo=demo_store or mode == "demo")
-    screen, notes = _measure(
-        resolved,
-        scored,
-        folder,
-        mode=mode,
-        today=today or date.today(),
-        preset=preset or str(settings.get("preset")),
+    preset = preset or str(settings.get("preset"))
+    store = _open_store(folder, mode)
+    if store is None:  # offline and nothing stored: the profiles, no risk
+        return CompanyViews(
+            [_view(r, scored, None, None, mode) for r in resolved],
+            None,
+            [],
+            listed_rank,
+            with_risk=True,
+            mode=mode,
+            demo=demo_store or mode == "demo",
+        )
+    notes = (
+        [] if mode == "offline" else _refresh_stale(store, folder, resolved, scored, mode, today)
     )
+    with store.reading_session():
+        screen, measured, outside, more = _measure(
+            resolved,
+            scored,
+            store,
+            today=today,
+            preset=preset,
+            full=full or card,
+            demo=demo_store or mode == "demo",
+        )
+    notes += more
     return CompanyViews(
-        [_view(r, scored, screen, mode) for r in resolved],
+        [_view(r, scored, screen or measured, outside.get(r.symbol), mode) for r in resolved],
         screen.document if screen else None,
         notes,
         listed_rank,
         with_risk=True,
         refresh_failed=bool(notes) and mode != "offline",
+        mode=mode,
+        demo=demo_store or mode == "demo",
     )
 
 
 def _profile_views(queries: Sequence[str], scored: Scored) -> list[dict[str, Any]]:
     """Exposure views only; the first query that names no company raises NotFoundError."""
     views = []
-    for q in queries:
-        company = find_company(scored.universe, q)
+    for r in resolve(scored.universe, queries):
+        company = r.company or find_company(scored.universe, r.query)
         views.append(company_view(company, scored.exposures[company.id], scored.jurisdictions))
     return views
 
 
 def _fresh_from(today: date) -> date:
     """Stored prices reaching the last business day before today count as fresh."""
-    day: date = (pd.Timestamp(today) - pd.offsets.BDay(1)).date()
+    import numpy as np
+
+    day: date = np.busday_offset(today, -1, roll="forward").astype(date)
     return day
 
 
@@ -115,93 +156,167 @@ def _open_store(folder: Path, mode: Mode) -> Store | None:
     """The store to read (created when online); None offline when nothing is stored."""
     from screener.store import STORE_FILENAME, Store
 
-    if mode == "offline" and not (folder / STORE_FILENAME).exists():
-        return None
+    if mode == "offline":
+        if not (folder / STORE_FILENAME).exists():
+            return None
+        return Store.open(folder, read_only=True)
     return Store.open(folder)
 
 
 def _measure(
     resolved: Sequence[Resolved],
     scored: Scored,
-    folder: Path,
+    store: Store,
     *,
-    mode: Mode,
     today: date,
     preset: str,
-) -> tuple[Assembled | None, list[str]]:
-    """Refresh what is stale (unless offline), then screen the universe with the outside
-    symbols measured alongside. Returns the screen (None without usable prices) and notes."""
-    store = _open_store(folder, mode)
-    if store is None:
-        return None, []
-    outside = [r.symbol for r in resolved if r.company is None]
-    wanted = [r.company.primary_ticker for r in resolved if r.company and r.company.primary_ticker]
-    wanted += outside
-    notes = [] if mode == "offline" else _refresh_stale(store, folder, wanted, scored, mode, today)
+    full: bool,
+    demo: bool,
+) -> tuple[Assembled | None, Measured | None, dict[str, Outside], list[str]]:
+    """The asked companies measured (from the stored run's context, or the full screen when
+    no run is stored or ``full``) and each outside symbol on its own history.
+
+    Returns the screen or the measured parts (None without usable prices), the outside
+    symbols measured, and notes."""
+    from screener.lookup.measure import (
+        measure_companies,
+        measure_outside,
+        run_context,
+        universe_as_of,
+    )
+
+    companies = [r.company for r in resolved if r.company is not None]
+    screen: Assembled | None = None
+    measured: Measured | None = None
+    notes: list[str] = []
+    as_of: date | None = None
     try:
-        with store.reading_session():
-            screen = assemble(
-                scored,
-                store,
-                as_of=None,
-                today=today,
-                preset=preset,
-                source_name=None,
-                failures={},
-                extra=outside,
-                robustness=False,
-                # sparklines only for the companies asked about (the --html card shows them)
-                series_for={r.company.id for r in resolved if r.company is not None},
+        as_of = universe_as_of(store, scored, today, demo=demo)
+        context = None if full else run_context(store, scored.universe.name)
+        if context is None:
+            screen = _assemble(scored, store, companies, today=today, preset=preset)
+        elif companies:
+            measured = measure_companies(
+                scored, store, companies, as_of=as_of, today=today, preset=preset, context=context
             )
     except (PriceDataError, StoreError) as exc:
-        return None, [*notes, str(exc)]
-    return screen, notes
+        notes.append(str(exc))
+    outside = {}
+    for r in resolved:
+        if r.company is None and r.symbol not in outside:
+            found = measure_outside(scored, store, r.symbol, today=today, reference=as_of)
+            if found is not None:
+                outside[r.symbol] = found
+    return screen, measured, outside, notes
+
+
+def _assemble(
+    scored: Scored, store: Store, companies: Sequence[Any], *, today: date, preset: str
+) -> Assembled:
+    """The universe's full screen (no rank re-draws), as the weekly run assembles it."""
+    from screener.screen.assemble import assemble
+
+    return assemble(
+        scored,
+        store,
+        as_of=None,
+        today=today,
+        preset=preset,
+        source_name=None,
+        failures={},
+        robustness=False,
+        # sparklines only for the companies asked about (the --html card shows them)
+        series_for={c.id for c in companies},
+    )
 
 
 def _refresh_stale(
-    store: Store, folder: Path, wanted: list[str], scored: Scored, mode: Mode, today: date
+    store: Store,
+    folder: Path,
+    resolved: Sequence[Resolved],
+    scored: Scored,
+    mode: Mode,
+    today: date,
 ) -> list[str]:
     """Fetch the asked symbols, their benchmarks and their FX: only the stale ones.
 
-    Returns one note per symbol that failed, or one for a source that could not be reached.
+    Demo prices are made up: a symbol outside the universe (not a company's listing nor a
+    benchmark) is never generated (NotFoundError,
+    exit 2, when nothing is stored for it). Returns one note per symbol that failed, or one
+    for a source that could not be reached.
     """
+    wanted = [r.company.primary_ticker for r in resolved if r.company and r.company.primary_ticker]
+    outside = list(dict.fromkeys(r.symbol for r in resolved if r.company is None))
+    if mode == "demo":  # the universe's benchmarks are demo symbols too
+        priced = set(scored.universe.priced_symbols())
+        wanted += [s for s in outside if s in priced]
+        stored = store.last_dates(outside)
+        for r in resolved:
+            if r.company is None and r.symbol not in priced and r.symbol not in stored:
+                raise NotFoundError(
+                    f"{r.not_found}; --demo makes up prices for the universe's companies and "
+                    "benchmarks only, and none are stored for it"
+                )
+        outside = []
+    wanted += outside
     fresh = _fresh_from(today)
     last = store.last_dates(wanted)
     if all(last.get(s) is not None and last[s] >= fresh for s in wanted):
         return []
+    from screener.sources import make_source
+    from screener.store.refresh import refresh_with_fx
+
     uni = scored.universe
     asked = [*wanted, *uni.benchmark_symbols()]
     src = make_source(mode, uni, folder)
+    # a symbol outside the universe with nothing stored that the source does not know (a
+    # typo, a made-up one) leaves no fetch-log or instrument row; its view says "not found"
+    new = [s for s in outside if s not in last]
     try:
         rep = refresh_with_fx(store, asked, src, end=None, today=today, fresh_from=fresh)
     except NetworkError as exc:
         return [f"prices not refreshed: {exc}"]
-    return [f"{t}: {r}" for t, r in rep.failures.items() if t in asked]
+    finally:
+        store.forget_unpriced(new)
+    return [f"{t}: {r}" for t, r in rep.failures.items() if t in asked and t not in new]
 
 
 def _view(
-    resolved: Resolved, scored: Scored, screen: Assembled | None, mode: Mode
+    resolved: Resolved,
+    scored: Scored,
+    measured: Assembled | Measured | None,
+    outside: Outside | None,
+    mode: Mode,
 ) -> dict[str, Any]:
-    """A company's exposure view with its screen row's risk part, or an outside symbol's
-    risk view (NotFoundError when it has no prices either)."""
+    """A company's exposure view with its risk part, or an outside symbol's risk view
+    (NotFoundError when it has no prices either)."""
+    from screener.lookup.measure import Measured
+
     c = resolved.company
-    if c is not None:
-        rows = {r["id"]: r for r in screen.document["rows"]} if screen else {}
-        view = company_view(c, scored.exposures[c.id], scored.jurisdictions)
-        view.update(_risk_part(rows.get(c.id), screen))
-        view["peers"] = _peers(c.id, screen.document if screen else None, scored)
-        return view
-    sym = resolved.symbol
-    if (
-        screen is None
-        or sym not in screen.values.index
-        or screen.panel.close.get(sym, pd.Series(dtype=float)).dropna().empty
-    ):
-        where = (
-            "offline, and the store has none" if mode == "offline" else "the price source has none"
-        )
-        raise NotFoundError(f"{resolved.not_found}; no prices for it either ({where})")
-    return _outside_view(sym, screen)
+    if c is None:
+        if outside is None:
+            where = (
+                "offline, and the store has none"
+                if mode == "offline"
+                else "the price source has none"
+            )
+            raise NotFoundError(f"{resolved.not_found}; no prices for it either ({where})")
+        return outside.view
+    view = company_view(c, scored.exposures[c.id], scored.jurisdictions)
+    if isinstance(measured, Measured):
+        part = measured.parts.get(c.id)
+        view.update(part if part is not None else _risk_part(None, None))
+        if part is not None and measured.context.as_of.isoformat() != part["risk_as_of"]:
+            # the quadrant, frontier and peers' volatility come from an older run
+            view["context_as_of"] = measured.context.as_of.isoformat()
+        vols: Mapping[str, float | None] = measured.vols
+    else:
+        doc = measured.document if measured is not None else None
+        rows = {r["id"]: r for r in doc["rows"]} if doc else {}
+        view.update(_risk_part(rows.get(c.id), measured))
+        vols = {i: r["risk"].get("vol_1y") for i, r in rows.items()}
+    view["peers"] = _peers(c.id, vols, scored)
+    return view
 
 
 def _risk_part(row: Row | None, a: Assembled | None) -> dict[str, Any]:
@@ -231,52 +346,24 @@ def _risk_part(row: Row | None, a: Assembled | None) -> dict[str, Any]:
     }
 
 
-def _peers(cid: str, doc: RunDoc | None, scored: Scored, n: int = 3) -> list[dict[str, Any]]:
-    """The n listed companies nearest by score (excluding itself)."""
+def _peers(
+    cid: str, vols: Mapping[str, float | None], scored: Scored, n: int = 3
+) -> list[dict[str, Any]]:
+    """The n listed companies nearest by score (excluding itself), with their 1-year
+    volatility (None where unknown)."""
     me = scored.exposures[cid].score
     others = [(c, e) for c, e in scored.ranked(listed_only=True) if c.id != cid]
     others.sort(key=lambda p: (abs(p[1].score - me), p[0].id))
-    rows = {r["id"]: r for r in doc["rows"]} if doc else {}
-    out = []
-    for c, e in others[:n]:
-        row = rows.get(c.id)
-        vol = row["risk"].get("vol_1y") if row else None
-        out.append(
-            {
-                "id": c.id,
-                "ticker": c.primary_ticker,
-                "name": c.name,
-                "score": e.score,
-                "vol_1y": vol,
-            }
-        )
-    return out
-
-
-def _outside_view(sym: str, a: Assembled) -> dict[str, Any]:
-    from screener.screen.document import clean, risk_row
-
-    risk, reasons = risk_row(a.values, a.reasons, sym)
-    dq = {k: clean(v) for k, v in a.quality.loc[sym].items()} if sym in a.quality.index else {}
-    inst = a.panel.instruments
-    name = inst["name"].get(sym) if "name" in inst else None
-    return {
-        "ticker": sym,
-        "tickers": [sym],
-        "id": None,
-        "name": name if isinstance(name, str) else sym,
-        "exposure": None,
-        "note": "no exposure profile",
-        "risk": risk,
-        "risk_reasons": reasons,
-        "risk_as_of": a.document["run"]["as_of"],
-        "data_quality": dq,
-        "gates": None,
-        "quadrant": None,
-        "frontier": None,
-        "exposure_per_vol": None,
-        "peers": [],
-    }
+    return [
+        {
+            "id": c.id,
+            "ticker": c.primary_ticker,
+            "name": c.name,
+            "score": e.score,
+            "vol_1y": vols.get(c.id),
+        }
+        for c, e in others[:n]
+    ]
 
 
 __all__ = ["CompanyViews", "company_views"]

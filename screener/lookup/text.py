@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from screener.universe.exposure import FLAG_HELP
@@ -12,26 +15,46 @@ from screener.universe.records import FEED_STAGES
 if TYPE_CHECKING:
     from screener.lookup.query import CompanyViews
 
-#: Terminal width the text is laid out for (a URL longer than a line stays whole).
+#: Terminal width the text is laid out for unless told (a URL longer than a line stays whole).
 WIDTH = 80
-#: Between two companies' views when several are looked up at once.
+#: Narrower than this, the text is laid out for this width anyway (labels would not fit).
+MIN_WIDTH = 40
+#: Between two companies' views when several are looked up at once (at WIDTH).
 SEPARATOR = "\n\n" + "─" * WIDTH + "\n\n"
+#: The width the text being formatted is laid out for (set by ``views_text`` and friends).
+_width: ContextVar[int] = ContextVar("lookup_text_width", default=WIDTH)
+
+
+@contextmanager
+def _laid_out(width: int | None) -> Iterator[int]:
+    """Format for ``width`` columns (None: the current width) inside the block."""
+    token = _width.set(max(MIN_WIDTH, width) if width else _width.get())
+    try:
+        yield _width.get()
+    finally:
+        _width.reset(token)
+
+
 #: How many of the unknowns that widen the interval the "rests on" line names.
 DRIVERS_SHOWN = 3
 
 
-def views_text(result: CompanyViews) -> str:
-    """Every view of a lookup, in the order asked; the risk block only when priced."""
+def views_text(result: CompanyViews, width: int | None = None) -> str:
+    """Every view of a lookup, in the order asked; the risk block only when priced. Lines fit
+    ``width`` columns (default WIDTH), except a URL longer than a line."""
     ranks = result.listed_rank
     texts = []
-    for view in result.views:
-        if view.get("exposure") is None:
-            texts.append(format_outside(view))
-            continue
-        rank = (ranks[view["id"]], len(ranks)) if view["id"] in ranks else None
-        risk_block = risk_lines if result.with_risk else None
-        texts.append(format_text(view, rank=rank, risk_block=risk_block))
-    return SEPARATOR.join(texts)
+    with _laid_out(width) as w:
+        for view in result.views:
+            if view.get("exposure") is None:
+                texts.append(format_outside(view, hint=result.no_prices_hint()))
+                continue
+            rank = (ranks[view["id"]], len(ranks)) if view["id"] in ranks else None
+            risk_block = partial(risk_lines, hint=result.no_prices_hint())
+            texts.append(
+                format_text(view, rank=rank, risk_block=risk_block if result.with_risk else None)
+            )
+    return ("\n\n" + "─" * w + "\n\n").join(texts)
 
 
 def _refs(refs: Sequence[int]) -> str:
@@ -39,11 +62,11 @@ def _refs(refs: Sequence[int]) -> str:
 
 
 def _fill(text: str, initial: str, subsequent: str) -> str:
-    """``text`` filled to WIDTH; a quantity and its unit ("5,000 t/yr") stay on one line."""
+    """``text`` filled to the width; a quantity and its unit ("5,000 t/yr") stay on one line."""
     glued = text.replace(" t/yr", "\xa0t/yr")
     return textwrap.fill(
         glued,
-        WIDTH,
+        _width.get(),
         initial_indent=initial,
         subsequent_indent=subsequent,
         break_on_hyphens=False,
@@ -51,7 +74,7 @@ def _fill(text: str, initial: str, subsequent: str) -> str:
 
 
 def _wrap(text: str, indent: int, hang: int = 2) -> str:
-    """``text`` filled to WIDTH at ``indent``, continuation lines ``hang`` further in."""
+    """``text`` filled to the width at ``indent``, continuation lines ``hang`` further in."""
     return _fill(text, " " * indent, " " * (indent + hang))
 
 
@@ -64,8 +87,18 @@ def format_text(
     *,
     rank: tuple[int, int] | None = None,
     risk_block: Callable[[Mapping[str, Any]], list[str]] | None = None,
+    width: int | None = None,
 ) -> str:
     """The terminal view. ``risk_block`` renders ``view['risk']`` when prices are known."""
+    with _laid_out(width):
+        return _format_text(view, rank, risk_block)
+
+
+def _format_text(
+    view: Mapping[str, Any],
+    rank: tuple[int, int] | None,
+    risk_block: Callable[[Mapping[str, Any]], list[str]] | None,
+) -> str:
     lines = [
         *_headline(view, rank),
         "",
@@ -95,9 +128,9 @@ def _headline(view: Mapping[str, Any], rank: tuple[int, int] | None) -> list[str
         interval = f"(interval {_range(ex['low'], ex['high'])})"
     lines = [
         _wrap(f"{view['name']}  ({tick})  id: {view['id']}", 0),
-        f"HQ {view['hq']} {view['hq_name']} ({view['hq_tier']} tier)",
-        f"Exposure {ex['score']:.1f} / 100 {interval}{rank_txt}",
-        f"  = raw {ex['raw_score']:.1f} × China multiplier {ex['china_multiplier']:.2f}",
+        _wrap(f"HQ {view['hq']} {view['hq_name']} ({view['hq_tier']} tier)", 0),
+        _wrap(f"Exposure {ex['score']:.1f} / 100 {interval}{rank_txt}", 0),
+        _wrap(f"= raw {ex['raw_score']:.1f} × China multiplier {ex['china_multiplier']:.2f}", 2),
     ]
     drivers = ex["interval_drivers"][:DRIVERS_SHOWN]
     if drivers:
@@ -211,7 +244,11 @@ def _source_lines(view: Mapping[str, Any]) -> list[str]:
     """How old and how sure the profile is, its notes, and the numbered sources it cites."""
     ex = view["exposure"]
     lines = [
-        f"Profile as of {view['as_of']} ({ex['age_days']} days old), confidence {ex['confidence']}"
+        _wrap(
+            f"Profile as of {view['as_of']} ({ex['age_days']} days old), confidence "
+            f"{ex['confidence']}",
+            0,
+        )
     ]
     if ex.get("confidence_note"):
         lines.append(_wrap(f"confidence {ex['confidence_note']}", 2))
@@ -226,22 +263,26 @@ def _source_lines(view: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def risk_lines(view: Mapping[str, Any]) -> list[str]:
-    """The risk block of ``lookup``: metrics with units and as-of, gates, quadrant, peers."""
+#: What to do about missing prices, unless the lookup says (``CompanyViews.no_prices_hint``).
+NO_PRICES_HINT = "run `screener prices refresh`, drop --offline, or pass --demo"
+
+
+def risk_lines(view: Mapping[str, Any], hint: str = NO_PRICES_HINT) -> list[str]:
+    """The risk block of ``lookup``: metrics with units and as-of, gates, quadrant, peers;
+    without prices, ``hint`` says what to do."""
     risk = view.get("risk")
     if not risk:
-        return [
-            _wrap(
-                "Risk: no stored prices for this ticker (run `screener prices refresh`, drop "
-                "--offline, or pass --demo)",
-                0,
-            )
-        ]
+        return [_wrap(f"Risk: no stored prices for this ticker ({hint})", 0)]
     dq = view.get("data_quality") or {}
     synthetic = ["  SYNTHETIC DEMO PRICES, not market data"] if dq.get("synthetic") else []
+    stale = dq.get("stale_days") or 0
+    behind = f", {stale} business days stale" if stale else ""
     return [
-        f"Risk (prices as of {view.get('risk_as_of')}, {dq.get('observations') or 0} daily "
-        f"closes in {dq.get('currency') or '?'})",
+        _wrap(
+            f"Risk (prices as of {view.get('risk_as_of')}{behind}, "
+            f"{dq.get('observations') or 0} daily closes in {dq.get('currency') or '?'})",
+            0,
+        ),
         *synthetic,
         *_metric_grid(risk),
         *_missing_reasons(risk, view.get("risk_reasons") or {}),
@@ -261,7 +302,7 @@ def _metric_grid(risk: Mapping[str, Any]) -> list[str]:
         label = m.label if m else name
         cells.append(f"{label}: {metric(value, name, m.unit if m else '')}")
     width = max((len(c) for c in cells), default=0) + 2
-    per_line = max(1, WIDTH // width)
+    per_line = max(1, (_width.get() - 2) // width)
     return [
         "  " + "".join(c.ljust(width) for c in cells[i : i + per_line]).rstrip()
         for i in range(0, len(cells), per_line)
@@ -320,8 +361,10 @@ def _quality_lines(dq: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def format_outside(view: Mapping[str, Any]) -> str:
+def format_outside(
+    view: Mapping[str, Any], width: int | None = None, hint: str = NO_PRICES_HINT
+) -> str:
     """A symbol outside the universe: its risk block only."""
-    return "\n".join(
-        [f"{view['name']}  ({view['ticker']})", "no exposure profile", "", *risk_lines(view)]
-    )
+    with _laid_out(width):
+        head = _wrap(f"{view['name']}  ({view['ticker']})", 0)
+        return "\n".join([head, "no exposure profile", "", *risk_lines(view, hint)])

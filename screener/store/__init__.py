@@ -228,6 +228,19 @@ class Store:
         with self._writing() as con:
             insert_log(con, records)
 
+    def forget_unpriced(self, tickers: Sequence[str]) -> None:
+        """Remove the fetch-log and instrument rows of those ``tickers`` that hold no bars: a
+        symbol looked up once that the source did not know leaves nothing in the store."""
+        if not tickers:
+            return
+        with self._writing() as con:
+            for table in ("fetch_log", "instruments"):
+                con.execute(
+                    f"DELETE FROM {table} WHERE ticker IN (SELECT unnest(?::VARCHAR[])) "
+                    "AND ticker NOT IN (SELECT DISTINCT ticker FROM prices)",
+                    [list(tickers)],
+                )
+
     # --- runs -------------------------------------------------------------------------------
 
     def save_run(
@@ -247,6 +260,12 @@ class Store:
         """The run's metadata plus ``document`` and ``rows`` (payloads by rank); NotFoundError if absent."""
         with self._reading() as con:
             return _runs.load(con, run_id)
+
+    def newest_run_field(self, universe_name: str, json_path: str) -> dict[str, Any] | None:
+        """The newest run of ``universe_name``: metadata and ``values``, one field of each
+        result row by company id (see :func:`runs.newest_field`); None without a run."""
+        with self._reading() as con:
+            return _runs.newest_field(con, universe_name, json_path)
 
     def previous_run(
         self, before_run_id: str | None = None, *, before_as_of: date | None = None
@@ -318,6 +337,12 @@ class Store:
         )
         return frame.set_index("ticker")
 
+    def last_errors(self, tickers: Sequence[str]) -> dict[str, str]:
+        """The ``last_error`` of :meth:`status` for ``tickers`` only (where it is one)."""
+        with self._reading() as con:
+            rows = con.execute(_LAST_ERRORS_SQL, [list(tickers)]).fetchall()
+        return {str(t): str(e) for t, e in rows if isinstance(e, str) and e}
+
     def has_synthetic(self, tickers: Sequence[str]) -> bool:
         """True when any stored bar or instrument record of ``tickers`` is synthetic."""
         sql = (
@@ -352,6 +377,17 @@ SELECT t.ticker,
 FROM t LEFT JOIN p USING (ticker) LEFT JOIN instruments i USING (ticker)
        LEFT JOIN err USING (ticker) LEFT JOIN logsrc USING (ticker)
 ORDER BY t.ticker
+"""
+
+
+_LAST_ERRORS_SQL = """
+WITH f AS (SELECT ticker, id, status, reason FROM fetch_log
+           WHERE ticker IN (SELECT unnest(?::VARCHAR[]))),
+ok AS (SELECT ticker, max(id) AS last_ok FROM f WHERE status = 'ok' GROUP BY ticker)
+SELECT f.ticker, arg_max(f.reason, f.id) AS last_error
+FROM f LEFT JOIN ok USING (ticker)
+WHERE f.status = 'failed' AND (ok.last_ok IS NULL OR f.id > ok.last_ok)
+GROUP BY f.ticker
 """
 
 

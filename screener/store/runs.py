@@ -169,6 +169,29 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
     return out
 
 
+def newest_field(
+    con: duckdb.DuckDBPyConnection, universe_name: str, json_path: str
+) -> dict[str, Any] | None:
+    """The newest run of ``universe_name`` (by as_of): its metadata and ``values``, each
+    result row's ``json_path`` (DuckDB JSON path, e.g. ``$.payload.risk.vol_1y``) as JSON
+    text by company id (None where absent or null). Reading one field in SQL spares a lookup
+    parsing every row."""
+    found = con.execute(
+        f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE universe_name = ? "
+        "ORDER BY as_of DESC, run_id DESC LIMIT 1",
+        [universe_name],
+    ).fetchone()
+    if found is None:
+        return None
+    out = _meta(found)
+    rows = con.execute(
+        "SELECT company_id, json_extract_string(payload_json, ?) FROM run_results WHERE run_id = ?",
+        [json_path, out["run_id"]],
+    ).fetchall()
+    out["values"] = {str(c): v for c, v in rows}
+    return out
+
+
 def previous(
     con: duckdb.DuckDBPyConnection, before_run_id: str | None, before_as_of: date | None
 ) -> dict[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date
 from pathlib import Path
@@ -371,7 +372,10 @@ def _universe_pair(tmp_path: Path) -> tuple[Path, Path]:
     magnet = c["segments"][2]
     magnet.update(status="producing", capacity_tpa=1000, feed_origin="captive")
     c["support"] = c["support"][:1]
-    data["companies"].append({**c, "id": "second-co", "name": "Second Co", "tickers": ["SEC"]})
+    # A deep copy: yaml.safe_dump writes a shared object as an anchor and aliases, which the
+    # loader refuses (alias bombs).
+    second = {**copy.deepcopy(c), "id": "second-co", "name": "Second Co", "tickers": ["SEC"]}
+    data["companies"].append(second)
     new = tmp_path / "new.yaml"
     new.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return old, new

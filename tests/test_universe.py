@@ -209,16 +209,14 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
 def test_malformed_yaml_names_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("companies:\n  - id: a\n    name: [unclosed\n    hq: US\n", encoding="utf-8")
-    with pytest.raises(UniverseError, match=r"broken.yaml: malformed YAML at line 4, column 7"):
+    with pytest.raises(UniverseError, match=r"broken.yaml:4:7: malformed YAML"):
         load(path, today=TODAY)
 
 
 def test_duplicate_yaml_key_names_line(tmp_path: Path) -> None:
     path = tmp_path / "dup.yaml"
     path.write_text("companies:\n  - id: a\n    id: b\n", encoding="utf-8")
-    with pytest.raises(
-        UniverseError, match=r"dup.yaml: malformed YAML at line 3, column 5: .*duplicate key 'id'"
-    ):
+    with pytest.raises(UniverseError, match=r"dup.yaml:3:5: duplicate key 'id'"):
         load(path, today=TODAY)
 
 

@@ -55,8 +55,11 @@ def test_validate_bad_file_exits_2_with_all_problems(runner: CliRunner, tmp_path
     result = runner.invoke(cli, ["universe", "validate", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}: 3 problem(s); fix them all and validate again" in result.output
+    # the line of the hq value in the dumped file
+    hq_line = bad.read_text(encoding="utf-8").splitlines().index("  hq: XX") + 1
     assert (
-        "bad.yaml: company 'example-miner' field 'hq': 'XX' is not an ISO 3166-1" in result.output
+        f"bad.yaml:{hq_line}:7: company 'example-miner' field 'hq': 'XX' is not an ISO 3166-1"
+        in result.output
     )
     assert "field 'segments[0]' field 'stage': 'digging' is not allowed" in result.output
     assert "field 'ree_revenue_share': 2 is outside 0 to 1" in result.output

@@ -1,31 +1,37 @@
 """Field checks for universe YAML, collecting every problem instead of stopping at the first.
 
-Each problem is one line a data maintainer can act on: the file, the company id, the field
-path, the bad value and what is allowed.
+Each problem is one line a data maintainer can act on: ``file:line:column``, the company id,
+the field path, the bad value and what is allowed. The line is the field's own when it is in
+the file, else its nearest enclosing entry's (a missing field is named where it belongs).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+
+from screener.universe.files import YamlDoc, YamlPath
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class Problems:
-    """Collects problems for one file."""
+    """Collects problems for one file; with its :class:`YamlDoc`, each names its line."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, doc: YamlDoc | None = None) -> None:
         self.file = file
+        self.doc = doc
         self.items: list[str] = []
 
-    def add(self, where: str, message: str) -> None:
-        self.items.append(
-            f"{self.file}: {where}: {message}" if where else f"{self.file}: {message}"
-        )
+    def add(self, where: str, message: str, path: YamlPath | None = None) -> None:
+        at = self.file
+        mark = self.doc.where(path) if self.doc is not None and path is not None else None
+        if mark is not None:
+            at = f"{self.file}:{mark[0]}:{mark[1]}"
+        self.items.append(f"{at}: {where}: {message}" if where else f"{at}: {message}")
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -38,20 +44,26 @@ def choices(values: Iterable[str]) -> str:
 class Checker:
     """Typed accessors over one YAML mapping that record problems and return safe defaults."""
 
-    def __init__(self, problems: Problems, where: str, data: Any, today: date) -> None:
+    def __init__(
+        self, problems: Problems, where: str, data: Any, today: date, path: YamlPath = ()
+    ) -> None:
         self.p = problems
         self.where = where
         self.today = today
+        self.path = path
         if not isinstance(data, Mapping):
-            problems.add(where, f"expected a mapping of fields, got {_show(data)}")
+            problems.add(where, f"expected a mapping of fields, got {_show(data)}", path)
             data = {}
         self.data: Mapping[str, Any] = data
 
     def child(self, field: str, data: Any) -> Checker:
-        return Checker(self.p, f"{self.where} field '{field}'", data, self.today)
+        """The checker of a nested entry; ``field`` is its label, e.g. ``segments[0]``."""
+        return Checker(
+            self.p, f"{self.where} field '{field}'", data, self.today, self.path + label_path(field)
+        )
 
     def err(self, field: str, message: str) -> None:
-        self.p.add(f"{self.where} field '{field}'", message)
+        self.p.add(f"{self.where} field '{field}'", message, self.path + label_path(field))
 
     def unknown_keys(self, allowed: Iterable[str]) -> None:
         allowed = set(allowed)
@@ -60,6 +72,7 @@ class Checker:
                 self.p.add(
                     self.where,
                     f"unknown field '{key}' (allowed: {choices(sorted(allowed))})",
+                    (*self.path, key),
                 )
 
     def str_(self, field: str, *, required: bool = True) -> str | None:
@@ -181,7 +194,18 @@ class Checker:
         return v
 
 
+_LABEL_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def label_path(label: str) -> YamlPath:
+    """``'segments[0].sources'`` -> ``('segments', 0, 'sources')``."""
+    return tuple(int(index) if index else name for name, index in _LABEL_PART.findall(label))
+
+
 def check_date(v: Any, report: Any, today: date, *, partial: bool = False) -> str | None:
+    if isinstance(v, datetime):
+        report(f"{v.isoformat(sep=' ')} is a date and time; give the date alone (YYYY-MM-DD)")
+        return None
     if isinstance(v, date):
         text = v.isoformat()
         d = v

@@ -58,7 +58,7 @@ def test_validate_bad_file_exits_2_with_all_problems(runner: CliRunner, tmp_path
     # the line of the hq value in the dumped file
     hq_line = bad.read_text(encoding="utf-8").splitlines().index("  hq: XX") + 1
     assert (
-        f"bad.yaml:{hq_line}:7: company 'example-miner' field 'hq': 'XX' is not an ISO 3166-1"
+        f"bad.yaml:{hq_line}:3: company 'example-miner' field 'hq': 'XX' is not an ISO 3166-1"
         in result.output
     )
     assert "field 'segments[0]' field 'stage': 'digging' is not allowed" in result.output

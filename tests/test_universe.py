@@ -89,7 +89,7 @@ def test_unquoted_norway_is_explained(tmp_path: Path) -> None:
     with pytest.raises(UniverseError) as info:
         load(path, today=TODAY)
     assert info.value.problems == [
-        "no.yaml:6:7: company 'good-co' field 'hq': false is a YAML boolean: quote country codes, "
+        "no.yaml:6:3: company 'good-co' field 'hq': false is a YAML boolean: quote country codes, "
         'e.g. "NO" for Norway'
     ]
 
@@ -342,6 +342,6 @@ def test_aligned_tier_needs_a_source_for_each_member(tmp_path: Path) -> None:
     with pytest.raises(UniverseError) as info:
         load_jurisdictions(path)
     assert info.value.problems == [
-        "jurisdictions.yaml:33:7: tier 'aligned' field 'sources': VN has no source "
+        "jurisdictions.yaml:32:5: tier 'aligned' field 'sources': VN has no source "
         "(each member of this tier needs one)"
     ]

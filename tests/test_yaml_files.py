@@ -113,8 +113,8 @@ def test_an_impossible_date_stays_text_and_marks_name_each_value(tmp_path: Path)
     doc = read_doc(path)
     assert doc.data["events"][0]["date"] == "2026-02-30"
     assert str(doc.data["events"][1]["date"]) == "2026-02-28"
-    assert doc.marks[("events", 0, "date")] == (3, 11)
-    assert doc.marks[("events", 1, "id")] == (4, 10)
+    assert doc.marks[("events", 0, "date")] == (3, 5)
+    assert doc.marks[("events", 1, "id")] == (4, 6)
     # a missing field is placed at its nearest ancestor
     assert doc.where(("events", 1, "title")) == (4, 5)
 

@@ -105,7 +105,9 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise _Refused(node.start_mark, f"nested deeper than {MAX_DEPTH} levels")
-        self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        # A mapping value is placed at its key (``hq: XX`` at ``hq``), anything else at itself.
+        mark = at if at is not None and path and not isinstance(path[-1], int) else node.start_mark
+        self.marks[path] = (mark.line + 1, mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:

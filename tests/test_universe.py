@@ -123,11 +123,11 @@ def test_duplicate_ids_and_tickers(tmp_path: Path) -> None:
     a = company()
     b = company(tickers=["good.ax", "OTHER"])
     assert problems(tmp_path, [a, b]) == [
-        "uni.yaml: company 'good-co' field 'tickers': 'good.ax' is already a ticker of 'good-co'",
+        "uni.yaml: company 'good-co' field 'tickers': 'GOOD.AX' is already a ticker of 'good-co'",
         "uni.yaml: company 'good-co': duplicate id (ids must be unique in the universe)",
     ] or problems(tmp_path, [a, b]) == [
         "uni.yaml: company 'good-co': duplicate id (ids must be unique in the universe)",
-        "uni.yaml: company 'good-co' field 'tickers': 'good.ax' is already a ticker of 'good-co'",
+        "uni.yaml: company 'good-co' field 'tickers': 'GOOD.AX' is already a ticker of 'good-co'",
     ]
 
 

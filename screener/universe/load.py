@@ -120,7 +120,7 @@ def _company(c: Checker, countries: Mapping[str, str], today: date) -> Company |
     sources = _sources(c, c.list_("sources"), today)
     defined = {s.id for s in sources}
     listed = c.bool_("listed", True)
-    tickers = c.str_list("tickers")
+    tickers = c.symbols("tickers")
     if listed and not tickers:
         c.err("tickers", "a listed company needs at least one Yahoo symbol (or set listed: false)")
     if not listed and tickers:
@@ -160,7 +160,7 @@ def _company(c: Checker, countries: Mapping[str, str], today: date) -> Company |
         ree_revenue_share=share,
         revenue_basis=basis,
         revenue_note=c.str_("revenue_note", required=False),
-        former_tickers=c.str_list("former_tickers"),
+        former_tickers=c.symbols("former_tickers"),
         notes=c.str_("notes", required=False),
     )
 
@@ -244,7 +244,7 @@ def _benchmarks(p: Problems, raw: Any, today: date) -> tuple[Benchmark, ...]:
         c.unknown_keys(("symbol", "name", "role", "notes", "sources"))
         out.append(
             Benchmark(
-                symbol=c.str_("symbol") or "",
+                symbol=c.symbol("symbol") or "",
                 name=c.str_("name") or "",
                 role=c.choice("role", ("market", "sector")) or "market",
                 notes=c.str_("notes", required=False),

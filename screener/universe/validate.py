@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from screener.errors import SymbolError
 from screener.universe.files import YamlDoc, YamlPath
+from screener.universe.symbols import parse_symbol
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -183,6 +185,42 @@ class Checker:
             self.err(field, f"{_show(v)} is not a list of symbols such as [LYC.AX, LYSCF]")
             return ()
         return tuple(x.strip() for x in v)
+
+    def symbols(self, field: str) -> tuple[str, ...]:
+        """A list of Yahoo symbols, each parsed by the one grammar and upper-cased."""
+        v = self.data.get(field, [])
+        if v is None:
+            return ()
+        if not isinstance(v, list):
+            self.err(field, f"{_show(v)} is not a list of symbols such as [LYC.AX, LYSCF]")
+            return ()
+        out: list[str] = []
+        for i, item in enumerate(v):
+            sym = self._symbol(f"{field}[{i}]", item)
+            if sym is not None:
+                out.append(sym)
+        return tuple(out)
+
+    def symbol(self, field: str) -> str | None:
+        v = self.data.get(field)
+        if v is None:
+            self.err(field, "is missing (a Yahoo symbol such as SPY or LYC.AX)")
+            return None
+        return self._symbol(field, v)
+
+    def _symbol(self, label: str, v: Any) -> str | None:
+        if not isinstance(v, str):
+            # an unquoted all-digit code (6680) is a YAML number
+            self.err(
+                label,
+                f'{_show(v)} is not text: quote symbols that YAML reads as numbers, e.g. "6680.HK"',
+            )
+            return None
+        try:
+            return parse_symbol(v)
+        except SymbolError as exc:
+            self.err(label, str(exc))
+            return None
 
     def list_(self, field: str) -> list[Any]:
         v = self.data.get(field, [])

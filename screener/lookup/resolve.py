@@ -6,8 +6,9 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from screener.errors import NotFoundError
+from screener.errors import NotFoundError, SymbolError
 from screener.universe.records import Company, Universe
+from screener.universe.symbols import parse_symbol
 
 
 def find_company(universe: Universe, query: str) -> Company:
@@ -38,11 +39,22 @@ class Resolved:
 
 
 def resolve(universe: Universe, queries: Sequence[str]) -> list[Resolved]:
-    """Each query's company; a query that matches none is kept as an outside symbol."""
+    """Each query's company; a query that matches none is kept as an outside symbol.
+
+    An outside query must be a Yahoo symbol (:func:`parse_symbol`): anything else is bad
+    input (SymbolError, exit 2) before a price is fetched for it.
+    """
     out = []
     for q in queries:
         try:
             out.append(Resolved(q, find_company(universe, q)))
         except NotFoundError as exc:
-            out.append(Resolved(q, None, str(exc)))
+            try:
+                symbol = parse_symbol(q)
+            except SymbolError as bad:
+                raise SymbolError(
+                    f"not a company of universe '{universe.name}' (an id or a listing symbol) "
+                    f"and not a symbol to price on its own: {bad}"
+                ) from None
+            out.append(Resolved(symbol, None, str(exc)))
     return out

@@ -306,6 +306,15 @@ def _is_zone(name: str) -> bool:
     return "/" in name or name == "UTC"
 
 
+def _event_sources(c: Checker) -> None:
+    """Each event cites ``{url, date}``: a URL and the date the source gives (or null)."""
+    for i, item in enumerate(c.list_("sources")):
+        s = c.child(f"sources[{i}]", item)
+        s.unknown_keys(("url", "date"))
+        s.str_("url")
+        s.date_("date", required=False, partial=True)
+
+
 def load_events(path: Path, today: date | None = None) -> tuple[Event, ...]:
     """Dated policy and market events (used by the demo source and the report)."""
     if not path.is_file():
@@ -332,6 +341,7 @@ def load_events(path: Path, today: date | None = None) -> tuple[Event, ...]:
         if d and date.fromisoformat(d) > today and not scheduled:
             c.err("date", f"{d} is in the future; mark scheduled events with scheduled: true")
         time_, tz = _event_time(c)
+        _event_sources(c)
         out.append(
             Event(
                 id=eid or "",

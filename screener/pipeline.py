@@ -334,15 +334,13 @@ def refresh_prices(
     today = today or date.today()
     if since is not None:
         check_date_option("--since", since, today)
+    if source == "csv" and csv_path is None:  # refused before a store is created
+        raise ScreenerError("--source csv needs --csv PATH (a file or a folder of CSV files)")
     uni = load(universe)
     folder = settings.store_dir(data_dir, demo=source == "demo")
     symbols = uni.priced_symbols()
     with Store.open(folder) as store:
         if source == "csv":
-            if csv_path is None:
-                raise ScreenerError(
-                    "--source csv needs --csv PATH (a file or a folder of CSV files)"
-                )
             src = get_source("csv", path=csv_path)
             rep = refresh(store, symbols, src, since=since, today=today, progress=progress)
             failures, updated = dict(rep.failures), dict(rep.updated)

@@ -151,17 +151,25 @@ def read_doc(path: Path) -> YamlDoc:
     """Parse ``path`` into a :class:`YamlDoc`; anything refused is a UniverseError naming
     ``file:line:column`` and what to do."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
+        if path.exists() and not path.is_file():
+            raise UniverseError(f"{path}: not a regular file; pass a YAML file")
+        with path.open("rb") as f:
+            # read one byte past the bound: /dev/zero or a pipe reports size 0 and never ends
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            size = max(path.stat().st_size, len(raw))
+            more = f"{size:,} bytes is" if size > MAX_BYTES + 1 else "the file is"
             raise UniverseError(
-                f"{path}: {size:,} bytes is larger than the {MAX_BYTES:,} bytes a data file may "
-                "have; split it or check it is the right file"
+                f"{path}: {more} larger than the {MAX_BYTES:,} bytes a data file may have; "
+                "split it or check it is the right file"
             )
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise UniverseError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UniverseError(f"{path}: cannot be read ({exc})") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path, or not UTF-8
+        name = str(path) if len(str(path)) <= 80 else str(path)[:77] + "..."
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UniverseError(f"{name!r}: cannot be read ({reason})") from None
     if "\x00" in text:
         raise UniverseError(f"{path}: contains a NUL byte; a data file is UTF-8 text")
     loader = _BaseLoader(text)
@@ -207,16 +215,23 @@ def resolve(name_or_path: str | Path | None) -> Path:
     if name_or_path is None:
         name_or_path = "rare_earths"
     text = str(name_or_path)
-    p = Path(text).expanduser()
-    if p.suffix in (".yaml", ".yml") or p.exists() or "/" in text or "\\" in text:
-        if not p.is_file():
-            raise UniverseError(f"{p}: universe file not found")
-        return p
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    try:
+        p = Path(text).expanduser()
+        if p.suffix in (".yaml", ".yml") or p.exists() or "/" in text or "\\" in text:
+            if not p.is_file():
+                raise UniverseError(f"{p}: universe file not found")
+            return p
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte
+        raise UniverseError(
+            f"{shown!r} is not a universe name or a file path this system accepts ({exc}); "
+            "pass a shipped name such as rare_earths or a path to a YAML file"
+        ) from None
     shipped = settings.universes_dir() / f"{text}.yaml"
-    if not shipped.is_file():
+    if len(text) > 100 or not shipped.is_file():
         names = ", ".join(sorted(available())) or "none"
         raise UniverseError(
-            f"no universe named '{text}' (shipped: {names}); pass a name or a path to a YAML file"
+            f"no universe named {shown!r} (shipped: {names}); pass a name or a path to a YAML file"
         )
     return shipped
 

@@ -862,3 +862,23 @@ add(
     **{"uni.yaml": _swap(UNI, "as_of: 2025-06-01", "as_of: 2026-02-30")},
 )
 add("cli", "lookup-no-query", ("lookup",), ("Missing argument",))
+add(
+    "cli",
+    "universe-name-too-long",
+    ("universe", "show", "--universe", "x" * 5000),
+    ("is not a universe name or a file path this system accepts",),
+)
+add(
+    "cli",
+    "weights-endless-device",
+    ("universe", "show", "--universe", "{dir}/uni.yaml", "--weights", "/dev/zero"),
+    ("/dev/zero: not a regular file",),
+)
+add(
+    "cli",
+    "weights-oversize",
+    ("universe", "show", "--universe", "{dir}/uni.yaml", "--weights", "{dir}/w.yaml"),
+    ("w.yaml", "larger than the 8,388,608 bytes"),
+    **{"w.yaml": "weights: {}\n" + "#" * (9 * 1024 * 1024) + "\n"},
+)
+add("cli", "validate-directory", ("universe", "validate", "{dir}"), ("universe file not found",))

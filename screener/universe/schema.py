@@ -58,7 +58,7 @@ class Num(Spec):
             report(path, f"{p}: {show(v)} is not a number; give {allowed}")
         elif self.integer and not isinstance(v, int):
             report(path, f"{p}: {show(v)} is not a whole number; give {allowed}")
-        elif math.isnan(v) or not self.lo <= v <= self.hi:
+        elif (isinstance(v, float) and math.isnan(v)) or not self.lo <= v <= self.hi:
             report(path, f"{p}: {show(v)} is outside the range; give {allowed}")
 
 

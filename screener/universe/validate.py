@@ -119,7 +119,7 @@ class Checker:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             self.err(field, f"{_show(v)} is not a number (allowed: {lo:g} to {hi:g})")
             return None
-        if not lo <= float(v) <= hi:
+        if not lo <= v <= hi:  # compared as is: float() of a 400-digit integer overflows
             self.err(field, f"{_show(v)} is outside {lo:g} to {hi:g}")
             return None
         return float(v)

@@ -882,3 +882,25 @@ add(
     **{"w.yaml": "weights: {}\n" + "#" * (9 * 1024 * 1024) + "\n"},
 )
 add("cli", "validate-directory", ("universe", "validate", "{dir}"), ("universe file not found",))
+
+# numbers too large for a float, and an integer longer than Python reads
+uni(
+    "share-huge-int",
+    "ree_revenue_share: 1.0",
+    "ree_revenue_share: 1" + "0" * 400,
+    "uni.yaml:10:5",
+    "is outside 0 to 1",
+)
+uni(
+    "capacity-5000-digits",
+    "capacity_tpa: 10000",
+    "capacity_tpa: 1" + "0" * 5000,
+    "uni.yaml:16:23",
+    "cannot be read as",
+)
+weights(
+    "weight-huge-int",
+    "weights: {sourcing: 1" + "0" * 400 + "}\n",
+    "weights.sourcing",
+    "is outside the range",
+)

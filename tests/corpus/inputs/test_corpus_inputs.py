@@ -185,3 +185,29 @@ def test_the_store_check_sees_a_changed_row(home: Home, tmp_path: Path) -> None:
     con.execute("DELETE FROM prices WHERE rowid = (SELECT min(rowid) FROM prices)")
     con.close()
     assert not check.unchanged()
+
+
+README_ROWS = {
+    "universe files": "universe",
+    "events files": "events",
+    "jurisdictions files": "jurisdictions",
+    "model and `--weights` files": "model",
+    "symbols (universe tickers, `lookup`)": "symbols",
+    "dates (`--as-of`, `--since`, `--week`)": "dates",
+    "other CLI options and paths": "cli",
+}
+
+
+def test_the_readme_table_counts_these_cases() -> None:
+    """The README's rows for this corpus say how many cases each category has (all exit 2,
+    none prints a traceback, none loses data: the test above fails otherwise)."""
+    readme = Path(__file__).parents[3] / "README.md"
+    rows = {}
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        if line.startswith("| inputs: "):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0].removeprefix("inputs: ")] = cells[1:]
+    counts = Counter(c.category for c in CASES)
+    assert {README_ROWS[k]: v for k, v in rows.items()} == {
+        cat: [str(counts[cat]), str(counts[cat]), "0", "0"] for cat in CATEGORIES
+    }

@@ -141,10 +141,11 @@ def test_cited_source_not_defined(tmp_path: Path) -> None:
 
 def test_future_dates(tmp_path: Path) -> None:
     src = [{"id": "S1", "url": "https://e.org", "date": "2027-01-01", "title": "x", "kind": "news"}]
+    # in file order: safe_dump writes as_of before sources
     assert problems(tmp_path, [company(sources=src, as_of="2026-12-01")]) == [
+        "uni.yaml: company 'good-co' field 'as_of': 2026-12-01 is in the future (today is 2026-11-26)",
         "uni.yaml: company 'good-co' field 'sources[0]' field 'date': 2027-01-01 is in the future "
         "(today is 2026-11-26)",
-        "uni.yaml: company 'good-co' field 'as_of': 2026-12-01 is in the future (today is 2026-11-26)",
     ]
 
 

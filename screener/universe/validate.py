@@ -21,22 +21,28 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class Problems:
-    """Collects problems for one file; with its :class:`YamlDoc`, each names its line."""
+    """Collects problems for one file; with its :class:`YamlDoc`, each names its line, and
+    ``items`` lists them in file order (a maintainer fixes them top to bottom)."""
 
     def __init__(self, file: str, doc: YamlDoc | None = None) -> None:
         self.file = file
         self.doc = doc
-        self.items: list[str] = []
+        self._found: list[tuple[tuple[int, int], int, str]] = []
 
     def add(self, where: str, message: str, path: YamlPath | None = None) -> None:
         at = self.file
         mark = self.doc.where(path) if self.doc is not None and path is not None else None
         if mark is not None:
             at = f"{self.file}:{mark[0]}:{mark[1]}"
-        self.items.append(f"{at}: {where}: {message}" if where else f"{at}: {message}")
+        text = f"{at}: {where}: {message}" if where else f"{at}: {message}"
+        self._found.append((mark or (0, 0), len(self._found), text))
+
+    @property
+    def items(self) -> list[str]:
+        return [text for _, _, text in sorted(self._found)]
 
     def __bool__(self) -> bool:
-        return bool(self.items)
+        return bool(self._found)
 
 
 def choices(values: Iterable[str]) -> str:

@@ -51,3 +51,11 @@ class StoreError(ScreenerError):
 
 class NotFoundError(ScreenerError):
     """A ticker, company, run or week the user asked for does not exist."""
+
+
+class SymbolError(ScreenerError):
+    """Text that is not a Yahoo symbol (``universe.symbols.parse_symbol`` says why and the fix)."""
+
+
+class InputError(ScreenerError):
+    """A command-line value out of its valid range (a date with no prices, a future date)."""

@@ -7,14 +7,23 @@ Also the job's steps that the CLI runs on their own: refreshing or importing pri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from screener import settings
-from screener.errors import FetchFailed, NotFoundError, PriceDataError, ScreenerError
+from screener.errors import (
+    FetchFailed,
+    InputError,
+    NotFoundError,
+    PriceDataError,
+    ScreenerError,
+)
 from screener.screen.assemble import Assembled, assemble
 from screener.screen.types import EventsRecord, RunDoc
 from screener.sources import Mode, make_source
@@ -41,6 +50,46 @@ class RunResult:
         return 1 if self.failures else 0
 
 
+#: No price source or store goes back further; an older date is a typo, refused before pandas
+#: (whose timestamps start in 1677) or a source sees it.
+EARLIEST_DATE = date(1900, 1, 1)
+
+
+def check_date_option(option: str, value: date, today: date) -> None:
+    """A date option is neither in the future nor before :data:`EARLIEST_DATE` (exit 2)."""
+    if value > today:
+        raise InputError(
+            f"{option} {value.isoformat()} is in the future; give a date up to today "
+            f"({today.isoformat()})"
+        )
+    if value < EARLIEST_DATE:
+        raise InputError(
+            f"{option} {value.isoformat()} is before any price history; give a date from "
+            f"{EARLIEST_DATE.isoformat()} to today ({today.isoformat()})"
+        )
+
+
+def _as_of_in_history(store: Store, symbols: list[str], as_of: date, today: date) -> None:
+    """``--as-of`` must fall on or after the first stored bar of the universe (exit 2 with the
+    range the store holds); checked after the refresh, which may have fetched that history."""
+    status = store.status(today)
+    held = status[status.index.isin(symbols)]
+    firsts = held["first_date"].dropna()
+    if firsts.empty:
+        raise InputError(
+            f"--as-of {as_of.isoformat()}: the store holds no prices for this universe to "
+            "reproduce that week from; run `screener prices refresh` (or pass --demo)"
+        )
+    first = pd.Timestamp(firsts.min()).date()
+    if as_of < first:
+        last = pd.Timestamp(held["last_date"].dropna().max()).date()
+        raise InputError(
+            f"--as-of {as_of.isoformat()} is before the price history starts; the store holds "
+            f"this universe's prices from {first.isoformat()} to {min(last, today).isoformat()}: give a "
+            "date in that range"
+        )
+
+
 def run(
     *,
     universe: str | Path | None,
@@ -59,6 +108,8 @@ def run(
     from screener.store import Store
 
     today = today or date.today()
+    if as_of is not None:
+        check_date_option("--as-of", as_of, today)
     preset = preset or str(settings.get("preset"))
     folder = settings.store_dir(data_dir, demo=mode == "demo")
     scored = load_scored(universe, weights=weights, today=as_of or today)
@@ -81,6 +132,8 @@ def run(
             )
             failures.update(refreshed.failures)
             source_name = refreshed.source
+        if as_of is not None:
+            _as_of_in_history(store, scored.universe.priced_symbols(), as_of, today)
         a = _screen(scored, store, mode, as_of, today, preset, source_name, failures, now)
         _compare_with_previous(a, store)
         a.document["events"] = _events(scored, store, a, today)
@@ -299,16 +352,16 @@ def refresh_prices(
     from screener.store.refresh import refresh
     from screener.universe.load import load
 
+    today = today or date.today()
+    if since is not None:
+        check_date_option("--since", since, today)
+    if source == "csv" and csv_path is None:  # refused before a store is created
+        raise ScreenerError("--source csv needs --csv PATH (a file or a folder of CSV files)")
     uni = load(universe)
     folder = settings.store_dir(data_dir, demo=source == "demo")
     symbols = uni.priced_symbols()
-    today = today or date.today()
     with Store.open(folder) as store:
         if source == "csv":
-            if csv_path is None:
-                raise ScreenerError(
-                    "--source csv needs --csv PATH (a file or a folder of CSV files)"
-                )
             src = get_source("csv", path=csv_path)
             rep = refresh(store, symbols, src, since=since, today=today, progress=progress)
             failures, updated = dict(rep.failures), dict(rep.updated)
@@ -358,6 +411,8 @@ def rerender(
     from screener.report.tabular import write_outputs
     from screener.store.status import open_existing
 
+    if run_id is not None:
+        check_week(run_id)
     store = open_existing(data_dir, demo=demo)
     if store is None:
         raise NotFoundError("no runs stored yet: `screener run` makes one")
@@ -365,9 +420,39 @@ def rerender(
         runs = store.list_runs()
         if not runs:
             raise NotFoundError("no runs stored yet: `screener run` makes one")
-        run_id = runs[-1]["run_id"]  # the store lists oldest first
+        # The store lists oldest first. A run dated after today (stored by a version that took a
+        # future --as-of) is never the default: it would show synthetic or missing prices.
+        today = date.today()
+        past = [r for r in runs if _day(r["as_of"]) <= today] or runs
+        run_id = past[-1]["run_id"]
     doc = store.load_run(run_id)["document"]
     return write_outputs(doc, out_dir or default_out_dir(run_id, demo=demo))
+
+
+def _day(value: object) -> date:
+    day: date = pd.Timestamp(str(value)).date()
+    return day
+
+
+_WEEK = re.compile(r"(\d{4})-W(\d{2})")
+
+
+def check_week(text: str) -> None:
+    """A run id is an ISO week, ``2026-W48``: a real week of a year from 1900 (exit 2)."""
+    m = _WEEK.fullmatch(text)
+    if m is None:
+        raise InputError(
+            f"{text[:40]!r} is not an ISO week; give one such as 2026-W48 (see `screener history`)"
+        )
+    year, week = int(m.group(1)), int(m.group(2))
+    if year < EARLIEST_DATE.year:
+        raise InputError(f"{text}: no run is that old; give a week such as 2026-W48")
+    weeks = date(year, 12, 28).isocalendar()[1]  # 28 December is always in the last week
+    if not 1 <= week <= weeks:
+        raise InputError(
+            f"{text} is not a week: {year} has weeks W01 to W{weeks:02d}; give one such as "
+            "2026-W48 (see `screener history`)"
+        )
 
 
 def event_study(

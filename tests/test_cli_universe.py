@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date
 from pathlib import Path
@@ -54,8 +55,11 @@ def test_validate_bad_file_exits_2_with_all_problems(runner: CliRunner, tmp_path
     result = runner.invoke(cli, ["universe", "validate", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}: 3 problem(s); fix them all and validate again" in result.output
+    # the line of the hq value in the dumped file
+    hq_line = bad.read_text(encoding="utf-8").splitlines().index("  hq: XX") + 1
     assert (
-        "bad.yaml: company 'example-miner' field 'hq': 'XX' is not an ISO 3166-1" in result.output
+        f"bad.yaml:{hq_line}:3: company 'example-miner' field 'hq': 'XX' is not an ISO 3166-1"
+        in result.output
     )
     assert "field 'segments[0]' field 'stage': 'digging' is not allowed" in result.output
     assert "field 'ree_revenue_share': 2 is outside 0 to 1" in result.output
@@ -371,7 +375,10 @@ def _universe_pair(tmp_path: Path) -> tuple[Path, Path]:
     magnet = c["segments"][2]
     magnet.update(status="producing", capacity_tpa=1000, feed_origin="captive")
     c["support"] = c["support"][:1]
-    data["companies"].append({**c, "id": "second-co", "name": "Second Co", "tickers": ["SEC"]})
+    # A deep copy: yaml.safe_dump writes a shared object as an anchor and aliases, which the
+    # loader refuses (alias bombs).
+    second = {**copy.deepcopy(c), "id": "second-co", "name": "Second Co", "tickers": ["SEC"]}
+    data["companies"].append(second)
     new = tmp_path / "new.yaml"
     new.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return old, new

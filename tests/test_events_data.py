@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from fixtures.problems import unplaced
 
 from screener.errors import UniverseError
 from screener.universe.load import load_events
@@ -35,7 +36,7 @@ def problems(tmp_path: Path, *events: dict[str, Any], raw: str | None = None) ->
     with pytest.raises(UniverseError) as info:
         load_events(path, TODAY)
     assert info.value.exit_code == 2
-    return info.value.problems
+    return unplaced(info.value.problems)
 
 
 def test_shipped_events_have_unique_ids_and_a_direction() -> None:

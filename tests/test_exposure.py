@@ -424,13 +424,21 @@ def test_weights_override_file(tmp_path: Path) -> None:
 
 
 def test_weights_override_must_sum_to_one(tmp_path: Path) -> None:
+    """The overlay's own shape first (an unknown key), then the merged weights' sum."""
     from screener.errors import UniverseError
 
     path = tmp_path / "w.yaml"
-    path.write_text(yaml.safe_dump({"weights": {"sourcing": 0.5, "bogus": 1}}), encoding="utf-8")
+    path.write_text("weights:\n  sourcing: 0.5\n  bogus: 1\n", encoding="utf-8")
     with pytest.raises(UniverseError) as info:
         load_model(path)
     assert info.value.problems == [
-        "weights.bogus: unknown parameter (known: sourcing, processing, recycling, heavy_ree, purity, support)",
-        "weights: sum to 1.2500; they must sum to 1 so scores stay within 0-100",
+        "w.yaml:3:3: weights.bogus: unknown key (allowed: sourcing, processing, recycling, "
+        "heavy_ree, purity, support)",
+    ]
+    path.write_text("weights:\n  sourcing: 0.5\n", encoding="utf-8")
+    with pytest.raises(UniverseError) as info:
+        load_model(path)
+    assert info.value.problems == [
+        "w.yaml:1:1: weights: sum to 1.2500; they must sum to 1 (within 1e-06) so scores stay "
+        "within 0-100: change one weight by the difference",
     ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from screener.errors import NotFoundError, ScreenerError
+from screener.errors import NotFoundError, ScreenerError, SymbolError
 from screener.lookup.query import company_views
 from screener.lookup.resolve import AmbiguousError, resolve
 from screener.lookup.text import SEPARATOR, views_text
@@ -102,13 +102,20 @@ def test_a_word_inside_a_name_is_not_a_part_and_short_queries_are_symbols() -> N
 
 
 def test_an_outside_symbol_keeps_its_close_matches() -> None:
-    [outside] = resolve(SHIPPED, ["LYC.AXX"])
+    [outside] = resolve(SHIPPED, ["LYCA.AX"])
     assert outside.company is None
     assert outside.not_found is not None
     # the nearest first
     assert outside.not_found.startswith(
-        "'LYC.AXX' is not in universe 'rare_earths'; close matches: LYC.AX, "
+        "'LYCA.AX' is not in universe 'rare_earths'; close matches: LYC.AX, "
     )
+
+
+def test_a_query_that_is_neither_a_company_nor_a_symbol_keeps_its_close_matches() -> None:
+    with pytest.raises(SymbolError) as bad:
+        resolve(SHIPPED, ["LYC.AXX"])
+    assert "close matches: LYC.AX" in str(bad.value)
+    assert ".AXX is not an exchange suffix" in str(bad.value)
 
 
 # --- the scored universe kept between lookups ------------------------------------------------

@@ -14,8 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from screener.errors import NotFoundError
+from screener.errors import NotFoundError, SymbolError
 from screener.universe.records import Company, Universe
+from screener.universe.symbols import parse_symbol
 
 #: How many candidates an ambiguous query lists before "and N more".
 CANDIDATES_SHOWN = 8
@@ -131,7 +132,11 @@ def join_words(universe: Universe, queries: Sequence[str]) -> list[str]:
 
 def resolve(universe: Universe, queries: Sequence[str]) -> list[Resolved]:
     """Each query's company; a query that matches none is kept as an outside symbol. A part of
-    a name that several companies share raises AmbiguousError."""
+    a name that several companies share raises AmbiguousError.
+
+    An outside query must be a Yahoo symbol (:func:`parse_symbol`): anything else is bad
+    input (SymbolError, exit 2) before a price is fetched for it.
+    """
     out = []
     for q in join_words(universe, queries):
         try:
@@ -139,5 +144,13 @@ def resolve(universe: Universe, queries: Sequence[str]) -> list[Resolved]:
         except AmbiguousError:
             raise
         except NotFoundError as exc:
-            out.append(Resolved(q, None, str(exc)))
+            try:
+                symbol = parse_symbol(q)
+            except SymbolError as bad:
+                raise SymbolError(
+                    f"not a company of universe '{universe.name}' (an id, a listing or a "
+                    f"name) and not a symbol to price on its own: {bad}"
+                    f"{suggestions(universe, q)}"
+                ) from None
+            out.append(Resolved(symbol, None, str(exc)))
     return out

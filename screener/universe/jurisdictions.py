@@ -10,7 +10,7 @@ from pathlib import Path
 
 from screener import settings
 from screener.errors import UniverseError
-from screener.universe.files import read_yaml
+from screener.universe.files import read_doc
 from screener.universe.records import SOURCE_KINDS, Citation
 from screener.universe.validate import Checker, Problems
 
@@ -37,20 +37,26 @@ class Jurisdictions:
 
 def load_jurisdictions(path: Path | None = None) -> Jurisdictions:
     path = path or settings.universes_dir() / "jurisdictions.yaml"
-    data = read_yaml(path)
-    p = Problems(path.name)
+    doc = read_doc(path)
+    data = doc.data
+    p = Problems(path.name, doc)
     if not isinstance(data, Mapping):
         raise UniverseError(f"{path}: expected a mapping with 'tiers' and 'countries'")
     names_raw = data.get("countries")
     names: dict[str, str] = {}
     if not isinstance(names_raw, Mapping) or not names_raw:
-        p.add("countries", "missing: a mapping of ISO 3166-1 alpha-2 code to country name")
+        p.add(
+            "countries",
+            "missing: a mapping of ISO 3166-1 alpha-2 code to country name",
+            ("countries",),
+        )
     else:
         for code, name in names_raw.items():
             if not isinstance(code, str) or len(code) != 2 or not code.isupper():
                 p.add(
                     "countries",
                     f"{code!r} is not an upper-case two-letter code (quote NO, ON, YES)",
+                    ("countries", code),
                 )
             else:
                 names[code] = str(name)
@@ -58,11 +64,11 @@ def load_jurisdictions(path: Path | None = None) -> Jurisdictions:
     tiers: dict[str, str] = {}
     tiers_raw = data.get("tiers")
     if not isinstance(tiers_raw, Mapping) or not tiers_raw:
-        p.add("tiers", "missing: a mapping of tier name to {weight, countries}")
+        p.add("tiers", "missing: a mapping of tier name to {weight, countries}", ("tiers",))
         tiers_raw = {}
     sources: dict[str, Citation] = {}
     for tier, spec in tiers_raw.items():
-        c = Checker(p, f"tier '{tier}'", spec, date.today())
+        c = Checker(p, f"tier '{tier}'", spec, date.today(), ("tiers", tier))
         c.unknown_keys(("weight", "countries", "sourced", "sources"))
         w = c.number("weight", 0.0, 1.0, required=True)
         weights[str(tier)] = w if w is not None else 0.0
@@ -76,7 +82,11 @@ def load_jurisdictions(path: Path | None = None) -> Jurisdictions:
         sources.update(_tier_sources(c, [k for k, v in tiers.items() if v == tier]))
     default = data.get("default_tier")
     if default not in weights:
-        p.add("default_tier", f"{default!r} is not one of the tiers ({', '.join(weights)})")
+        p.add(
+            "default_tier",
+            f"{default!r} is not one of the tiers ({', '.join(weights)})",
+            ("default_tier",),
+        )
     if p:
         raise UniverseError(f"{path}: {len(p.items)} problem(s)", p.items)
     return Jurisdictions(path, weights, tiers, str(default), names, sources)

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from screener.errors import UniverseError
-from screener.universe.files import companion, read_yaml, resolve
+from screener.universe.files import companion, read_doc, resolve
 from screener.universe.jurisdictions import Jurisdictions, load_jurisdictions
 from screener.universe.records import (
     CAPTIVE,
@@ -120,7 +120,7 @@ def _company(c: Checker, countries: Mapping[str, str], today: date) -> Company |
     sources = _sources(c, c.list_("sources"), today)
     defined = {s.id for s in sources}
     listed = c.bool_("listed", True)
-    tickers = c.str_list("tickers")
+    tickers = c.symbols("tickers")
     if listed and not tickers:
         c.err("tickers", "a listed company needs at least one Yahoo symbol (or set listed: false)")
     if not listed and tickers:
@@ -160,7 +160,7 @@ def _company(c: Checker, countries: Mapping[str, str], today: date) -> Company |
         ree_revenue_share=share,
         revenue_basis=basis,
         revenue_note=c.str_("revenue_note", required=False),
-        former_tickers=c.str_list("former_tickers"),
+        former_tickers=c.symbols("former_tickers"),
         notes=c.str_("notes", required=False),
     )
 
@@ -237,14 +237,14 @@ def _benchmarks(p: Problems, raw: Any, today: date) -> tuple[Benchmark, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        p.add("benchmarks", "expected a list")
+        p.add("benchmarks", "expected a list", ("benchmarks",))
         return ()
     for i, item in enumerate(raw):
-        c = Checker(p, f"benchmarks[{i}]", item, today)
+        c = Checker(p, f"benchmarks[{i}]", item, today, ("benchmarks", i))
         c.unknown_keys(("symbol", "name", "role", "notes", "sources"))
         out.append(
             Benchmark(
-                symbol=c.str_("symbol") or "",
+                symbol=c.symbol("symbol") or "",
                 name=c.str_("name") or "",
                 role=c.choice("role", ("market", "sector")) or "market",
                 notes=c.str_("notes", required=False),
@@ -306,20 +306,30 @@ def _is_zone(name: str) -> bool:
     return "/" in name or name == "UTC"
 
 
+def _event_sources(c: Checker) -> None:
+    """Each event cites ``{url, date}``: a URL and the date the source gives (or null)."""
+    for i, item in enumerate(c.list_("sources")):
+        s = c.child(f"sources[{i}]", item)
+        s.unknown_keys(("url", "date"))
+        s.str_("url")
+        s.date_("date", required=False, partial=True)
+
+
 def load_events(path: Path, today: date | None = None) -> tuple[Event, ...]:
     """Dated policy and market events (used by the demo source and the report)."""
     if not path.is_file():
         return ()
     today = today or date.today()
-    data = read_yaml(path)
-    p = Problems(path.name)
+    doc = read_doc(path)
+    data = doc.data
+    p = Problems(path.name, doc)
     raw = data.get("events") if isinstance(data, Mapping) else None
     if not isinstance(raw, list):
         raise UniverseError(f"{path}: expected a top-level 'events' list")
     out: list[Event] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(raw):
-        c = Checker(p, f"events[{i}]", item, date.max)
+        c = Checker(p, f"events[{i}]", item, date.max, ("events", i))
         c.unknown_keys(_EVENT_KEYS)
         eid = c.slug("id")
         if eid is not None:
@@ -331,6 +341,7 @@ def load_events(path: Path, today: date | None = None) -> tuple[Event, ...]:
         if d and date.fromisoformat(d) > today and not scheduled:
             c.err("date", f"{d} is in the future; mark scheduled events with scheduled: true")
         time_, tz = _event_time(c)
+        _event_sources(c)
         out.append(
             Event(
                 id=eid or "",
@@ -364,11 +375,12 @@ def load(
     path = resolve(name_or_path)
     today = today or date.today()
     jur = jurisdictions or load_jurisdictions(companion(path, "jurisdictions"))
-    data = read_yaml(path)
-    p = Problems(path.name)
+    doc = read_doc(path)
+    data = doc.data
+    p = Problems(path.name, doc)
     if not isinstance(data, Mapping) or not isinstance(data.get("companies"), list):
         raise UniverseError(f"{path}: expected a mapping with a 'companies' list")
-    head = Checker(p, "universe", data.get("universe") or {}, today)
+    head = Checker(p, "universe", data.get("universe") or {}, today, ("universe",))
     head.unknown_keys(("name", "title", "version", "description"))
     top = Checker(p, "", data, today)
     top.unknown_keys(("universe", "benchmarks", "companies"))
@@ -377,7 +389,7 @@ def load(
     for i, raw in enumerate(data["companies"]):
         cid = raw.get("id") if isinstance(raw, Mapping) else None
         label = f"company '{cid}'" if cid else f"companies[{i}]"
-        company = _company(Checker(p, label, raw, today), jur.names, today)
+        company = _company(Checker(p, label, raw, today, ("companies", i)), jur.names, today)
         if company is not None:
             companies.append(company)
     benchmarks = _benchmarks(p, data.get("benchmarks"), today)
@@ -406,9 +418,13 @@ def _check_unique(p: Problems, companies: list[Company], benchmarks: tuple[Bench
     """Company ids, and every ticker across companies and benchmarks, appear once."""
     seen_ids: dict[str, int] = {}
     seen_tickers: dict[str, str] = {}
-    for c in companies:
+    for i, c in enumerate(companies):  # in file order: companies[i] is the i-th entry
         if c.id and c.id in seen_ids:
-            p.add(f"company '{c.id}'", "duplicate id (ids must be unique in the universe)")
+            p.add(
+                f"company '{c.id}'",
+                "duplicate id (ids must be unique in the universe)",
+                ("companies", i, "id"),
+            )
         seen_ids[c.id] = 1
         for t in c.tickers:
             key = t.upper()
@@ -416,11 +432,13 @@ def _check_unique(p: Problems, companies: list[Company], benchmarks: tuple[Bench
                 p.add(
                     f"company '{c.id}' field 'tickers'",
                     f"{t!r} is already a ticker of '{seen_tickers[key]}'",
+                    ("companies", i, "tickers"),
                 )
             seen_tickers[key] = c.id
-    for b in benchmarks:
+    for j, b in enumerate(benchmarks):
         if b.symbol.upper() in seen_tickers:
             p.add(
                 f"benchmark '{b.symbol}'",
                 f"symbol is also a ticker of '{seen_tickers[b.symbol.upper()]}'",
+                ("benchmarks", j, "symbol"),
             )

@@ -14,8 +14,20 @@ from typing import Any
 
 from screener import settings
 from screener.errors import UniverseError
-from screener.universe.files import read_yaml
+from screener.universe.files import YamlDoc, YamlPath, read_doc
 from screener.universe.records import STAGES, STATUSES, SUPPORT_KINDS
+from screener.universe.schema import (
+    INTERVAL,
+    SHARE,
+    Bool,
+    Choice,
+    Fields,
+    ListOf,
+    Num,
+    Report,
+    Text,
+    fields,
+)
 
 FACTORS: tuple[str, ...] = ("sourcing", "processing", "recycling", "heavy_ree", "purity", "support")
 PRESETS: tuple[str, ...] = ("mvis", "eqm", "none")
@@ -57,108 +69,155 @@ class Model:
         return Model(raw, self.path, self.override)
 
 
-def _merge(base: dict[str, Any], over: Mapping[str, Any], where: str, problems: list[str]) -> None:
+def _weights_sum_to_one(v: Mapping[str, Any], path: YamlPath, report: Report) -> None:
+    total = sum(v.values())
+    if abs(total - 1.0) > WEIGHT_TOLERANCE:
+        report(
+            path,
+            f"weights: sum to {total:.4f}; they must sum to 1 (within {WEIGHT_TOLERANCE:g}) so "
+            "scores stay within 0-100: change one weight by the difference",
+        )
+
+
+def _minority_below_feoc(v: Mapping[str, Any], path: YamlPath, report: Report) -> None:
+    if v["minority_ownership_min_pct"] > v["feoc_ownership_pct"]:
+        report(
+            (*path, "minority_ownership_min_pct"),
+            f"china.minority_ownership_min_pct: {v['minority_ownership_min_pct']:g} is above "
+            f"feoc_ownership_pct ({v['feoc_ownership_pct']:g}); the minority band lies below "
+            "the FEOC threshold",
+        )
+
+
+#: Factor weights must sum to 1 within this (so 0.3333 x 3 is refused: write 0.3334 once).
+WEIGHT_TOLERANCE = 1e-6
+
+_PCT = Num(0.0, 100.0, unit=" percent")
+_GATE = Fields(
+    {
+        "label": Text(),
+        "min_market_cap_usd": Num(0.0, 1e13, unit=" USD"),
+        "min_adv_usd": Num(0.0, 1e12, unit=" USD"),
+        "adv_window_days": Num(1, 1260, integer=True, unit=" trading days"),
+    },
+    optional=frozenset({"min_market_cap_usd", "min_adv_usd", "adv_window_days"}),
+)
+_FACTOR = Fields(
+    {
+        "stages": fields(STAGES, SHARE, optional=frozenset(STAGES)),
+        "combine": Choice(("weighted_sum",)),
+        "only_heavy_ree": Bool(),
+    },
+    optional=frozenset({"combine", "only_heavy_ree"}),
+)
+
+#: Every key of ``universes/model.yaml`` with its type and range (docs/exposure-model.md).
+MODEL_SCHEMA = Fields(
+    {
+        "maturity": fields(STATUSES, SHARE),
+        "weights": fields(FACTORS, SHARE, rules=(_weights_sum_to_one,)),
+        "scale": Fields(
+            {
+                "references": fields(STAGES, Num(1e-9, 1e9, unit=" t/yr")),
+                "floor": SHARE,
+                "exponent": Num(1e-9, 10.0),
+                "unknown": INTERVAL,
+            }
+        ),
+        "feed": Fields(
+            {
+                "tiered_origins": ListOf(Text(), "a list of tier names, e.g. [covered, high_risk]"),
+                "unknown": INTERVAL,
+            }
+        ),
+        "capacity_flag_statuses": ListOf(
+            Choice(STATUSES), "a list of statuses, e.g. [producing, construction]"
+        ),
+        "factors": fields(FACTORS, _FACTOR, optional=frozenset(FACTORS)),
+        "purity_unknown": INTERVAL,
+        "support_kinds": fields(SUPPORT_KINDS, SHARE),
+        "support_cap": SHARE,
+        "china": Fields(
+            {
+                "feoc_penalty": SHARE,
+                "feoc_ownership_pct": _PCT,
+                "minority_ownership_min_pct": _PCT,
+                "processing_in_china": SHARE,
+                "sales_to_china": SHARE,
+            },
+            rules=(_minority_below_feoc,),
+        ),
+        "stale_profile_days": Num(1, 3650, integer=True, unit=" days"),
+        "gates": fields(PRESETS, _GATE),
+        "rank_robustness": Fields(
+            {
+                "draws": Num(1, 100_000, integer=True),
+                "concentration": Num(1e-6, 1e6),
+                "seed": Num(0, 2**32 - 1, integer=True),
+                "unstable_share": SHARE,
+            }
+        ),
+    }
+)
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> None:
+    """Overlay ``over`` (already checked against the schema) onto ``base``, key by key."""
     for key, value in over.items():
-        if key not in base:
-            problems.append(f"{where}{key}: unknown parameter (known: {', '.join(base)})")
-        elif isinstance(base[key], dict) and isinstance(value, Mapping):
-            _merge(base[key], value, f"{where}{key}.", problems)
+        if isinstance(base.get(key), dict) and isinstance(value, Mapping):
+            _merge(base[key], value)
         else:
-            base[key] = value
+            base[key] = copy.deepcopy(value)
 
 
-def _check(raw: Mapping[str, Any], problems: list[str]) -> None:
-    def num(path: str, v: Any, lo: float = 0.0, hi: float = 1.0) -> None:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-            problems.append(f"{path}: {v!r} is not a number from {lo:g} to {hi:g}")
+def _problems(doc: YamlDoc, partial: bool, data: Any, other: YamlDoc | None = None) -> list[str]:
+    """The schema's problems, each placed at ``file:line:column`` of the file that set the
+    value (``doc``; ``other`` for merged values the overlay did not touch)."""
+    out: list[str] = []
 
-    weights = raw.get("weights", {})
-    for f in FACTORS:
-        if f not in weights:
-            problems.append(f"weights.{f}: missing (factors: {', '.join(FACTORS)})")
-        else:
-            num(f"weights.{f}", weights[f])
-    for f in weights:
-        if f not in FACTORS:
-            problems.append(f"weights.{f}: unknown factor (factors: {', '.join(FACTORS)})")
-    total = sum(v for v in weights.values() if isinstance(v, (int, float)))
-    if abs(total - 1.0) > 1e-6:
-        problems.append(
-            f"weights: sum to {total:.4f}; they must sum to 1 so scores stay within 0-100"
-        )
-    for s in STATUSES:
-        num(f"maturity.{s}", raw.get("maturity", {}).get(s))
-    for k in SUPPORT_KINDS:
-        num(f"support_kinds.{k}", raw.get("support_kinds", {}).get(k))
-    for name, spec in raw.get("factors", {}).items():
-        for stage, mult in spec.get("stages", {}).items():
-            if stage not in STAGES:
-                problems.append(
-                    f"factors.{name}.stages.{stage}: unknown stage ({', '.join(STAGES)})"
-                )
-            num(f"factors.{name}.stages.{stage}", mult)
-    for preset in PRESETS:
-        if preset not in raw.get("gates", {}):
-            problems.append(f"gates.{preset}: missing preset")
-    _check_v2(raw, problems, num)
+    def report(path: YamlPath, message: str) -> None:
+        src = doc if other is None or path in doc.marks else other
+        mark = src.where(path)
+        place = f"{src.path.name}:{mark[0]}:{mark[1]}" if mark else src.path.name
+        out.append(f"{place}: {message}")
 
-
-def _check_v2(raw: Mapping[str, Any], problems: list[str], num: Any) -> None:
-    """Scale, feed and the unknowns' ranges (model v2): each range holds its central value."""
-
-    def unknown_range(path: str, spec: Any) -> None:
-        if not isinstance(spec, Mapping) or set(spec) != {"value", "low", "high"}:
-            problems.append(f"{path}: expected {{value, low, high}}, got {spec!r}")
-            return
-        for k in ("value", "low", "high"):
-            num(f"{path}.{k}", spec[k])
-        vals = [spec[k] for k in ("low", "value", "high")]
-        if all(isinstance(v, (int, float)) for v in vals) and not vals[0] <= vals[1] <= vals[2]:
-            problems.append(f"{path}: needs low <= value <= high, got {vals}")
-
-    scale = raw.get("scale")
-    if not isinstance(scale, Mapping):
-        problems.append("scale: missing (references, floor, exponent, unknown)")
-    else:
-        refs = scale.get("references")
-        for stage in STAGES:
-            ref = refs.get(stage) if isinstance(refs, Mapping) else None
-            num(f"scale.references.{stage}", ref, 1e-9, 1e9)
-        num("scale.floor", scale.get("floor"))
-        num("scale.exponent", scale.get("exponent"), 1e-9, 10.0)
-        unknown_range("scale.unknown", scale.get("unknown"))
-    feed = raw.get("feed")
-    if not isinstance(feed, Mapping):
-        problems.append("feed: missing (tiered_origins, unknown)")
-    else:
-        unknown_range("feed.unknown", feed.get("unknown"))
-        if not isinstance(feed.get("tiered_origins"), list):
-            problems.append("feed.tiered_origins: expected a list of tier names")
-    unknown_range("purity_unknown", raw.get("purity_unknown"))
-    statuses = raw.get("capacity_flag_statuses")
-    if not isinstance(statuses, list) or any(s not in STATUSES for s in statuses):
-        problems.append(
-            f"capacity_flag_statuses: expected a list of statuses ({', '.join(STATUSES)})"
-        )
+    MODEL_SCHEMA.check(data, (), report, partial)
+    return out
 
 
 def load_model(override: str | Path | None = None, base: Path | None = None) -> Model:
-    """The shipped parameters, overlaid with ``override`` (a ``--weights`` file) if given."""
+    """The shipped parameters, overlaid with ``override`` (a ``--weights`` file) if given.
+
+    The overlay is checked first, on its own (any subset of the keys, each of the right type
+    and range), then the merged parameters as a whole (every key present, the weights summing
+    to 1); a problem names the line of the file that set the value.
+    """
     base = base or settings.universes_dir() / "model.yaml"
-    raw = read_yaml(base)
-    if not isinstance(raw, dict):
+    base_doc = read_doc(base)
+    if not isinstance(base_doc.data, dict):
         raise UniverseError(f"{base}: expected a mapping of model parameters")
-    problems: list[str] = []
+    raw = copy.deepcopy(base_doc.data)
     over_path = None
+    over_doc = None
     if override is not None:
         over_path = Path(override)
-        over = read_yaml(over_path)
-        if not isinstance(over, Mapping):
+        over_doc = read_doc(over_path)
+        if not isinstance(over_doc.data, Mapping):
             raise UniverseError(
-                f"{over_path}: expected a mapping such as 'weights: {{sourcing: 0.3, ...}}'"
+                f"{over_path}: expected a mapping such as 'weights: {{sourcing: 0.3, ...}}' "
+                "(any subset of the keys of universes/model.yaml)"
             )
-        _merge(raw, over, "", problems)
-    _check(raw, problems)
+        problems = _problems(over_doc, True, over_doc.data)
+        if problems:
+            raise UniverseError(
+                f"{over_path}: {len(problems)} problem(s) in the model parameters", problems
+            )
+        _merge(raw, over_doc.data)
+    problems = (
+        _problems(over_doc, False, raw, base_doc)
+        if over_doc is not None
+        else _problems(base_doc, False, raw)
+    )
     if problems:
         name = over_path or base
         raise UniverseError(f"{name}: {len(problems)} problem(s) in the model parameters", problems)

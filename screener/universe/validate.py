@@ -1,34 +1,48 @@
 """Field checks for universe YAML, collecting every problem instead of stopping at the first.
 
-Each problem is one line a data maintainer can act on: the file, the company id, the field
-path, the bad value and what is allowed.
+Each problem is one line a data maintainer can act on: ``file:line:column``, the company id,
+the field path, the bad value and what is allowed. The line is the field's own when it is in
+the file, else its nearest enclosing entry's (a missing field is named where it belongs).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+
+from screener.errors import SymbolError
+from screener.universe.files import YamlDoc, YamlPath
+from screener.universe.symbols import parse_symbol
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class Problems:
-    """Collects problems for one file."""
+    """Collects problems for one file; with its :class:`YamlDoc`, each names its line, and
+    ``items`` lists them in file order (a maintainer fixes them top to bottom)."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, doc: YamlDoc | None = None) -> None:
         self.file = file
-        self.items: list[str] = []
+        self.doc = doc
+        self._found: list[tuple[tuple[int, int], int, str]] = []
 
-    def add(self, where: str, message: str) -> None:
-        self.items.append(
-            f"{self.file}: {where}: {message}" if where else f"{self.file}: {message}"
-        )
+    def add(self, where: str, message: str, path: YamlPath | None = None) -> None:
+        at = self.file
+        mark = self.doc.where(path) if self.doc is not None and path is not None else None
+        if mark is not None:
+            at = f"{self.file}:{mark[0]}:{mark[1]}"
+        text = f"{at}: {where}: {message}" if where else f"{at}: {message}"
+        self._found.append((mark or (0, 0), len(self._found), text))
+
+    @property
+    def items(self) -> list[str]:
+        return [text for _, _, text in sorted(self._found)]
 
     def __bool__(self) -> bool:
-        return bool(self.items)
+        return bool(self._found)
 
 
 def choices(values: Iterable[str]) -> str:
@@ -38,20 +52,26 @@ def choices(values: Iterable[str]) -> str:
 class Checker:
     """Typed accessors over one YAML mapping that record problems and return safe defaults."""
 
-    def __init__(self, problems: Problems, where: str, data: Any, today: date) -> None:
+    def __init__(
+        self, problems: Problems, where: str, data: Any, today: date, path: YamlPath = ()
+    ) -> None:
         self.p = problems
         self.where = where
         self.today = today
+        self.path = path
         if not isinstance(data, Mapping):
-            problems.add(where, f"expected a mapping of fields, got {_show(data)}")
+            problems.add(where, f"expected a mapping of fields, got {_show(data)}", path)
             data = {}
         self.data: Mapping[str, Any] = data
 
     def child(self, field: str, data: Any) -> Checker:
-        return Checker(self.p, f"{self.where} field '{field}'", data, self.today)
+        """The checker of a nested entry; ``field`` is its label, e.g. ``segments[0]``."""
+        return Checker(
+            self.p, f"{self.where} field '{field}'", data, self.today, self.path + label_path(field)
+        )
 
     def err(self, field: str, message: str) -> None:
-        self.p.add(f"{self.where} field '{field}'", message)
+        self.p.add(f"{self.where} field '{field}'", message, self.path + label_path(field))
 
     def unknown_keys(self, allowed: Iterable[str]) -> None:
         allowed = set(allowed)
@@ -60,6 +80,7 @@ class Checker:
                 self.p.add(
                     self.where,
                     f"unknown field '{key}' (allowed: {choices(sorted(allowed))})",
+                    (*self.path, key),
                 )
 
     def str_(self, field: str, *, required: bool = True) -> str | None:
@@ -104,7 +125,7 @@ class Checker:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             self.err(field, f"{_show(v)} is not a number (allowed: {lo:g} to {hi:g})")
             return None
-        if not lo <= float(v) <= hi:
+        if not lo <= v <= hi:  # compared as is: float() of a 400-digit integer overflows
             self.err(field, f"{_show(v)} is outside {lo:g} to {hi:g}")
             return None
         return float(v)
@@ -171,6 +192,42 @@ class Checker:
             return ()
         return tuple(x.strip() for x in v)
 
+    def symbols(self, field: str) -> tuple[str, ...]:
+        """A list of Yahoo symbols, each parsed by the one grammar and upper-cased."""
+        v = self.data.get(field, [])
+        if v is None:
+            return ()
+        if not isinstance(v, list):
+            self.err(field, f"{_show(v)} is not a list of symbols such as [LYC.AX, LYSCF]")
+            return ()
+        out: list[str] = []
+        for i, item in enumerate(v):
+            sym = self._symbol(f"{field}[{i}]", item)
+            if sym is not None:
+                out.append(sym)
+        return tuple(out)
+
+    def symbol(self, field: str) -> str | None:
+        v = self.data.get(field)
+        if v is None:
+            self.err(field, "is missing (a Yahoo symbol such as SPY or LYC.AX)")
+            return None
+        return self._symbol(field, v)
+
+    def _symbol(self, label: str, v: Any) -> str | None:
+        if not isinstance(v, str):
+            # an unquoted all-digit code (6680) is a YAML number
+            self.err(
+                label,
+                f'{_show(v)} is not text: quote symbols that YAML reads as numbers, e.g. "6680.HK"',
+            )
+            return None
+        try:
+            return parse_symbol(v)
+        except SymbolError as exc:
+            self.err(label, str(exc))
+            return None
+
     def list_(self, field: str) -> list[Any]:
         v = self.data.get(field, [])
         if v is None:
@@ -181,7 +238,18 @@ class Checker:
         return v
 
 
+_LABEL_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def label_path(label: str) -> YamlPath:
+    """``'segments[0].sources'`` -> ``('segments', 0, 'sources')``."""
+    return tuple(int(index) if index else name for name, index in _LABEL_PART.findall(label))
+
+
 def check_date(v: Any, report: Any, today: date, *, partial: bool = False) -> str | None:
+    if isinstance(v, datetime):
+        report(f"{v.isoformat(sep=' ')} is a date and time; give the date alone (YYYY-MM-DD)")
+        return None
     if isinstance(v, date):
         text = v.isoformat()
         d = v

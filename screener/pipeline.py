@@ -78,6 +78,7 @@ def run(
                 end=as_of,
                 today=today,
                 progress=progress,
+                fresh_from=_fresh_from(mode, as_of, today),
             )
             failures.update(refreshed.failures)
             source_name = refreshed.source
@@ -88,6 +89,21 @@ def run(
     run_id = a.document["run"]["id"]
     paths = write_outputs(a.document, out_dir or default_out_dir(run_id, demo=mode == "demo"))
     return RunResult(a.document, paths, failures)
+
+
+def _fresh_from(mode: Mode, as_of: date | None, today: date) -> date | None:
+    """The date from which stored bars need no refresh, or None to refresh every symbol.
+
+    Demo prices are deterministic and never revised, so a symbol whose stored bars reach the
+    last business day is not generated again: regenerating it would write the same bars.
+    Market data keeps the overlapping re-fetch that picks up revisions; a past ``as_of``
+    already skips symbols that reach it.
+    """
+    if mode != "demo" or as_of is not None:
+        return None
+    from screener.sources.demo import last_business_day
+
+    return last_business_day(today)
 
 
 def _screen(

@@ -52,7 +52,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from screener import settings
 from screener.sources import exchanges
@@ -226,6 +225,8 @@ def _usd_rate_path(ccy: str, n: int, seed: int) -> np.ndarray:
     vol = FX_VOL.get(ccy, DEFAULT_FX_VOL)
     if vol == 0.0:
         return np.full(n, level)
+    from scipy.signal import lfilter  # here: scipy.signal costs a warm run ~0.2 s to import
+
     phi = 0.5 ** (1.0 / FX_HALF_LIFE_DAYS)
     eps = vol / np.sqrt(DAYS) * _t_shocks(_rng(seed, "fx", ccy), n)
     eps[0] = 0.0

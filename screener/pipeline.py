@@ -24,6 +24,7 @@ from screener.universe.scored import Scored, load_scored
 
 if TYPE_CHECKING:
     from screener.screen.event_study import EventStudy
+    from screener.screen.panel import StoreRead
     from screener.store import Store
 
 Progress = Callable[[int, int, str], None]
@@ -82,9 +83,10 @@ def run(
             )
             failures.update(refreshed.failures)
             source_name = refreshed.source
-        a = _screen(scored, store, mode, as_of, today, preset, source_name, failures, now)
+        read = _read_once(scored, store, as_of, today)
+        a = _screen(scored, store, mode, as_of, today, preset, source_name, failures, now, read)
         _compare_with_previous(a, store)
-        a.document["events"] = _events(scored, store, a, today)
+        a.document["events"] = _events(scored, store, a, today, read)
         _save(a, store, scored, preset)
     run_id = a.document["run"]["id"]
     paths = write_outputs(a.document, out_dir or default_out_dir(run_id, demo=mode == "demo"))
@@ -116,6 +118,7 @@ def _screen(
     source_name: str | None,
     failures: dict[str, str],
     now: datetime | None,
+    read: StoreRead,
 ) -> Assembled:
     """Measure and screen from the store; FetchFailed when every fetched symbol failed."""
     try:
@@ -128,6 +131,7 @@ def _screen(
             source_name=source_name,
             failures=failures,
             now=now,
+            read=read,
         )
     except PriceDataError as exc:
         if mode == "offline" or not failures:
@@ -139,6 +143,22 @@ def _screen(
             f"no usable prices: all {len(failures)} symbols failed to fetch: {named}{more}. "
             "Use --offline to work from stored prices, or --demo for synthetic data."
         ) from exc
+
+
+def _read_once(
+    scored: Scored,
+    store: Store,
+    as_of: date | None,
+    today: date,
+) -> StoreRead:
+    """One read of the store for the screen and the event study (which reaches further back)."""
+    from screener.screen.event_study import study_start, study_symbols
+    from screener.screen.panel import default_start, read_store
+
+    end = as_of or today
+    symbols = [*scored.universe.priced_symbols(), *study_symbols(scored)]
+    start = min(default_start(end), study_start(scored, today))
+    return read_store(store, symbols, start=start, end=end)
 
 
 def _compare_with_previous(a: Assembled, store: Store) -> None:
@@ -157,7 +177,9 @@ def _compare_with_previous(a: Assembled, store: Store) -> None:
     doc["takeaways"] = takeaways(doc)
 
 
-def _events(scored: Scored, store: Store, a: Assembled, today: date) -> EventsRecord:
+def _events(
+    scored: Scored, store: Store, a: Assembled, today: date, read: StoreRead
+) -> EventsRecord:
     """The event study over the same store and scores, or a record saying why it was not run.
 
     Needs SPY (the market model's benchmark): a universe without benchmarks has none stored,
@@ -173,7 +195,7 @@ def _events(scored: Scored, store: Store, a: Assembled, today: date) -> EventsRe
         "add SPY to the universe's benchmarks and refresh prices"
     )
     try:
-        study = from_store(scored, store, today=today, as_of=a.panel.as_of)
+        study = from_store(scored, store, today=today, as_of=a.panel.as_of, read=read)
     except PriceDataError:
         return events_not_run(why, synthetic=synthetic)
     if market not in study.benchmarks:

@@ -10,7 +10,6 @@ Conventions (252 days, ddof=1, minimum observations) are in :mod:`screener.metri
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from screener.metrics._panel import F64, I64, Obj, cumsum0, no_reason, short_history
 from screener.metrics.registry import TRADING_DAYS
@@ -145,7 +144,9 @@ def moments_var(r: F64, n_ret: I64, w: int, need: int, cutoff: float) -> dict[st
         std = np.sqrt(m2 * nf / (nf - 1))
         g1 = np.sqrt(nf * (nf - 1)) / (nf - 2) * m3 / m2**1.5
         g2 = (nf - 1) / ((nf - 2) * (nf - 3)) * ((nf + 1) * m4 / m2**2 - 3 * (nf - 1))
-    z = float(stats.norm.ppf(cutoff))
+    from scipy.special import ndtri  # scipy.stats.norm.ppf is ndtri; scipy.stats costs 0.4 s
+
+    z = float(ndtri(cutoff))
     z_cf = z + (z * z - 1) * g1 / 6 + (z**3 - 3 * z) * g2 / 24 - (2 * z**3 - 5 * z) * g1 * g1 / 36
     reason = short_history(n, need, RET)
     flat = (no_reason(reason)) & (m2 <= 0)

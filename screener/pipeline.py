@@ -18,7 +18,7 @@ from screener.errors import FetchFailed, NotFoundError, PriceDataError, Screener
 from screener.screen.assemble import Assembled, assemble
 from screener.screen.types import EventsRecord, RunDoc
 from screener.sources import Mode, make_source
-from screener.sources.base import SourceName
+from screener.sources.base import PriceSource, SourceName
 from screener.store.refresh import refresh_with_fx
 from screener.universe.scored import Scored, load_scored
 
@@ -79,7 +79,7 @@ def run(
                 end=as_of,
                 today=today,
                 progress=progress,
-                fresh_from=_fresh_from(mode, as_of, today),
+                fresh_from=_fresh_from(mode, as_of, today, src),
             )
             failures.update(refreshed.failures)
             source_name = refreshed.source
@@ -93,19 +93,24 @@ def run(
     return RunResult(a.document, paths, failures)
 
 
-def _fresh_from(mode: Mode, as_of: date | None, today: date) -> date | None:
-    """The date from which stored bars need no refresh, or None to refresh every symbol.
+def _fresh_from(
+    mode: Mode, as_of: date | None, today: date, src: PriceSource
+) -> Callable[[str], date] | None:
+    """Each symbol's date from which stored bars need no refresh, or None to refresh all.
 
-    Demo prices are deterministic and never revised, so a symbol whose stored bars reach the
-    last business day is not generated again: regenerating it would write the same bars.
-    Market data keeps the overlapping re-fetch that picks up revisions; a past ``as_of``
-    already skips symbols that reach it.
+    Demo prices are deterministic and never revised, so a symbol whose stored bars reach its
+    last synthetic trading day is not generated again: regenerating it would write the same
+    bars. Market data keeps the overlapping re-fetch that picks up revisions; a past
+    ``as_of`` already skips symbols that reach it.
     """
     if mode != "demo" or as_of is not None:
         return None
-    from screener.sources.demo import last_business_day
+    from screener.sources.demo import DemoSource
 
-    return last_business_day(today)
+    if not isinstance(src, DemoSource):
+        return None
+    demo = src
+    return lambda symbol: demo.last_bar_day(symbol, today)
 
 
 def _screen(

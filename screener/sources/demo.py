@@ -317,6 +317,17 @@ class DemoSource:
             return "fx"
         return self.profiles.get(ticker, "developer")
 
+    def last_bar_day(self, ticker: str, day: date) -> date:
+        """The last date on or before ``day`` on which :meth:`fetch` gives ``ticker`` a bar
+        (FX pairs: every business day; equities skip their market's synthetic holidays)."""
+        last = last_business_day(day)
+        if ticker.upper().endswith("=X"):
+            return last
+        sfx = exchanges.suffix(ticker.strip().upper())
+        days = pd.bdate_range(end=last, periods=30)
+        open_days = days[~_holiday_mask(days, sfx)]
+        return open_days[-1].date() if len(open_days) else last
+
     def _params(self, profile: str) -> ProfileParams:
         # Benchmarks by the role their universe gives them: a broad market or a sector ETF.
         return _PARAMS[{"market": "broad", "sector": "sector_etf"}.get(profile, profile)]

@@ -322,13 +322,14 @@ def refresh_with_fx(
     end: date | None,
     today: date,
     progress: Progress | None = None,
-    fresh_from: date | None = None,
+    fresh_from: date | Callable[[str], date] | None = None,
 ) -> Refreshed:
     """Refresh ``symbols`` and then the FX series of their currencies.
 
-    Symbols whose stored bars already reach ``fresh_from`` are not fetched. It defaults to
-    ``end``: with a past ``--as-of`` an incremental fetch would start after ``end`` and fail
-    for no reason. A lookup passes the last trading day, so only stale series are fetched.
+    Symbols whose stored bars already reach ``fresh_from`` (a date, or a symbol's own date:
+    the demo knows each market's holidays) are not fetched. It defaults to ``end``: with a
+    past ``--as-of`` an incremental fetch would start after ``end`` and fail for no reason.
+    A lookup passes the last trading day, so only stale series are fetched.
     """
     skip_from = fresh_from if fresh_from is not None else end
 
@@ -336,7 +337,8 @@ def refresh_with_fx(
         if skip_from is None:
             return list(syms)
         last = store.last_dates(list(syms))
-        return [s for s in syms if s not in last or last[s] < skip_from]
+        due = skip_from if callable(skip_from) else (lambda s: skip_from)
+        return [s for s in syms if s not in last or last[s] < due(s)]
 
     report = refresh(store, needed(symbols), source, end=end, today=today, progress=progress)
     failures, updated = dict(report.failures), dict(report.updated)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from screener import pipeline, settings
-from screener.sources.demo import DemoSource, last_business_day
+from screener.sources.demo import DemoSource, _closed, _holiday_mask, last_business_day
 from screener.store import STORE_FILENAME
 
 TODAY = date(2026, 11, 30)  # a Monday on which the synthetic .SZ market is closed
@@ -68,3 +68,11 @@ def test_a_warm_demo_run_generates_only_missing_bars(
         lost = {str(r[0]) for r in con.fetchall()}
     assert _run(tmp_path, "catch-up", today) == first
     assert set(asked) == lost  # exactly the symbols that miss a bar, markets closed skipped
+
+
+@pytest.mark.parametrize("sfx", ["", ".AX", ".SZ", ".TO", ".HK"])
+def test_one_day_holiday_check_equals_the_calendar_mask(sfx: str) -> None:
+    days = pd.bdate_range("2024-12-01", "2026-12-31")
+    mask = _holiday_mask(days, sfx)
+    assert [_closed(d.date(), sfx) for d in days] == mask.tolist()
+    assert mask.any()

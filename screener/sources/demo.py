@@ -265,6 +265,13 @@ def _holiday_mask(index: pd.DatetimeIndex, sfx: str) -> np.ndarray:
     return np.asarray(closed, dtype=bool)
 
 
+def _closed(day: date, sfx: str) -> bool:
+    """:func:`_holiday_mask` for one business day."""
+    if (day.month, day.day) in ((1, 1), (12, 25)):
+        return True
+    return sfx != "" and zlib.crc32(f"holiday|{sfx}|{day.isoformat()}".encode()) % 100 == 0
+
+
 def _empty_prices() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in PRICE_COLUMNS})
     return frame.astype({"ticker": "str", "date": "datetime64[ns]"})
@@ -324,9 +331,11 @@ class DemoSource:
         if ticker.upper().endswith("=X"):
             return last
         sfx = exchanges.suffix(ticker.strip().upper())
-        days = pd.bdate_range(end=last, periods=30)
-        open_days = days[~_holiday_mask(days, sfx)]
-        return open_days[-1].date() if len(open_days) else last
+        for _ in range(30):  # a few days at most: holidays are ~1 % of days
+            if not _closed(last, sfx):
+                return last
+            last = last_business_day(last - timedelta(days=1))
+        return last
 
     def _params(self, profile: str) -> ProfileParams:
         # Benchmarks by the role their universe gives them: a broad market or a sector ETF.

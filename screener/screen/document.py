@@ -367,7 +367,8 @@ def build_document(
 ) -> RunDoc:
     """Everything a renderer needs; ``changes``, ``takeaways`` and ``events`` are filled in by
     the caller."""
-    weekly = weekly_closes(close, meta.as_of)
+    dated = isinstance(close.index, pd.DatetimeIndex) and len(close.columns) > 0
+    weekly = weekly_closes(close, meta.as_of) if dated else None
     frames = _Frames(
         values, reasons, quality, close, instruments, failures, last_errors or {}, weekly
     )

@@ -167,12 +167,14 @@ def main() -> None:
         )
 
     times: dict[str, list[float]] = {"now": [], "previous": []}
+    cpu: dict[str, list[float]] = {"now": [], "previous": []}
     for _ in range(args.repeat):  # alternately, so both see the same machine load
         for name in ("now", "previous"):
             with previous() if name == "previous" else nullcontext():
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 out = run()
                 times[name].append(time.perf_counter() - t0)
+                cpu[name].append(time.process_time() - c0)
             assert list(out.columns) == list(METRICS)
             if name == "now":
                 now_out = out
@@ -188,6 +190,10 @@ def main() -> None:
     scaled = f"scaled from {sub} tickers" if sub < n else "all tickers"
     print(f"compute, {args.repeat} runs: {', '.join(f'{x:.2f}' for x in times['now'])}")
     print(f"previous helpers: {', '.join(f'{x:.2f}' for x in times['previous'])}")
+    print(
+        f"CPU seconds (median; load-proof where wall time is not): "
+        f"{statistics.median(cpu['now']):.2f} now, {statistics.median(cpu['previous']):.2f} previous"
+    )
     print(
         f"empyrical loop: {count // sub} metrics/ticker, {scaled} ({emp_sub:.2f} s), "
         f"{len(METRICS)} metrics in compute\n"

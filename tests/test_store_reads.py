@@ -197,7 +197,9 @@ def test_a_cut_of_the_whole_read_does_not_share_its_array_unless_asked(store: St
 dates = st.dates(min_value=FIRST, max_value=LAST)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     subset=st.lists(st.sampled_from(SYMBOLS), min_size=1, max_size=6),
     span=st.tuples(dates, dates).map(sorted),

@@ -66,6 +66,10 @@ def default_start(end: date) -> date:
     return start
 
 
+#: The price fields a panel holds: adjusted closes, raw closes (value traded), volumes.
+_FIELDS = ("adj_close", "close", "volume")
+
+
 def read_store(store: Store, symbols: Sequence[str], *, start: date, end: date) -> StoreRead:
     """Read ``symbols`` (and the FX pairs of their currencies) from ``start`` to ``end``."""
     from screener.store import frames
@@ -82,9 +86,6 @@ def read_store(store: Store, symbols: Sequence[str], *, start: date, end: date) 
         return StoreRead(prices, fx, inst, none, synthetic, flags, start, end)
 
     return store.read_with(reader)
-
-
-_FIELDS = ("adj_close", "close", "volume")
 
 
 def _currencies(symbols: Sequence[str], inst: pd.DataFrame) -> dict[str, str]:

@@ -275,6 +275,9 @@ def refresh(
     size = max(1, int(settings.get("refresh_chunk") if chunk is None else chunk))
     started_at = _utcnow()
     wanted = list(dict.fromkeys(t.strip() for t in tickers if t and t.strip()))
+    if not wanted:  # nothing to fetch (e.g. every symbol fresh): no store reads either
+        now = _utcnow()
+        return RefreshReport((), {}, {}, source.name, bool(source.synthetic), now, now)
     starts = plan_starts(wanted, store.last_dates(wanted), since=since, today=today)
     known = store.instruments(wanted)
     batches = _batches(wanted, starts, size)

@@ -27,12 +27,13 @@ from screener.errors import (
 from screener.screen.assemble import Assembled, assemble
 from screener.screen.types import EventsRecord, RunDoc
 from screener.sources import Mode, make_source
-from screener.sources.base import SourceName
+from screener.sources.base import PriceSource, SourceName
 from screener.store.refresh import refresh_with_fx
 from screener.universe.scored import Scored, load_scored
 
 if TYPE_CHECKING:
     from screener.screen.event_study import EventStudy
+    from screener.screen.panel import StoreRead
     from screener.store import Store
 
 Progress = Callable[[int, int, str], None]
@@ -129,19 +130,41 @@ def run(
                 end=as_of,
                 today=today,
                 progress=progress,
+                fresh_from=_fresh_from(mode, as_of, today, src),
             )
             failures.update(refreshed.failures)
             source_name = refreshed.source
         if as_of is not None:
             _as_of_in_history(store, scored.universe.priced_symbols(), as_of, today)
-        a = _screen(scored, store, mode, as_of, today, preset, source_name, failures, now)
+        read = _read_once(scored, store, as_of, today)
+        a = _screen(scored, store, mode, as_of, today, preset, source_name, failures, now, read)
         _compare_with_previous(a, store)
-        a.document["events"] = _events(scored, store, a, today)
+        a.document["events"] = _events(scored, store, a, today, read)
         _basket(a, store)
         _save(a, store, scored, preset)
     run_id = a.document["run"]["id"]
     paths = write_outputs(a.document, out_dir or default_out_dir(run_id, demo=mode == "demo"))
     return RunResult(a.document, paths, failures)
+
+
+def _fresh_from(
+    mode: Mode, as_of: date | None, today: date, src: PriceSource
+) -> Callable[[str], date] | None:
+    """Each symbol's date from which stored bars need no refresh, or None to refresh all.
+
+    Demo prices are deterministic and never revised, so a symbol whose stored bars reach its
+    last synthetic trading day is not generated again: regenerating it would write the same
+    bars. Market data keeps the overlapping re-fetch that picks up revisions; a past
+    ``as_of`` already skips symbols that reach it.
+    """
+    if mode != "demo" or as_of is not None:
+        return None
+    from screener.sources.demo import DemoSource
+
+    if not isinstance(src, DemoSource):
+        return None
+    demo = src
+    return lambda symbol: demo.last_bar_day(symbol, today)
 
 
 def _screen(
@@ -154,6 +177,7 @@ def _screen(
     source_name: str | None,
     failures: dict[str, str],
     now: datetime | None,
+    read: StoreRead,
 ) -> Assembled:
     """Measure and screen from the store; FetchFailed when every fetched symbol failed."""
     try:
@@ -166,6 +190,7 @@ def _screen(
             source_name=source_name,
             failures=failures,
             now=now,
+            read=read,
         )
     except PriceDataError as exc:
         if mode == "offline" or not failures:
@@ -177,6 +202,22 @@ def _screen(
             f"no usable prices: all {len(failures)} symbols failed to fetch: {named}{more}. "
             "Use --offline to work from stored prices, or --demo for synthetic data."
         ) from exc
+
+
+def _read_once(
+    scored: Scored,
+    store: Store,
+    as_of: date | None,
+    today: date,
+) -> StoreRead:
+    """One read of the store for the screen and the event study (which reaches further back)."""
+    from screener.screen.event_study import study_start, study_symbols
+    from screener.screen.panel import default_start, read_store
+
+    end = as_of or today
+    symbols = [*scored.universe.priced_symbols(), *study_symbols(scored)]
+    start = min(default_start(end), study_start(scored, today))
+    return read_store(store, symbols, start=start, end=end)
 
 
 def _compare_with_previous(a: Assembled, store: Store) -> None:
@@ -195,7 +236,9 @@ def _compare_with_previous(a: Assembled, store: Store) -> None:
     doc["takeaways"] = takeaways(doc)
 
 
-def _events(scored: Scored, store: Store, a: Assembled, today: date) -> EventsRecord:
+def _events(
+    scored: Scored, store: Store, a: Assembled, today: date, read: StoreRead
+) -> EventsRecord:
     """The event study over the same store and scores, or a record saying why it was not run.
 
     Needs SPY (the market model's benchmark): a universe without benchmarks has none stored,
@@ -211,7 +254,7 @@ def _events(scored: Scored, store: Store, a: Assembled, today: date) -> EventsRe
         "add SPY to the universe's benchmarks and refresh prices"
     )
     try:
-        study = from_store(scored, store, today=today, as_of=a.panel.as_of)
+        study = from_store(scored, store, today=today, as_of=a.panel.as_of, read=read)
     except PriceDataError:
         return events_not_run(why, synthetic=synthetic)
     if market not in study.benchmarks:

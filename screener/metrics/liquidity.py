@@ -80,7 +80,8 @@ def _check_volume(volume: pd.DataFrame, close: pd.DataFrame) -> F64:
             "volume: must have exactly the dates and tickers of close (same index and columns); "
             "fix: volume = volume.reindex(index=close.index, columns=close.columns)."
         )
-    return check_frame(volume, "volume", positive=False)
+    # Not copied into C order: ADV reads only the last rows of the volumes.
+    return check_frame(volume, "volume", positive=False, c_contiguous=False)
 
 
 def days_to_trade(adv: Column, ticket: float, participation: float) -> Column:

@@ -14,7 +14,15 @@ import pandas as pd
 
 from screener.metrics.registry import ADV_WINDOW
 from screener.screen.document import RunMeta, build_document, iso_week
-from screener.screen.panel import Panel, compute_risk, gate_adv, read_panel
+from screener.screen.panel import (
+    Panel,
+    StoreRead,
+    compute_risk,
+    default_start,
+    gate_adv,
+    panel_of,
+    read_panel,
+)
 from screener.screen.types import RunDoc
 from screener.universe.scored import Scored
 
@@ -44,11 +52,14 @@ def assemble(
     now: datetime | None = None,
     robustness: bool = True,
     series_for: Collection[str] | None = None,
+    read: StoreRead | None = None,
 ) -> Assembled:
     """Read the store, compute metrics, build the screen and arrange the document.
 
     ``extra`` symbols (outside the universe, for ``lookup``) are measured but not screened.
-    ``failures`` is updated with symbols that have no stored prices.
+    ``failures`` is updated with symbols that have no stored prices. ``read``: a read of the
+    store that covers the symbols from :func:`~screener.screen.panel.default_start` (the
+    weekly run reads once for its screen and event study); else the store is read here.
     """
     from screener.screen.table import build
 
@@ -56,7 +67,11 @@ def assemble(
     symbols = uni.priced_symbols()
     bench = uni.benchmark_symbols()
     extra = [e for e in extra if e not in symbols]
-    panel = read_panel(store, [*symbols, *extra], as_of=as_of, today=today)
+    if read is None:
+        panel = read_panel(store, [*symbols, *extra], as_of=as_of, today=today)
+    else:
+        end = as_of or today
+        panel = panel_of(read, [*symbols, *extra], as_of=as_of, start=default_start(end), end=end)
     equities = [s for s in [*symbols, *extra] if s not in bench]
     detailed = compute_risk(panel, equities, bench)
     window = scored.model.gate(preset).get("adv_window_days")

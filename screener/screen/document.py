@@ -98,19 +98,40 @@ def risk_row(
     return risk, why
 
 
-def weekly_series(close: pd.DataFrame, ticker: str, as_of: date, weeks: int = 53) -> SeriesRecord:
-    """~1 year of week-end closes for a sparkline (each ticker on its own trading days)."""
+def weekly_closes(close: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Each ticker's last close of each week ending Friday, up to ``as_of`` (rows: weeks).
+
+    NaN where a ticker did not trade that week. One grouping for all tickers: the document
+    reads each company's sparkline from it instead of grouping each ticker's series again.
+    """
+    upto = close.loc[close.index <= pd.Timestamp(as_of)]
+    return upto.groupby(upto.index.to_period("W-FRI")).last()
+
+
+def weekly_series(
+    close: pd.DataFrame,
+    ticker: str,
+    as_of: date,
+    weeks: int = 53,
+    *,
+    weekly: pd.DataFrame | None = None,
+) -> SeriesRecord:
+    """~1 year of week-end closes for a sparkline (each ticker on its own trading days).
+
+    ``weekly``: :func:`weekly_closes` of ``close``, when the caller has it already.
+    """
     if ticker not in close.columns:
         return {"dates": [], "close": []}
-    s = close[ticker].dropna()
-    s = s[s.index <= pd.Timestamp(as_of)]
-    if s.empty:
+    if weekly is None:
+        weekly = weekly_closes(close[[ticker]], as_of)
+    last = weekly[ticker].dropna().tail(weeks)
+    if last.empty:
         return {"dates": [], "close": []}
-    weekly = s.groupby(s.index.to_period("W-FRI")).last().tail(weeks)
     # Labelled by week end (Friday), but never after as_of: a mid-week as_of would otherwise
     # date the partial week's last close in the future.
-    dates = [min(p.end_time.date(), as_of).isoformat() for p in weekly.index]
-    return {"dates": dates, "close": [clean(v) for v in weekly.to_numpy()]}
+    ends = pd.PeriodIndex(last.index).end_time.date
+    dates = [min(d, as_of).isoformat() for d in ends]
+    return {"dates": dates, "close": [clean(v) for v in last.to_numpy()]}
 
 
 def profile_fields(view: Mapping[str, Any]) -> CompanyRecord:
@@ -148,6 +169,7 @@ class _Frames:
     instruments: pd.DataFrame
     failures: Mapping[str, str]
     last_errors: Mapping[str, str]
+    weekly: pd.DataFrame | None = None  # weekly_closes(close, as_of), for the sparklines
 
 
 def _data_quality(frames: _Frames, ticker: str | None) -> DataQualityRecord:
@@ -201,7 +223,7 @@ def _row(
         },
         "data_quality": _data_quality(frames, ticker),
         "series": (
-            weekly_series(frames.close, ticker, meta.as_of)
+            weekly_series(frames.close, ticker, meta.as_of, weekly=frames.weekly)
             if ticker and with_series
             else {"dates": [], "close": []}
         ),
@@ -349,7 +371,11 @@ def build_document(
 ) -> RunDoc:
     """Everything a renderer needs; ``changes``, ``takeaways``, ``events`` and the basket
     (``basket``, the rows' weights and ``price``) are filled in by the caller."""
-    frames = _Frames(values, reasons, quality, close, instruments, failures, last_errors or {})
+    dated = isinstance(close.index, pd.DatetimeIndex) and len(close.columns) > 0
+    weekly = weekly_closes(close, meta.as_of) if dated else None
+    frames = _Frames(
+        values, reasons, quality, close, instruments, failures, last_errors or {}, weekly
+    )
     companies = {c.id: c for c in scored.universe.companies}
     rows: list[Row] = []
     for cid, t in table.iterrows():

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from screener.errors import NotFoundError, PriceDataError
 from screener.screen.document import clean
@@ -35,6 +35,7 @@ from screener.screen.events import (
     Window,
     bmp_test,
     market_model,
+    one_sample_t,
     overlaps,
     sign_test,
     welch,
@@ -43,6 +44,7 @@ from screener.universe.records import STAGES, Direction, Event
 from screener.universe.scored import Scored
 
 if TYPE_CHECKING:
+    from screener.screen.panel import StoreRead
     from screener.store import Store
 
 TERCILES = ("high", "mid", "low")
@@ -178,8 +180,8 @@ def _paths(
 
 @functools.lru_cache(maxsize=256)
 def _t975(df: int) -> float:
-    """Student's t 97.5 % quantile (cached: scipy's ppf costs ~0.1 ms a call)."""
-    return float(stats.t.ppf(0.975, df))
+    """Student's t 97.5 % quantile (``special.stdtrit``, as ``scipy.stats.t.ppf``; cached)."""
+    return float(special.stdtrit(df, 0.975))
 
 
 def terciles(scored: Scored, with_prices: Sequence[str]) -> dict[str, str]:
@@ -337,8 +339,7 @@ def _by_direction(
                     ]
                 )
                 if len(diffs) >= 2 and np.std(diffs) > 0:
-                    res = stats.ttest_1samp(diffs, 0.0)
-                    test = Stat(float(res.statistic), float(res.pvalue), len(diffs))
+                    test = one_sample_t(diffs)
                 else:
                     test = Stat(float("nan"), float("nan"), len(diffs))
                 mean = float(diffs.mean()) if len(diffs) else float("nan")
@@ -354,14 +355,21 @@ def from_store(
     as_of: date | None = None,
     event_ids: Sequence[str] | None = None,
     headline: Window = (0, 5),
+    read: StoreRead | None = None,
 ) -> EventStudy:
-    """Read what the store holds for the universe (from a year before the first event) and study it."""
-    from screener.screen.panel import read_panel
+    """Read what the store holds for the universe (from a year before the first event) and study it.
 
-    first = min((e.date for e in scored.universe.events), default=today)
-    start = (pd.Timestamp(first) - pd.DateOffset(days=420)).date()
-    symbols = [*scored.universe.tickers(), *BENCHMARKS]
-    panel = read_panel(store, symbols, as_of=as_of, today=today, start=start)
+    ``read``: a read of the store that covers :func:`study_symbols` from :func:`study_start`
+    (the weekly run reads once for its screen and this study); else the store is read here.
+    """
+    from screener.screen.panel import panel_of, read_panel
+
+    start = study_start(scored, today)
+    symbols = study_symbols(scored)
+    if read is None:
+        panel = read_panel(store, symbols, as_of=as_of, today=today, start=start)
+    else:
+        panel = panel_of(read, symbols, as_of=as_of, start=start, end=as_of or today)
     return study(
         scored,
         panel.close,
@@ -370,6 +378,18 @@ def from_store(
         event_ids=event_ids,
         headline=headline,
     )
+
+
+def study_symbols(scored: Scored) -> list[str]:
+    """The symbols the study reads: every listing of the universe and the benchmarks."""
+    return [*scored.universe.tickers(), *BENCHMARKS]
+
+
+def study_start(scored: Scored, today: date) -> date:
+    """The first date the study reads: 420 days before the first event (its estimation window)."""
+    first = min((e.date for e in scored.universe.events), default=today)
+    start: date = (pd.Timestamp(first) - pd.DateOffset(days=420)).date()
+    return start
 
 
 def as_dict(s: EventStudy) -> dict[str, Any]:

@@ -28,16 +28,18 @@ event across companies.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from screener.errors import ScreenerError
 from screener.metrics.registry import min_obs
@@ -320,14 +322,14 @@ def bmp_test(car: F64, var: F64) -> Stat:
     if sd == 0:
         return Stat(float("nan"), float("nan"), k)
     stat = float(np.mean(s) / (sd / np.sqrt(k)))
-    return Stat(stat, float(2 * stats.t.sf(abs(stat), k - 1)), k)
+    return Stat(stat, t_two_sided(stat, k - 1), k)
 
 
 def sign_test(car: F64) -> Stat:
     """Sign test: the share of positive CARs against 1/2 (exact binomial, two-sided).
 
-    ``stat`` is the number of positive CARs among the ``n`` non-zero, finite ones;
-    ``scipy.stats.binomtest(k, n, 0.5)``. Corrado & Zivney (1992) discuss its power.
+    ``stat`` is the number of positive CARs among the ``n`` non-zero, finite ones; the
+    p-value is :func:`_binom_p` (``scipy.stats.binomtest(k, n, 0.5)``). Corrado & Zivney (1992) discuss its power.
     """
     c = car[np.isfinite(car) & (car != 0)]
     k = int((c > 0).sum())
@@ -338,20 +340,63 @@ def sign_test(car: F64) -> Stat:
 
 @functools.lru_cache(maxsize=4096)
 def _binom_p(k: int, n: int) -> float:
-    # Cached: a study asks for the same few (k, n) hundreds of times, and binomtest is slow.
-    return float(stats.binomtest(k, n, 0.5).pvalue)
+    """Two-sided exact binomial p-value of ``k`` successes in ``n`` at p = 1/2.
+
+    The outcomes at most as likely as ``k`` are, by symmetry, the two tails beyond
+    ``min(k, n − k)`` and ``max(k, n − k)``: ``p = min(1, 2 Σ_{x ≤ min(k, n−k)} C(n, x) / 2ⁿ)``,
+    and 1 when ``k = n/2``. Summed in integers and rounded once, so it is the correctly rounded
+    value; ``scipy.stats.binomtest(k, n, 0.5)`` (the same test) differs by at most ~1e-14
+    relative, in its last digits (tests/test_events_stats.py). Cached: a study asks for the
+    same few (k, n) hundreds of times.
+    """
+    if 2 * k == n:
+        return 1.0
+    tail = sum(math.comb(n, x) for x in range(min(k, n - k) + 1))
+    return float(min(Fraction(1), Fraction(2 * tail, 2**n)))
+
+
+def t_two_sided(t: npt.ArrayLike, df: npt.ArrayLike) -> float:
+    """Two-sided p of Student's t: ``2·P(T_df > |t|)`` (``special.stdtr``, as scipy.stats)."""
+    return float(2 * special.stdtr(df, -np.abs(t)))
+
+
+def _var1(x: F64) -> np.float64:
+    """Sample variance (ddof = 1) computed as ``scipy.stats`` does, so t statistics match it
+    bit for bit: the mean of squared deviations from the mean, times ``n / (n − 1)``."""
+    n = np.float64(x.shape[0])
+    var: np.float64 = np.mean((x - np.mean(x, keepdims=True)) ** 2)
+    var *= n / (n - 1)
+    return var
 
 
 def welch(a: F64, b: F64) -> Stat:
-    """Welch's t-test of mean(a) − mean(b) (``scipy.stats.ttest_ind(equal_var=False)``).
+    """Welch's t-test of mean(a) − mean(b), two-sided.
 
-    NaN with fewer than 2 finite values on either side.
+    ``t = (m_a − m_b) / sqrt(v_a/n_a + v_b/n_b)`` with Welch–Satterthwaite degrees of freedom
+    ``(v_a/n_a + v_b/n_b)² / ((v_a/n_a)²/(n_a − 1) + (v_b/n_b)²/(n_b − 1))``; the same
+    operations as ``scipy.stats.ttest_ind(equal_var=False)``, whose per-call overhead was a
+    fifth of the weekly run (tests hold the two equal bit for bit). NaN with fewer than 2
+    finite values on either side.
     """
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if len(a) < 2 or len(b) < 2:
         return Stat(float("nan"), float("nan"), len(a) + len(b))
-    res = stats.ttest_ind(a, b, equal_var=False)
-    return Stat(float(res.statistic), float(res.pvalue), len(a) + len(b))
+    n1, n2 = len(a), len(b)
+    vn1, vn2 = _var1(a) / n1, _var1(b) / n2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw_df = (vn1 + vn2) ** 2 / (vn1**2 / (n1 - 1) + vn2**2 / (n2 - 1))
+        df = np.where(np.isnan(raw_df), 1.0, raw_df)  # zero variances: the t is not finite
+        t = np.divide(np.mean(a) - np.mean(b), np.sqrt(vn1 + vn2))
+    return Stat(float(t), t_two_sided(t, df), n1 + n2)
+
+
+def one_sample_t(x: F64) -> Stat:
+    """Student's one-sample t-test of mean(x) = 0, two-sided (``scipy.stats.ttest_1samp``'s
+    operations: ``t = mean / sqrt(var(ddof=1)/n)``, n − 1 degrees of freedom)."""
+    n = x.shape[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.divide(np.mean(x) - 0.0, np.sqrt(_var1(x) / n))
+    return Stat(float(t), t_two_sided(t, np.float64(n - 1)), n)
 
 
 def overlaps(

@@ -71,6 +71,23 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def kendall_tau_b(base: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """Kendall's τ between the ranking ``base`` and each row of ``ranks`` (all without ties).
+
+    ``τ = (concordant − discordant) / (n(n−1)/2)``, divided as ``scipy.stats.kendalltau``
+    divides (τ-b, which equals τ-a without ties), so the values match it bit for bit; one
+    array operation over all draws instead of a scipy call per draw (a fifth of the screen).
+    """
+    n = base.shape[0]
+    tot = n * (n - 1) // 2
+    order = np.sign(base[:, None] - base[None, :])
+    drawn = np.sign(ranks[:, :, None] - ranks[:, None, :])
+    discordant = (order[None] * drawn < 0).sum(axis=(1, 2)) // 2  # each pair counted twice
+    tau = (tot - 2 * discordant) / np.sqrt(tot) / np.sqrt(tot)
+    out: np.ndarray = np.minimum(1.0, np.maximum(-1.0, tau))
+    return out
+
+
 def rank_robustness(scored: Scored, ids: list[str], model: Model) -> RankRobustness:
     """Rescore under draws of the weights and of the unknown facts (§10).
 
@@ -81,8 +98,6 @@ def rank_robustness(scored: Scored, ids: list[str], model: Model) -> RankRobustn
     we report each company's median rank and 5–95% interval, and the median Kendall τ between
     the base ranking and the draws, so "rank unstable" reflects both weights and evidence.
     """
-    from scipy.stats import kendalltau
-
     params = model.raw["rank_robustness"]
     draws, conc, seed = int(params["draws"]), float(params["concentration"]), int(params["seed"])
     unstable_share = float(params["unstable_share"])
@@ -107,7 +122,7 @@ def rank_robustness(scored: Scored, ids: list[str], model: Model) -> RankRobustn
     drawn = 100.0 * mult[None, :] * (sample @ lo.T + u * (sample @ (hi - lo).T))
     ranks = _ranks(drawn)
     base_rank = _ranks(base[None, :])[0]
-    taus = [kendalltau(base_rank, r).statistic for r in ranks]
+    taus = kendall_tau_b(base_rank, ranks)
     table["rank_median"] = np.median(ranks, axis=0)
     table["rank_p05"] = np.percentile(ranks, 5, axis=0)
     table["rank_p95"] = np.percentile(ranks, 95, axis=0)

@@ -52,7 +52,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from screener import settings
 from screener.sources import exchanges
@@ -226,6 +225,8 @@ def _usd_rate_path(ccy: str, n: int, seed: int) -> np.ndarray:
     vol = FX_VOL.get(ccy, DEFAULT_FX_VOL)
     if vol == 0.0:
         return np.full(n, level)
+    from scipy.signal import lfilter  # here: scipy.signal costs a warm run ~0.2 s to import
+
     phi = 0.5 ** (1.0 / FX_HALF_LIFE_DAYS)
     eps = vol / np.sqrt(DAYS) * _t_shocks(_rng(seed, "fx", ccy), n)
     eps[0] = 0.0
@@ -262,6 +263,13 @@ def _holiday_mask(index: pd.DatetimeIndex, sfx: str) -> np.ndarray:
         extra = [zlib.crc32(f"holiday|{sfx}|{d}".encode()) % 100 == 0 for d in days]
         closed = closed | np.asarray(extra, dtype=bool)
     return np.asarray(closed, dtype=bool)
+
+
+def _closed(day: date, sfx: str) -> bool:
+    """:func:`_holiday_mask` for one business day."""
+    if (day.month, day.day) in ((1, 1), (12, 25)):
+        return True
+    return sfx != "" and zlib.crc32(f"holiday|{sfx}|{day.isoformat()}".encode()) % 100 == 0
 
 
 def _empty_prices() -> pd.DataFrame:
@@ -315,6 +323,19 @@ class DemoSource:
         if ticker.endswith("=X"):
             return "fx"
         return self.profiles.get(ticker, "developer")
+
+    def last_bar_day(self, ticker: str, day: date) -> date:
+        """The last date on or before ``day`` on which :meth:`fetch` gives ``ticker`` a bar
+        (FX pairs: every business day; equities skip their market's synthetic holidays)."""
+        last = last_business_day(day)
+        if ticker.upper().endswith("=X"):
+            return last
+        sfx = exchanges.suffix(ticker.strip().upper())
+        for _ in range(30):  # a few days at most: holidays are ~1 % of days
+            if not _closed(last, sfx):
+                return last
+            last = last_business_day(last - timedelta(days=1))
+        return last
 
     def _params(self, profile: str) -> ProfileParams:
         # Benchmarks by the role their universe gives them: a broad market or a sector ETF.

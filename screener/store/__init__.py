@@ -16,12 +16,12 @@ single transaction: a process killed mid-write leaves the previous data intact.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -51,6 +51,8 @@ from screener.store.writes import (
 )
 
 __all__ = ["FIELDS", "LONG_COLUMNS", "SCHEMA_VERSION", "STORE_FILENAME", "Store"]
+
+T = TypeVar("T")
 
 
 class Store:
@@ -311,6 +313,12 @@ class Store:
         """``field`` as dates × tickers (NaN where no bar); see :func:`frames.read_wide`."""
         with self._reading() as con:
             return read_wide(con, field, tickers, start, end)
+
+    def read_with(self, reader: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """``reader(connection)`` on one read-only connection: several reads (e.g. of
+        :mod:`screener.store.frames`) for the price of one open."""
+        with self._reading() as con:
+            return reader(con)
 
     def instruments(self, tickers: Sequence[str] | None = None) -> pd.DataFrame:
         """Instrument metadata indexed by ticker."""

@@ -13,6 +13,7 @@ Two tricks keep a full read of millions of rows near one second on a small machi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -159,6 +160,118 @@ def _flags(
     )
 
 
+@dataclass(frozen=True)
+class WideRead:
+    """Some price fields of some tickers over some dates, read in one query.
+
+    ``values[field]`` and ``present`` are ``columns × days`` arrays (``present``: a bar is
+    stored, whatever its values); ``days`` holds every date on which any column has a bar.
+    :meth:`frame` cuts out exactly what :func:`read_wide` returns for any subset of the
+    columns and dates, so one read can serve several consumers.
+    """
+
+    days: np.ndarray  # datetime64[us], ascending
+    columns: list[str]
+    values: dict[str, np.ndarray]
+    present: np.ndarray
+
+    def frame(
+        self,
+        field: str,
+        tickers: Sequence[str] | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        *,
+        share: bool = False,
+    ) -> pd.DataFrame:
+        """``field`` as dates × ``tickers`` (all columns when None) from ``start`` to ``end``.
+
+        The index holds the dates on which one of ``tickers`` has a bar, as :func:`read_wide`.
+        ``share``: with nothing to cut, return the read's own array (the caller owns the read).
+        """
+        columns = self.columns if tickers is None else list(dict.fromkeys(tickers))
+        position = {name: i for i, name in enumerate(self.columns)}
+        unread = [c for c in columns if c not in position]
+        if unread:
+            raise ValueError(f"not in this read: {', '.join(unread[:5])}")
+        rows = np.array([position[c] for c in columns], dtype=np.int64)
+        lo = 0 if start is None else int(np.searchsorted(self.days, _day(start), side="left"))
+        hi = len(self.days) if end is None else int(np.searchsorted(self.days, _day(end), "right"))
+        every_row = len(rows) == len(self.columns) and bool((rows == np.arange(len(rows))).all())
+        present = self.present[:, lo:hi] if every_row else self.present[rows, lo:hi]
+        keep = present.any(axis=0)
+        names = pd.Index(columns, name="ticker")
+        if not keep.any():
+            index = pd.DatetimeIndex([], dtype=DATE_DTYPE, name="date")
+            return pd.DataFrame(np.nan, index=index, columns=names)
+        values = self.values[field]
+        if every_row and lo == 0 and hi == len(self.days) and keep.all():
+            out = values if share else values.copy()
+        else:
+            out = (values if every_row else values[rows])[:, lo:hi][:, keep]
+        index = pd.DatetimeIndex(self.days[lo:hi][keep], name="date")
+        return pd.DataFrame(out.T, index=index, columns=names, copy=False)
+
+
+def _day(d: date) -> np.datetime64:
+    day: np.datetime64 = np.datetime64(pd.Timestamp(d).date(), "D").astype(DATE_DTYPE)
+    return day
+
+
+def read_wide_many(
+    con: duckdb.DuckDBPyConnection,
+    fields: Sequence[str],
+    tickers: Sequence[str] | None,
+    start: date | None,
+    end: date | None,
+) -> WideRead:
+    """``fields`` of ``tickers`` (every stored ticker, sorted, when None) in one query.
+
+    Columns are ``tickers`` in the order given (all-NaN for a ticker with no stored bar).
+    """
+    for field in fields:
+        if field not in FIELDS:
+            raise ValueError(f"unknown price field {field!r}: choose one of {', '.join(FIELDS)}")
+    where, params = where_clause(tickers, start, end)
+    names = _distinct(con, "ticker", where, params)
+    columns = list(dict.fromkeys(tickers)) if tickers is not None else names
+    if not names:
+        empty = np.empty((len(columns), 0))
+        return WideRead(
+            np.array([], dtype=DATE_DTYPE),
+            columns,
+            {f: empty for f in fields},
+            np.zeros(empty.shape, dtype=bool),
+        )
+    chosen = ", ".join(f"{f}::DOUBLE AS v_{f}" for f in fields)
+    sql = (
+        f"SELECT enum_code(ticker::{_enum(names)})::INTEGER AS c, "
+        f"(date - DATE '1970-01-01')::INTEGER AS d, {chosen} FROM prices {where}"
+    )
+    got = con.execute(sql, params).fetchnumpy()
+    code = np.asarray(got["c"], dtype=np.int64)
+    day = np.asarray(got["d"], dtype=np.int64)
+    # Map day numbers to row positions in O(n): mark the days present, then rank them.
+    lo = int(day.min())
+    seen = np.zeros(int(day.max()) - lo + 1, dtype=bool)
+    seen[day - lo] = True
+    row_of_day = (np.cumsum(seen) - 1)[day - lo]
+    position = {name: i for i, name in enumerate(columns)}
+    col = np.array([position[n] for n in names], dtype=np.int64)[code]
+    # Filled as tickers × dates: rows arrive grouped by ticker, so writes run sequentially;
+    # the transpose is a free view that pandas stores as-is (its blocks are columns × rows).
+    shape = (len(columns), int(seen.sum()))
+    values = {}
+    for f in fields:
+        out = np.full(shape, np.nan)
+        out[col, row_of_day] = np.ma.filled(np.ma.asarray(got[f"v_{f}"], dtype=np.float64), np.nan)
+        values[f] = out
+    present = np.zeros(shape, dtype=bool)
+    present[col, row_of_day] = True
+    days = (np.flatnonzero(seen) + lo).astype("datetime64[D]").astype(DATE_DTYPE)
+    return WideRead(days, columns, values, present)
+
+
 def read_wide(
     con: duckdb.DuckDBPyConnection,
     field: str,
@@ -172,34 +285,47 @@ def read_wide(
     every stored ticker sorted by name; the index holds every date on which at least one of
     the columns has a bar.
     """
-    if field not in FIELDS:
-        raise ValueError(f"unknown price field {field!r}: choose one of {', '.join(FIELDS)}")
+    return read_wide_many(con, [field], tickers, start, end).frame(field, share=True)
+
+
+def read_flagged(
+    con: duckdb.DuckDBPyConnection,
+    tickers: Sequence[str] | None,
+    start: date | None,
+    end: date | None,
+) -> pd.DataFrame:
+    """The flagged bars (``ticker``, ``date``, ``flags``), sorted by ticker and date.
+
+    The rows of :func:`read_long` whose ``flags`` is not empty, without reading the others.
+    """
     where, params = where_clause(tickers, start, end)
-    names = _distinct(con, "ticker", where, params)
-    columns = list(dict.fromkeys(tickers)) if tickers is not None else names
-    if not names:
-        index = pd.DatetimeIndex([], dtype=DATE_DTYPE, name="date")
-        return pd.DataFrame(np.nan, index=index, columns=pd.Index(columns, name="ticker"))
-    sql = (
-        f"SELECT enum_code(ticker::{_enum(names)})::INTEGER AS c, "
-        f"(date - DATE '1970-01-01')::INTEGER AS d, {field}::DOUBLE AS v "
-        f"FROM prices {where}"
+    rows = con.execute(
+        f"SELECT ticker, epoch_us(date::TIMESTAMP), flags FROM prices "
+        f"{where} {'AND' if where else 'WHERE'} flags <> '' ORDER BY ticker, date",
+        params,
+    ).fetchall()
+    categories = pd.Index(["", *sorted({f for _, _, f in rows})], dtype="str")
+    return pd.DataFrame(
+        {
+            "ticker": pd.Series([t for t, _, _ in rows], dtype="str"),
+            "date": np.array([u for _, u, _ in rows], dtype=np.int64).view(DATE_DTYPE),
+            "flags": pd.Categorical([f for _, _, f in rows], categories=categories),
+        }
     )
-    got = con.execute(sql, params).fetchnumpy()
-    code = np.asarray(got["c"], dtype=np.int64)
-    day = np.asarray(got["d"], dtype=np.int64)
-    value = np.ma.filled(np.ma.asarray(got["v"], dtype=np.float64), np.nan)
-    # Map day numbers to row positions in O(n): mark the days present, then rank them.
-    lo = int(day.min())
-    present = np.zeros(int(day.max()) - lo + 1, dtype=bool)
-    present[day - lo] = True
-    row_of_day = np.cumsum(present) - 1
-    position = {name: i for i, name in enumerate(columns)}
-    col_of_code = np.array([position[n] for n in names], dtype=np.int64)
-    # Filled as tickers × dates: rows arrive grouped by ticker, so writes run sequentially;
-    # the transpose is a free view that pandas stores as-is (its blocks are columns × rows).
-    out = np.full((len(columns), int(present.sum())), np.nan)
-    out[col_of_code[code], row_of_day[day - lo]] = value
-    days = (np.flatnonzero(present) + lo).astype("datetime64[D]").astype(DATE_DTYPE)
-    index = pd.DatetimeIndex(days, name="date")
-    return pd.DataFrame(out.T, index=index, columns=pd.Index(columns, name="ticker"), copy=False)
+
+
+def read_instruments(con: duckdb.DuckDBPyConnection, tickers: Sequence[str] | None) -> pd.DataFrame:
+    """Instrument metadata indexed by ticker (sorted)."""
+    where, params = where_clause(tickers, None, None)
+    frame = con.execute(f"SELECT * FROM instruments {where} ORDER BY ticker", params).df()
+    return frame.set_index("ticker")
+
+
+def synthetic_tickers(con: duckdb.DuckDBPyConnection, tickers: Sequence[str]) -> set[str]:
+    """Those of ``tickers`` with any synthetic bar or synthetic instrument record."""
+    rows = con.execute(
+        "SELECT DISTINCT ticker FROM prices WHERE synthetic AND ticker IN (SELECT unnest(?::VARCHAR[])) "
+        "UNION SELECT ticker FROM instruments WHERE synthetic AND ticker IN (SELECT unnest(?::VARCHAR[]))",
+        [list(tickers), list(tickers)],
+    ).fetchall()
+    return {str(r[0]) for r in rows}

@@ -275,6 +275,9 @@ def refresh(
     size = max(1, int(settings.get("refresh_chunk") if chunk is None else chunk))
     started_at = _utcnow()
     wanted = list(dict.fromkeys(t.strip() for t in tickers if t and t.strip()))
+    if not wanted:  # nothing to fetch (e.g. every symbol fresh): no store reads either
+        now = _utcnow()
+        return RefreshReport((), {}, {}, source.name, bool(source.synthetic), now, now)
     starts = plan_starts(wanted, store.last_dates(wanted), since=since, today=today)
     known = store.instruments(wanted)
     batches = _batches(wanted, starts, size)
@@ -322,13 +325,14 @@ def refresh_with_fx(
     end: date | None,
     today: date,
     progress: Progress | None = None,
-    fresh_from: date | None = None,
+    fresh_from: date | Callable[[str], date] | None = None,
 ) -> Refreshed:
     """Refresh ``symbols`` and then the FX series of their currencies.
 
-    Symbols whose stored bars already reach ``fresh_from`` are not fetched. It defaults to
-    ``end``: with a past ``--as-of`` an incremental fetch would start after ``end`` and fail
-    for no reason. A lookup passes the last trading day, so only stale series are fetched.
+    Symbols whose stored bars already reach ``fresh_from`` (a date, or a symbol's own date:
+    the demo knows each market's holidays) are not fetched. It defaults to ``end``: with a
+    past ``--as-of`` an incremental fetch would start after ``end`` and fail for no reason.
+    A lookup passes the last trading day, so only stale series are fetched.
     """
     skip_from = fresh_from if fresh_from is not None else end
 
@@ -336,7 +340,8 @@ def refresh_with_fx(
         if skip_from is None:
             return list(syms)
         last = store.last_dates(list(syms))
-        return [s for s in syms if s not in last or last[s] < skip_from]
+        due = skip_from if callable(skip_from) else (lambda s: skip_from)
+        return [s for s in syms if s not in last or last[s] < due(s)]
 
     report = refresh(store, needed(symbols), source, end=end, today=today, progress=progress)
     failures, updated = dict(report.failures), dict(report.updated)

@@ -230,7 +230,9 @@ def test_unknown_symbol_is_retried_once_only(fake_yahoo: FakeYahoo, tmp_path: Pa
     src, sleeps = source(fake_yahoo, tmp_path, retries=3)
     res = src.fetch(["MP", "NOPE.AX"], START, END, want_metadata=False)
     assert src.download_calls == 2 and len(sleeps.calls) == 1
-    assert set(res.failures) == {"NOPE.AX"} and "no timezone found" in res.failures["NOPE.AX"]
+    assert set(res.failures) == {"NOPE.AX"}
+    assert res.failures["NOPE.AX"].startswith("not_found: Yahoo has no data for this symbol (HTTP")
+    assert "possibly delisted or renamed" in res.failures["NOPE.AX"]
     assert set(res.prices["ticker"]) == {"MP"}
 
 
@@ -257,10 +259,14 @@ def test_network_down_raises_network_error_without_waiting(
     with pytest.raises(NetworkError) as err:
         src.fetch(["MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T"], START, END)
     msg = str(err.value)
-    assert msg.startswith("Yahoo Finance could not be reached (")
-    assert "Use --offline to work from the stored prices, or --demo for synthetic data." in msg
-    assert "resolve host" in msg
-    assert src.download_calls == 1 and sleeps.calls == []
+    assert msg.startswith("network unreachable: Yahoo Finance could not be reached (curl: (6) ")
+    assert msg.endswith(
+        "Check the connection. Use --offline to work from the stored prices, or --demo for "
+        "synthetic data."
+    )
+    assert "resolve host" in msg and "Failed to perform" not in msg
+    # The cookie/crumb check before any download fails first: two attempts, no backoff.
+    assert len(fake_yahoo.calls) <= 2 and src.download_calls == 0 and sleeps.calls == []
 
 
 def test_partial_network_failure_is_data(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
@@ -383,7 +389,13 @@ def test_failures_from_log_maps_reasons_to_symbols() -> None:
     ("message", "kind"),
     [
         ("DNSError('Failed to perform, curl: (6) Could not resolve host: x')", "network"),
-        ("ConnectTimeout('Failed to perform, curl: (28) Connection timed out')", "network"),
+        ("ConnectTimeout('Failed to perform, curl: (28) Connection timed out')", "timeout"),
+        ("ConnectionError('curl: (7) Failed to connect ... Connection refused')", "network"),
+        ("HTTPError('HTTP Error 503: Service Unavailable')", "server_error"),
+        ("YFDataException('*** YAHOO! FINANCE IS CURRENTLY DOWN! ***')", "server_error"),
+        ("JSONDecodeError('Expecting value: line 1 column 1 (char 0)')", "bad_response"),
+        # the cause wins over the "possibly delisted" yfinance says after it
+        ("Timeout('curl: (28) timed out'); possibly delisted; no timezone found", "timeout"),
         ("YFRateLimitError('Too Many Requests. Rate limited. Try after a while.')", "rate_limit"),
         ("possibly delisted; no price data found  (1d 2025-04-01 -> 2025-05-01)", "not_found"),
         ("KeyError('chart')", "other"),
@@ -470,9 +482,12 @@ def test_market_cap_http_error_leaves_nan_and_prices(
         res = src.fetch(["MP", "PRE.L"], START, END)
     assert res.failures == {} and set(res.prices["ticker"]) == {"MP", "PRE.L"}
     assert res.instruments["market_cap"].isna().all()
-    # Not retried by us (deterministic); yfinance repeats a >= 400 once with its other cookie.
-    assert src.quote_calls == 1 and len(fake_yahoo.quote_calls()) == 2
-    assert sleeps.calls == [0.25]  # the pause before the quote, no backoff
+    # A 404 is not retried by us (deterministic), a 500 is (with the backoff, 1 + 3 attempts);
+    # yfinance repeats each >= 400 answer once with its other cookie strategy.
+    attempts = 1 if status == 404 else 4
+    assert src.quote_calls == attempts and len(fake_yahoo.quote_calls()) == 2 * attempts
+    assert len(sleeps.calls) == attempts  # the pause before the quote, then the backoffs
+    assert sleeps.calls[0] == 0.25
     msgs = [
         r.getMessage()
         for r in caplog.records

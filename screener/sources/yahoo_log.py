@@ -23,19 +23,62 @@ from typing import Any, Literal
 #: The Yahoo source's logger: captured yfinance records are re-logged here at DEBUG.
 log = logging.getLogger("screener.sources.yahoo")
 
-FailureKind = Literal["rate_limit", "network", "not_found", "local", "other"]
+#: Why a symbol could not be fetched; the fetch ledger (the store's fetch log) and the command's
+#: output start each failure's reason with it (``"timeout: ..."``). Retried with backoff:
+#: ``rate_limit`` (HTTP 429), ``timeout``, ``server_error`` (HTTP 5xx, Yahoo's "will be right
+#: back" page), ``bad_response`` (a body that is not the JSON asked for: cut short, empty, an
+#: HTML page), ``network`` (DNS failure, refused connection) and ``local`` (yfinance's own cache
+#: on this machine). ``not_found`` (Yahoo's 404: a renamed or delisted symbol) is retried once,
+#: ``deadline`` (``yahoo_deadline`` reached before the symbol's turn) and ``other`` never.
+FailureKind = Literal[
+    "rate_limit",
+    "network",
+    "timeout",
+    "server_error",
+    "bad_response",
+    "not_found",
+    "local",
+    "deadline",
+    "other",
+]
+#: Kinds worth another attempt after a backoff (``not_found`` gets one, separately).
+TRANSIENT: frozenset[str] = frozenset(
+    {"rate_limit", "network", "timeout", "server_error", "bad_response", "local", "other"}
+)
 
 _YF_MODULES = r"yfinance(\.|$)"
 RATE_LIMIT = re.compile(r"YFRateLimitError|Too Many Requests|Rate limited|\b429\b")
+#: The network itself: no name resolution, no route, nothing listening (curl 6, 7).
 NETWORK = re.compile(
-    r"DNSError|ConnectionError|ConnectTimeout|ReadTimeout|Timeout|timed out|Could not resolve"
-    r"|Connection refused|Network is unreachable|curl: \((5|6|7|28|35|52|56)\)",
+    r"DNSError|Could not resolve|Connection refused|Couldn't connect|Failed to connect"
+    r"|Network is unreachable|No route to host|curl: \((5|6|7)\)",
+    re.IGNORECASE,
+)
+TIMEOUT = re.compile(r"Timeout|timed out|curl: \(28\)", re.IGNORECASE)
+SERVER_ERROR = re.compile(
+    r"HTTP Error 5\d\d|\b5\d\d (Server|Internal)|Internal Server Error|Bad Gateway"
+    r"|Service Unavailable|Gateway Timeout|CURRENTLY DOWN|Will be right back"
+    r"|curl: \((52|56)\)",
+    re.IGNORECASE,
+)
+BAD_RESPONSE = re.compile(
+    r"JSONDecodeError|Expecting value|Expecting property name|Unterminated string"
+    r"|Expecting ',' delimiter|Extra data|<html",
     re.IGNORECASE,
 )
 NOT_FOUND = re.compile(r"possibly delisted|no timezone found|No data found|Not Found|\b404\b")
-#: yfinance's own SQLite caches (time zones, cookies), written by its worker threads at once:
-#: a failure on this machine that says nothing about Yahoo or the network.
+#: yfinance's own SQLite caches (time zones, cookies): a failure on this machine that says
+#: nothing about Yahoo or the network.
 LOCAL = re.compile(r"database is locked|OperationalError", re.IGNORECASE)
+_ORDER: tuple[tuple[FailureKind, re.Pattern[str]], ...] = (
+    ("rate_limit", RATE_LIMIT),
+    ("network", NETWORK),
+    ("timeout", TIMEOUT),
+    ("server_error", SERVER_ERROR),
+    ("bad_response", BAD_RESPONSE),
+    ("not_found", NOT_FOUND),
+    ("local", LOCAL),
+)
 _SUMMARY = re.compile(r"^(\[[^\]]*\]): (.*)$", re.DOTALL)  # "['A', 'B']: reason"
 _TZ_CAUSE = re.compile(r"^Failed to get ticker '([^']+)' reason: (.*)$", re.DOTALL)
 _SYMBOL_MSG = re.compile(r"^\$([^:\s]+): (.*)$", re.DOTALL)  # "$A: reason"
@@ -48,18 +91,22 @@ class Failure:
     reason: str
     kind: FailureKind
 
+    def ledger(self) -> str:
+        """The reason as the fetch ledger and the command's output show it: kind first."""
+        return f"{self.kind}: {self.reason}"
+
 
 def classify(messages: Sequence[str]) -> FailureKind:
-    """Failure kind of a symbol from every yfinance message naming it (rate limit first)."""
+    """Failure kind of a symbol from every yfinance message naming it.
+
+    The first kind in :data:`_ORDER` that any message shows wins: a rate limit or an
+    unreachable network explains the "possibly delisted" that yfinance says after it, a
+    timeout or a server error explains an empty answer, and only a plain 404 is "not found".
+    """
     text = "\n".join(messages)
-    if RATE_LIMIT.search(text):
-        return "rate_limit"
-    if NETWORK.search(text):
-        return "network"
-    if NOT_FOUND.search(text):
-        return "not_found"
-    if LOCAL.search(text):
-        return "local"
+    for kind, pattern in _ORDER:
+        if pattern.search(text):
+            return kind
     return "other"
 
 

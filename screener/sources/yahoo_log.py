@@ -46,7 +46,8 @@ TRANSIENT: frozenset[str] = frozenset(
     {"rate_limit", "network", "timeout", "server_error", "bad_response", "local", "other"}
 )
 
-_YF_MODULES = r"yfinance(\.|$)"
+#: The modules whose warnings a Yahoo call may raise: yfinance and what it calls into.
+_THIRD_PARTY = r"(yfinance|curl_cffi|peewee|multitasking)(\.|$)"
 RATE_LIMIT = re.compile(r"YFRateLimitError|Too Many Requests|Rate limited|\b429\b")
 #: The network itself: no name resolution, no route, nothing listening (curl 6, 7).
 NETWORK = re.compile(
@@ -146,13 +147,16 @@ class _Capture(logging.Handler):
 
 @contextmanager
 def yfinance_quiet() -> Iterator[_Capture]:
-    """Capture yfinance's log and silence its pandas deprecation warnings for one call.
+    """Capture yfinance's log and silence the warnings it raises, for one call.
 
     yfinance 1.7 calls pandas with ``inplace=True``, which pandas 3.1 deprecates
     (``Pandas4Warning``, a ``DeprecationWarning``); under ``-W error`` that would fail every
-    symbol. The ignore is scoped to yfinance's modules so our own code stays strict. The
-    records are our failure ledger, so they do not also propagate to the root logger (where
-    they would print as noise); they are re-logged at DEBUG on the Yahoo source's logger.
+    symbol, and with warnings shown (``-W default``, ``PYTHONWARNINGS``) it prints pandas'
+    text on every refresh. Every warning attributed to yfinance (or curl_cffi, peewee,
+    multitasking beneath it) is ignored inside the call, whatever its category; a warning
+    from our own modules is not, inside the call or out. The records are our failure
+    ledger, so they do not also propagate to the root logger (where they would print as
+    noise); they are re-logged at DEBUG on the Yahoo source's logger.
     """
     yf_log = logging.getLogger("yfinance")
     capture = _Capture()
@@ -163,8 +167,7 @@ def yfinance_quiet() -> Iterator[_Capture]:
     yf_log.propagate = False
     try:
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=DeprecationWarning, module=_YF_MODULES)
-            warnings.filterwarnings("ignore", category=FutureWarning, module=_YF_MODULES)
+            warnings.filterwarnings("ignore", module=_THIRD_PARTY)
             yield capture
     finally:
         yf_log.removeHandler(capture)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import FrozenInstanceError, replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -680,3 +681,119 @@ def test_the_network_corpus_covers_every_fault() -> None:
         "renamed or delisted",
         "network down",
     }
+
+
+def test_refresh_requests_for_the_shipped_universe(
+    quick_yahoo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests by path for `prices refresh` of the shipped universe, each refresh a new process.
+
+    Up to date: nothing at all. A week later: one chart request per stale symbol (yfinance's
+    time zones come from its cache in the data dir), plus, when the metadata is due, one
+    chart request per symbol and one quote request per 50.
+    """
+    from math import ceil
+
+    from screener.pipeline import refresh_prices
+    from screener.sources.exchanges import exchange_of, fx_for
+    from screener.store.refresh import last_business_day
+    from screener.universe.load import load
+
+    server = quick_yahoo
+    monkeypatch.setitem(
+        settings.SETTINGS,
+        "history_years",
+        replace(settings.SETTINGS["history_years"], default=1),
+    )
+    symbols = load("rare_earths").priced_symbols()
+    fx = fx_for([e.currency for e in map(exchange_of, symbols) if e])
+    everything = [*symbols, *fx]
+    equities = [s for s in everything if not s.endswith("=X")]
+    clock = Clock(monkeypatch, datetime.now(UTC) - timedelta(days=14))
+    today = date.today()
+
+    def refresh_as_of(day: date) -> dict[str, int]:
+        new_process(server, monkeypatch)
+        done = refresh_prices(universe=None, source="yahoo", today=day)
+        assert done.failures == {}
+        return server.requests_by_path()
+
+    serve(server, everything, last_business_day(today - timedelta(days=14)))
+    first = refresh_as_of(today - timedelta(days=14))
+    # empty store: tz lookup + history + metadata (5d) per symbol, quotes in batches of 50
+    assert first == {
+        "cookie": 1,
+        "crumb": 1,
+        "chart": 3 * len(everything),
+        "quote": ceil(len(equities) / 50),
+    }
+    assert refresh_as_of(today - timedelta(days=14)) == {}  # up to date: no request
+
+    serve(server, everything, last_business_day(today - timedelta(days=7)))
+    clock.advance(days=7)  # metadata 7 whole days old: not due yet
+    week = refresh_as_of(today - timedelta(days=7))
+    assert week == {"crumb": 1, "chart": len(everything)}  # one chart request per stale symbol
+    assert refresh_as_of(today - timedelta(days=7)) == {}
+
+    serve(server, everything, last_business_day(today))
+    clock.advance(days=7)  # 14 days: the weekly metadata is due
+    due = refresh_as_of(today)
+    assert due == {"crumb": 1, "chart": 2 * len(everything), "quote": ceil(len(equities) / 50)}
+    assert len(everything) == 67 and refresh_as_of(today) == {}
+
+
+@pytest.mark.slow
+def test_a_refresh_prints_only_our_lines_to_stderr(tmp_path: Path) -> None:
+    """`prices refresh` in its own process, through the fake Yahoo, with every warning shown.
+
+    ``PYTHONWARNINGS=always`` prints any warning that is not filtered, so pandas' deprecation
+    warnings from inside yfinance would show here; failing symbols make yfinance log errors;
+    and an unusable cache dir makes our own warning, which must still show.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from screener.store.refresh import last_business_day
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "yfinance-cache").write_text("not a folder", encoding="utf-8")  # our warning
+    end = last_business_day(date.today())
+    spec = {
+        "symbols": ["AAA", "BBB", "SPY", "REMX"],  # CCC is not served: a 404
+        "start": (end - timedelta(days=400)).isoformat(),
+        "end": end.isoformat(),
+        "history_years": 1,
+        "faults": {"BBB": ["malformed", None, 503], "REMX": ["status", None, 500]},
+        "calls_out": str(tmp_path / "calls.txt"),
+    }
+    (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    runner = Path(__file__).parent / "fakes" / "yahoo_cli.py"
+    env = {
+        **os.environ,
+        "SCREENER_HOME": str(home),
+        "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),  # where yfinance falls back to
+        "PYTHONWARNINGS": "always",
+    }
+    args = ["prices", "refresh", "--universe", str(tiny_universe(tmp_path))]
+    done = subprocess.run(
+        [sys.executable, str(runner), str(tmp_path / "spec.json"), "--", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.splitlines()
+    ours = re.compile(
+        r"^(prices: \d+/\d+ \(\S+\)|failed: [A-Z]+: [a-z_]+: .+"
+        r"|Error: 3 symbol\(s\) failed; the others were stored"
+        r"|yfinance cache dir .+ unusable \(.+\); continuing without it)$"
+    )
+    assert [line for line in lines if not ours.match(line)] == [], done.stderr
+    assert any(line.startswith("yfinance cache dir ") for line in lines)  # ours still show
+    failed = sorted(line.split(":")[1].strip() for line in lines if line.startswith("failed: "))
+    assert failed == ["BBB", "CCC", "REMX"]
+    assert (tmp_path / "calls.txt").read_text(encoding="utf-8").count("/v8/finance/chart/") > 0

@@ -744,3 +744,84 @@ def test_offline_is_recognised_when_one_symbol_hit_a_locked_cache() -> None:
     YahooSource._raise_if_offline(answered)
     # nothing but a locked cache: no evidence about the network either way
     YahooSource._raise_if_offline({"REMX": failures["REMX"]})
+
+
+# --- yfinance's caches are open before its threads are, and a deadline bounds a refresh ------
+
+
+def test_yfinance_caches_are_in_wal_mode_before_download_starts_its_threads(
+    fake_yahoo: FakeYahoo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each download thread opens its own SQLite connection and sets journal_mode=wal; on a file
+    # still in rollback mode two of them at once can fail at once with "database is locked".
+    import sqlite3
+
+    fake_yahoo.add(listing("MP"), listing("LYC.AX"))
+    seen: list[dict[str, str]] = []
+    real = yf.download
+
+    def spy(tickers: Any, **kw: Any) -> Any:
+        modes = {}
+        for name in ("tkr-tz.db", "cookies.db"):
+            path = tmp_path / "yfinance-cache" / name
+            assert path.exists(), f"{name} not created before download"
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+                modes[name] = con.execute("PRAGMA journal_mode").fetchone()[0]
+        seen.append(modes)
+        return real(tickers, **kw)
+
+    monkeypatch.setattr(yf, "download", spy)
+    src, _ = source(fake_yahoo, tmp_path, threads=2)
+    res = src.fetch(["MP", "LYC.AX"], START, END, want_metadata=False)
+    assert res.failures == {}
+    assert seen == [{"tkr-tz.db": "wal", "cookies.db": "wal"}]
+
+
+def test_the_deadline_stops_retries_and_names_the_last_failure(
+    fake_yahoo: FakeYahoo, tmp_path: Path
+) -> None:
+    from fakes.yahoo import Fault
+
+    fake_yahoo.add(listing("MP"), listing("LYC.AX"))
+    fake_yahoo.faults["LYC.AX"] = Fault("timeout")
+    src, sleeps = source(
+        fake_yahoo,
+        tmp_path,
+        retries=5,
+        backoff=5.0,
+        deadline=12.0,
+        clock=lambda: fake_yahoo.clock,
+        rng=random.Random(2),
+    )
+    res = src.fetch(["MP", "LYC.AX"], START, END, want_metadata=False)
+    # first backoff 5-10 s fits in 12 s; the second (10-20 s) would end past it
+    assert len(sleeps.calls) == 1 and 5.0 <= sleeps.calls[0] < 10.0
+    assert src.download_calls == 2 and fake_yahoo.fault_hits["LYC.AX"] == 2
+    assert res.failures["LYC.AX"].startswith("deadline: yahoo_deadline of 12 s reached;")
+    assert "the last attempt failed with timeout: Timeout(" in res.failures["LYC.AX"]
+    assert set(res.prices["ticker"]) == {"MP"}
+    assert fake_yahoo.clock < 12.0  # nothing waited past the deadline
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind"),
+    [
+        (("status", None, 503), "server_error"),
+        (("malformed", None, 503), "bad_response"),
+        (("timeout", None, 503), "timeout"),
+        (("refused", None, 503), "network"),
+    ],
+)
+def test_transient_failures_use_the_whole_retry_budget_and_no_more(
+    fake_yahoo: FakeYahoo, tmp_path: Path, fault: tuple[str, None, int], kind: str
+) -> None:
+    from fakes.yahoo import Fault
+
+    fake_yahoo.add(listing("MP"), listing("LYC.AX"))
+    fake_yahoo.faults["LYC.AX"] = Fault(*fault)
+    src, sleeps = source(fake_yahoo, tmp_path, retries=2)
+    res = src.fetch(["MP", "LYC.AX"], START, END, want_metadata=False)
+    assert res.failures["LYC.AX"].startswith(f"{kind}: ")
+    assert src.download_calls == 3 and len(sleeps.calls) == 2  # 1 + retries, two backoffs
+    per_attempt = 2 if fault[0] == "status" else 1  # yfinance repeats a >= 400 once
+    assert fake_yahoo.fault_hits["LYC.AX"] == 3 * per_attempt

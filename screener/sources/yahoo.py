@@ -13,18 +13,28 @@ Method
   depending on which other symbols share the chunk.
 * ``yf.download`` never raises for one bad symbol: it returns an all-NaN column and logs the
   reason on the ``yfinance`` logger. A symbol failed when it is missing from the ``Close``
-  block or all-NaN; its reason is read from the log records captured during the call
-  (``"['NOPE.AX']: possibly delisted; no timezone found"``, plus the tz-lookup cause
-  ``"Failed to get ticker 'X' reason: ..."`` which reveals network errors hidden behind
-  "no timezone found").
+  block or all-NaN; its reason is read from the log records captured during the call. With
+  yfinance's default ``hide_exceptions`` every cause (a timeout, an HTTP 503, a body that is
+  not JSON) would read "possibly delisted; no price data found", so the download runs with
+  it off: yfinance then logs the exception itself (``Timeout(...)``, ``JSONDecodeError(...)``).
+  yfinance reads a chart body without its HTTP status, so the session's answers are also
+  recorded per symbol (``_Answers``): the last one's status names a 5xx, a non-JSON body or
+  a 404. Each failure's :data:`~screener.sources.yahoo_log.FailureKind` leads its reason in
+  the result, hence in the fetch log (the ledger) and the command's output.
 * Failed symbols are retried (only those) up to ``retries`` times after a backoff of
-  ``backoff * 2**(r-1) * (1 + u)``, ``u ~ U[0, 1)``, for retry ``r = 1, 2, ...``. Rate limits
-  (HTTP 429) and network errors use the full budget. "Not found" symbols (Yahoo's 404, "possibly
-  delisted; no timezone found") are retried once only: that message is deterministic for a
-  wrong symbol, but yfinance also emits it when the tz lookup hit a transient error.
-* If nothing at all could be fetched and every failure is a connection/DNS/timeout error,
-  :class:`~screener.errors.NetworkError` is raised (already after the first chunk, so an
-  offline user is not kept waiting through the backoff). Partial failures are data.
+  ``backoff * 2**(r-1) * (1 + u)``, ``u ~ U[0, 1)``, for retry ``r = 1, 2, ...``. Rate limits,
+  timeouts, server errors, bad bodies and network errors use the full budget; "not found"
+  (Yahoo's 404: renamed or delisted) is retried once only. yfinance's in-process cache of
+  GETs is cleared before a retry round, else a bad answer would be replayed, not asked again.
+* ``deadline`` (``yahoo_deadline``) bounds one refresh, from the source's first fetch: no
+  chunk, backoff or retry starts that would end after it; what is left fails as
+  ``deadline``, naming its last failure. ``sleep`` and ``clock`` are injectable (tests run on
+  a fake clock).
+* Before the first request the source asks for yfinance's cookie and crumb (which its first
+  request would do anyway): a DNS failure, refused connection or timeout there raises
+  :class:`~screener.errors.NetworkError` ("network unreachable: ...") after at most two
+  attempts. Later, if nothing of a first chunk could be fetched and every failure is a
+  DNS or connection error, the same error is raised. Partial failures are data.
 * Quotes in minor units (``GBp``, ``ZAc``, ``ILA``) are divided by 100 into the major unit
   (:func:`screener.sources.exchanges.major_unit`).
 
@@ -326,9 +336,15 @@ class YahooSource:
         except ImportError:  # pragma: no cover - a yfinance without it: let the download tell
             self._reachable = True
             return
+        # Internal to yfinance (1.7), like YfData itself: if a release renames it, the check
+        # is skipped and a dead network is still recognised after the first chunk.
+        ask = getattr(YfData(session=self.session), "_get_cookie_and_crumb", None)
+        if ask is None:  # pragma: no cover - depends on the yfinance release
+            self._reachable = True
+            return
         with yfinance_quiet():
             try:
-                YfData(session=self.session)._get_cookie_and_crumb(timeout=self.timeout)
+                ask(timeout=self.timeout)
             except (YFException, OSError, _CurlError, ValueError) as err:
                 if classify([repr(err)]) in ("network", "timeout"):
                     raise NetworkError(_unreachable(_curl_message(err))) from None

@@ -728,6 +728,9 @@ def test_refresh_requests_for_the_shipped_universe(
         "quote": ceil(len(equities) / 50),
     }
     assert refresh_as_of(today - timedelta(days=14)) == {}  # up to date: no request
+    # yfinance's time zones and Yahoo cookie are kept in the data dir, across processes
+    cache = settings.data_dir() / "yfinance-cache"
+    assert (cache / "tkr-tz.db").is_file() and (cache / "cookies.db").is_file()
 
     serve(server, everything, last_business_day(today - timedelta(days=7)))
     clock.advance(days=7)  # metadata 7 whole days old: not due yet

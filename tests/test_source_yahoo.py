@@ -825,3 +825,19 @@ def test_transient_failures_use_the_whole_retry_budget_and_no_more(
     assert src.download_calls == 3 and len(sleeps.calls) == 2  # 1 + retries, two backoffs
     per_attempt = 2 if fault[0] == "status" else 1  # yfinance repeats a >= 400 once
     assert fake_yahoo.fault_hits["LYC.AX"] == 3 * per_attempt
+
+
+def test_yfinance_import_filter_that_shows_its_deprecations_is_removed() -> None:
+    from screener.sources.yahoo_log import drop_yfinance_warning_filter
+
+    def entries() -> list[tuple[str, str]]:
+        return [(f[0], getattr(f[3], "pattern", "")) for f in warnings.filters if f[3] is not None]
+
+    with warnings.catch_warnings():
+        # what `import yfinance` runs, and a filter of someone else's that must stay
+        warnings.filterwarnings("default", category=DeprecationWarning, module="^yfinance")
+        warnings.filterwarnings("default", category=DeprecationWarning, module="^other")
+        assert ("default", "^yfinance") in entries()
+        assert drop_yfinance_warning_filter() == 1
+        assert ("default", "^yfinance") not in entries() and ("default", "^other") in entries()
+        assert drop_yfinance_warning_filter() == 0

@@ -84,6 +84,7 @@ from screener.sources.yahoo_log import (
     Failure,
     FailureKind,
     classify,
+    drop_yfinance_warning_filter,
     failures_from_log,
     market_cap_major,
     quotes_by_symbol,
@@ -96,6 +97,7 @@ except ImportError:  # pragma: no cover - yfinance falls back to requests
     _CurlError = OSError  # type: ignore[misc,assignment]
 
 log = logging.getLogger(__name__)
+drop_yfinance_warning_filter()  # yfinance's import turned its deprecation warnings on for all
 
 _FIELDS = {
     "Open": "open",

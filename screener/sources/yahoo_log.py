@@ -145,6 +145,37 @@ class _Capture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def drop_yfinance_warning_filter() -> int:
+    """Remove the filter yfinance's import adds, which shows its DeprecationWarnings everywhere.
+
+    ``import yfinance`` runs ``warnings.filterwarnings('default', category=DeprecationWarning,
+    module='^yfinance')``: a process-wide filter that prints, once per line, every
+    ``DeprecationWarning`` raised in yfinance's code (pandas 3.1's ``Pandas4Warning`` for its
+    ``inplace=True`` calls among them), even where Python hides deprecation warnings by default.
+    Only that entry is removed; :func:`yfinance_quiet` silences yfinance's warnings during our
+    calls, and anything else follows the user's own filters. Returns how many were removed.
+    """
+
+    def is_yfinance_default(f: tuple[Any, ...]) -> bool:
+        module = f[3]
+        return (
+            f[0] == "default"
+            and f[2] is DeprecationWarning
+            and module is not None
+            and getattr(module, "pattern", module) == "^yfinance"
+        )
+
+    filters: list[Any] = warnings.filters  # type: ignore[assignment]  # a list at run time
+    ours = [f for f in filters if is_yfinance_default(f)]
+    for f in ours:
+        filters.remove(f)
+    if ours:
+        mutated = getattr(warnings, "_filters_mutated", None)
+        if callable(mutated):
+            mutated()  # forget decisions taken under the removed filter
+    return len(ours)
+
+
 @contextmanager
 def yfinance_quiet() -> Iterator[_Capture]:
     """Capture yfinance's log and silence the warnings it raises, for one call.

@@ -104,6 +104,14 @@ _SETTINGS: tuple[Setting, ...] = (
         "Base of the retry backoff: base × 2^(retry−1) × (1 + jitter), jitter in [0, 1).",
     ),
     Setting(
+        "yahoo_deadline",
+        600.0,
+        "seconds",
+        "Longest one Yahoo refresh keeps asking: no new request, backoff or retry starts "
+        "after it; symbols not fetched by then fail as 'deadline' (a request in flight ends "
+        "within yahoo_timeout).",
+    ),
+    Setting(
         "store_lock_wait",
         10.0,
         "seconds",

@@ -309,7 +309,7 @@ def test_online_lookup_without_network_shows_the_profile_and_exits_1(
     assert view["id"] == "mp-materials" and view["risk"] is None
     warnings = result.stderr.splitlines()
     assert warnings[0].startswith(
-        "warning: prices not refreshed: Yahoo Finance could not be reached ("
+        "warning: prices not refreshed: network unreachable: Yahoo Finance could not be reached ("
     )
     assert warnings[0].endswith(OFFLINE_HINT)
     assert warnings[-1] == REFRESH_FAILED
@@ -445,7 +445,9 @@ def test_run_without_network_exits_1_and_leaves_the_store(
     quick_yahoo.down = True
     result = invoke(["run", "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
-    assert result.output.startswith("Error: Yahoo Finance could not be reached (")
+    assert result.output.startswith(
+        "Error: network unreachable: Yahoo Finance could not be reached ("
+    )
     assert result.output.rstrip().endswith(OFFLINE_HINT)
     store = Store.open(home, read_only=True)
     pd.testing.assert_frame_equal(store.prices_long(), before)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Sequence
 from dataclasses import FrozenInstanceError, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -519,3 +523,280 @@ def test_metadata_due_when_a_field_is_missing() -> None:
     aware = datetime(2024, 3, 11, 1, 0, tzinfo=timezone(timedelta(hours=5)))
     assert metadata_due(["E"], inst, now=aware, max_age_days=7) == ["E"]
     assert metadata_due(["E"], inst, now=aware, max_age_days=8) == []
+
+
+# --- Yahoo through the fake at the HTTP layer: requests, faults, a dead network --------------
+
+CORPUS = Path(__file__).parent / "corpus" / "network"
+FIXTURES = Path(__file__).parent / "fixtures"
+TINY = ("AAA", "BBB", "CCC", "SPY", "REMX")
+
+
+@pytest.fixture
+def quick_yahoo(fake_yahoo: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The fake Yahoo, with YahooSource's sleeps, pauses, clock and jitter on the fake clock.
+
+    No test here waits on a real sleep: a backoff moves ``fake_yahoo.clock``, which is also
+    the clock the deadline is measured on.
+    """
+    from screener.sources.yahoo import YahooSource
+
+    defaults = YahooSource.__init__.__kwdefaults__
+    assert defaults is not None and {"sleep", "pause", "clock", "rng"} <= set(defaults)
+    monkeypatch.setitem(defaults, "sleep", fake_yahoo.advance)
+    monkeypatch.setitem(defaults, "pause", 0.0)
+    monkeypatch.setitem(defaults, "clock", lambda: fake_yahoo.clock)
+    monkeypatch.setitem(defaults, "rng", random.Random(3))
+    return fake_yahoo
+
+
+def new_process(server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a new `screener` process starts from: yfinance's memory gone, its disk caches kept."""
+    from fakes.yahoo import reset_yfinance_state
+
+    import screener.sources.yahoo
+
+    reset_yfinance_state(None)
+    monkeypatch.setattr(screener.sources.yahoo, "_cache_location", None)
+    server.calls.clear()
+
+
+def tiny_universe(tmp_path: Path) -> Path:
+    """Three listed copies of the worked example (AAA, BBB, CCC) and the SPY/REMX benchmarks."""
+    data = yaml.safe_load((FIXTURES / "worked_example.yaml").read_text(encoding="utf-8"))
+    base = data["companies"][0]
+    data["universe"] = {"name": "tiny", "title": "Tiny test universe", "version": "2025-07-10"}
+    data["companies"] = [
+        {**base, "id": f"company-{t.lower()}", "name": f"Company {t}", "tickers": [t]}
+        for t in ("AAA", "BBB", "CCC")
+    ]
+    data["benchmarks"] = [
+        {"symbol": "SPY", "name": "S&P 500 ETF", "role": "market"},
+        {"symbol": "REMX", "name": "Rare earth ETF", "role": "sector"},
+    ]
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def serve(server: Any, symbols: Sequence[str], until: date) -> None:
+    """List ``symbols`` on the fake with seeded daily bars for a year up to ``until``."""
+    from fakes.yahoo import make_listing
+
+    start = (until - timedelta(days=400)).isoformat()
+    for i, sym in enumerate(symbols):
+        shares = None if sym.endswith("=X") else 1e8
+        server.add(
+            make_listing(sym, start, until.isoformat(), seed=i, price=10.0 + i, shares=shares)
+        )
+
+
+def invoke_cli(args: list[str]) -> Any:
+    from click.testing import CliRunner
+
+    from screener.cli import cli
+
+    return CliRunner().invoke(cli, args)
+
+
+@pytest.mark.parametrize("case", sorted(CORPUS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_network_fault_corpus(
+    case: Path, quick_yahoo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fakes.yahoo import Fault
+
+    from screener.sources.yahoo import YahooSource
+    from screener.store.refresh import last_business_day
+
+    spec = yaml.safe_load(case.read_text(encoding="utf-8"))
+    server, today = quick_yahoo, date.today()
+    monkeypatch.setitem(
+        settings.SETTINGS, "history_years", replace(settings.SETTINGS["history_years"], default=1)
+    )
+    universe = ["--universe", str(tiny_universe(tmp_path))]
+    serve(server, TINY, last_business_day(today) - timedelta(days=7))
+    first = invoke_cli(["prices", "refresh", *universe])
+    assert first.exit_code == 0, first.output
+    home = settings.data_dir()
+    with Store.open(home, read_only=True) as store:
+        before = {s: store.prices_long([s]) for s in TINY}
+
+    # A week later, in a new process: a week of new bars, and the fault.
+    serve(server, TINY, last_business_day(today))
+    new_process(server, monkeypatch)
+    faulty = [*TINY] if spec.get("fault", {}).get("symbol") == "all" else []
+    if "fault" in spec:
+        f = spec["fault"]
+        faulty = faulty or [f["symbol"]]
+        for sym in faulty:
+            server.faults[sym] = Fault(f["kind"], f.get("times"), f.get("status", 503))
+    if "rate_limited" in spec:
+        r = spec["rate_limited"]
+        faulty = [*TINY] if r["symbol"] == "all" else [r["symbol"]]
+        server.rate_limited.update({s: float(r["seconds"]) for s in faulty})
+    if "missing" in spec:
+        faulty = [spec["missing"]]
+        del server.listings[spec["missing"]]
+    if "down" in spec:
+        server.down = "refused" if spec["down"] == "refused" else True
+    if "deadline" in spec:
+        defaults = YahooSource.__init__.__kwdefaults__
+        monkeypatch.setitem(defaults, "deadline", float(spec["deadline"]))
+
+    result = invoke_cli(["prices", "refresh", *universe])
+
+    assert result.exit_code == spec["exit"], result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    for words in spec["words"]:
+        assert words in result.output, result.output
+    with Store.open(home, read_only=True) as store:
+        status = store.status(today)
+        for sym in TINY:
+            after = store.prices_long([sym])
+            if sym in spec["failed"]:
+                pd.testing.assert_frame_equal(after, before[sym])  # unchanged
+                assert status.loc[sym, "last_error"].startswith(spec["ledger"]), sym
+            else:
+                assert after["date"].max() > before[sym]["date"].max(), sym
+                assert status.loc[sym, "last_error"] is None, sym
+    if faulty:
+        assert len(server.chart_calls(faulty[0])) == spec["chart_requests"], server.calls
+    elif "down" in spec:
+        assert not [c for c in server.calls if "/v8/finance/chart/" in c]
+    if "requests_at_most" in spec:
+        assert len(server.calls) <= spec["requests_at_most"], server.calls
+
+
+def test_the_network_corpus_covers_every_fault() -> None:
+    cases = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.yaml")]
+    per = {c["category"]: sum(1 for d in cases if d["category"] == c["category"]) for c in cases}
+    assert len(cases) >= 15
+    assert set(per) == {
+        "timeout",
+        "5xx",
+        "429",
+        "malformed",
+        "empty or HTML body",
+        "renamed or delisted",
+        "network down",
+    }
+
+
+def test_refresh_requests_for_the_shipped_universe(
+    quick_yahoo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests by path for `prices refresh` of the shipped universe, each refresh a new process.
+
+    Up to date: nothing at all. A week later: one chart request per stale symbol (yfinance's
+    time zones come from its cache in the data dir), plus, when the metadata is due, one
+    chart request per symbol and one quote request per 50.
+    """
+    from math import ceil
+
+    from screener.pipeline import refresh_prices
+    from screener.sources.exchanges import exchange_of, fx_for
+    from screener.store.refresh import last_business_day
+    from screener.universe.load import load
+
+    server = quick_yahoo
+    monkeypatch.setitem(
+        settings.SETTINGS,
+        "history_years",
+        replace(settings.SETTINGS["history_years"], default=1),
+    )
+    symbols = load("rare_earths").priced_symbols()
+    fx = fx_for([e.currency for e in map(exchange_of, symbols) if e])
+    everything = [*symbols, *fx]
+    equities = [s for s in everything if not s.endswith("=X")]
+    clock = Clock(monkeypatch, datetime.now(UTC) - timedelta(days=14))
+    today = date.today()
+
+    def refresh_as_of(day: date) -> dict[str, int]:
+        new_process(server, monkeypatch)
+        done = refresh_prices(universe=None, source="yahoo", today=day)
+        assert done.failures == {}
+        return server.requests_by_path()
+
+    serve(server, everything, last_business_day(today - timedelta(days=14)))
+    first = refresh_as_of(today - timedelta(days=14))
+    # empty store: tz lookup + history + metadata (5d) per symbol, quotes in batches of 50
+    assert first == {
+        "cookie": 1,
+        "crumb": 1,
+        "chart": 3 * len(everything),
+        "quote": ceil(len(equities) / 50),
+    }
+    assert refresh_as_of(today - timedelta(days=14)) == {}  # up to date: no request
+    # yfinance's time zones and Yahoo cookie are kept in the data dir, across processes
+    cache = settings.data_dir() / "yfinance-cache"
+    assert (cache / "tkr-tz.db").is_file() and (cache / "cookies.db").is_file()
+
+    serve(server, everything, last_business_day(today - timedelta(days=7)))
+    clock.advance(days=7)  # metadata 7 whole days old: not due yet
+    week = refresh_as_of(today - timedelta(days=7))
+    assert week == {"crumb": 1, "chart": len(everything)}  # one chart request per stale symbol
+    assert refresh_as_of(today - timedelta(days=7)) == {}
+
+    serve(server, everything, last_business_day(today))
+    clock.advance(days=7)  # 14 days: the weekly metadata is due
+    due = refresh_as_of(today)
+    assert due == {"crumb": 1, "chart": 2 * len(everything), "quote": ceil(len(equities) / 50)}
+    assert len(everything) == 67 and refresh_as_of(today) == {}
+
+
+@pytest.mark.slow
+def test_a_refresh_prints_only_our_lines_to_stderr(tmp_path: Path) -> None:
+    """`prices refresh` in its own process, through the fake Yahoo, with every warning shown.
+
+    ``PYTHONWARNINGS=always`` prints any warning that is not filtered, so pandas' deprecation
+    warnings from inside yfinance would show here; failing symbols make yfinance log errors;
+    and an unusable cache dir makes our own warning, which must still show.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from screener.store.refresh import last_business_day
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "yfinance-cache").write_text("not a folder", encoding="utf-8")  # our warning
+    end = last_business_day(date.today())
+    spec = {
+        "symbols": ["AAA", "BBB", "SPY", "REMX"],  # CCC is not served: a 404
+        "start": (end - timedelta(days=400)).isoformat(),
+        "end": end.isoformat(),
+        "history_years": 1,
+        "faults": {"BBB": ["malformed", None, 503], "REMX": ["status", None, 500]},
+        "calls_out": str(tmp_path / "calls.txt"),
+    }
+    (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    runner = Path(__file__).parent / "fakes" / "yahoo_cli.py"
+    env = {
+        **os.environ,
+        "SCREENER_HOME": str(home),
+        "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),  # where yfinance falls back to
+        "PYTHONWARNINGS": "always",
+    }
+    args = ["prices", "refresh", "--universe", str(tiny_universe(tmp_path))]
+    done = subprocess.run(
+        [sys.executable, str(runner), str(tmp_path / "spec.json"), "--", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.splitlines()
+    ours = re.compile(
+        r"^(prices: \d+/\d+ \(\S+\)|failed: [A-Z]+: [a-z_]+: .+"
+        r"|Error: 3 symbol\(s\) failed; the others were stored"
+        r"|yfinance cache dir .+ unusable \(.+\); continuing without it)$"
+    )
+    assert [line for line in lines if not ours.match(line)] == [], done.stderr
+    assert any(line.startswith("yfinance cache dir ") for line in lines)  # ours still show
+    failed = sorted(line.split(":")[1].strip() for line in lines if line.startswith("failed: "))
+    assert failed == ["BBB", "CCC", "REMX"]
+    assert (tmp_path / "calls.txt").read_text(encoding="utf-8").count("/v8/finance/chart/") > 0

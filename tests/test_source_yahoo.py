@@ -230,7 +230,9 @@ def test_unknown_symbol_is_retried_once_only(fake_yahoo: FakeYahoo, tmp_path: Pa
     src, sleeps = source(fake_yahoo, tmp_path, retries=3)
     res = src.fetch(["MP", "NOPE.AX"], START, END, want_metadata=False)
     assert src.download_calls == 2 and len(sleeps.calls) == 1
-    assert set(res.failures) == {"NOPE.AX"} and "no timezone found" in res.failures["NOPE.AX"]
+    assert set(res.failures) == {"NOPE.AX"}
+    assert res.failures["NOPE.AX"].startswith("not_found: Yahoo has no data for this symbol (HTTP")
+    assert "possibly delisted or renamed" in res.failures["NOPE.AX"]
     assert set(res.prices["ticker"]) == {"MP"}
 
 
@@ -257,10 +259,14 @@ def test_network_down_raises_network_error_without_waiting(
     with pytest.raises(NetworkError) as err:
         src.fetch(["MP", "LYC.AX", "NEO.TO", "PRE.L", "4063.T"], START, END)
     msg = str(err.value)
-    assert msg.startswith("Yahoo Finance could not be reached (")
-    assert "Use --offline to work from the stored prices, or --demo for synthetic data." in msg
-    assert "resolve host" in msg
-    assert src.download_calls == 1 and sleeps.calls == []
+    assert msg.startswith("network unreachable: Yahoo Finance could not be reached (curl: (6) ")
+    assert msg.endswith(
+        "Check the connection. Use --offline to work from the stored prices, or --demo for "
+        "synthetic data."
+    )
+    assert "resolve host" in msg and "Failed to perform" not in msg
+    # The cookie/crumb check before any download fails first: two attempts, no backoff.
+    assert len(fake_yahoo.calls) <= 2 and src.download_calls == 0 and sleeps.calls == []
 
 
 def test_partial_network_failure_is_data(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
@@ -383,7 +389,13 @@ def test_failures_from_log_maps_reasons_to_symbols() -> None:
     ("message", "kind"),
     [
         ("DNSError('Failed to perform, curl: (6) Could not resolve host: x')", "network"),
-        ("ConnectTimeout('Failed to perform, curl: (28) Connection timed out')", "network"),
+        ("ConnectTimeout('Failed to perform, curl: (28) Connection timed out')", "timeout"),
+        ("ConnectionError('curl: (7) Failed to connect ... Connection refused')", "network"),
+        ("HTTPError('HTTP Error 503: Service Unavailable')", "server_error"),
+        ("YFDataException('*** YAHOO! FINANCE IS CURRENTLY DOWN! ***')", "server_error"),
+        ("JSONDecodeError('Expecting value: line 1 column 1 (char 0)')", "bad_response"),
+        # the cause wins over the "possibly delisted" yfinance says after it
+        ("Timeout('curl: (28) timed out'); possibly delisted; no timezone found", "timeout"),
         ("YFRateLimitError('Too Many Requests. Rate limited. Try after a while.')", "rate_limit"),
         ("possibly delisted; no price data found  (1d 2025-04-01 -> 2025-05-01)", "not_found"),
         ("KeyError('chart')", "other"),
@@ -470,9 +482,12 @@ def test_market_cap_http_error_leaves_nan_and_prices(
         res = src.fetch(["MP", "PRE.L"], START, END)
     assert res.failures == {} and set(res.prices["ticker"]) == {"MP", "PRE.L"}
     assert res.instruments["market_cap"].isna().all()
-    # Not retried by us (deterministic); yfinance repeats a >= 400 once with its other cookie.
-    assert src.quote_calls == 1 and len(fake_yahoo.quote_calls()) == 2
-    assert sleeps.calls == [0.25]  # the pause before the quote, no backoff
+    # A 404 is not retried by us (deterministic), a 500 is (with the backoff, 1 + 3 attempts);
+    # yfinance repeats each >= 400 answer once with its other cookie strategy.
+    attempts = 1 if status == 404 else 4
+    assert src.quote_calls == attempts and len(fake_yahoo.quote_calls()) == 2 * attempts
+    assert len(sleeps.calls) == attempts  # the pause before the quote, then the backoffs
+    assert sleeps.calls[0] == 0.25
     msgs = [
         r.getMessage()
         for r in caplog.records
@@ -729,3 +744,100 @@ def test_offline_is_recognised_when_one_symbol_hit_a_locked_cache() -> None:
     YahooSource._raise_if_offline(answered)
     # nothing but a locked cache: no evidence about the network either way
     YahooSource._raise_if_offline({"REMX": failures["REMX"]})
+
+
+# --- yfinance's caches are open before its threads are, and a deadline bounds a refresh ------
+
+
+def test_yfinance_caches_are_in_wal_mode_before_download_starts_its_threads(
+    fake_yahoo: FakeYahoo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each download thread opens its own SQLite connection and sets journal_mode=wal; on a file
+    # still in rollback mode two of them at once can fail at once with "database is locked".
+    import sqlite3
+
+    fake_yahoo.add(listing("MP"), listing("LYC.AX"))
+    seen: list[dict[str, str]] = []
+    real = yf.download
+
+    def spy(tickers: Any, **kw: Any) -> Any:
+        modes = {}
+        for name in ("tkr-tz.db", "cookies.db"):
+            path = tmp_path / "yfinance-cache" / name
+            assert path.exists(), f"{name} not created before download"
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+                modes[name] = con.execute("PRAGMA journal_mode").fetchone()[0]
+        seen.append(modes)
+        return real(tickers, **kw)
+
+    monkeypatch.setattr(yf, "download", spy)
+    src, _ = source(fake_yahoo, tmp_path, threads=2)
+    res = src.fetch(["MP", "LYC.AX"], START, END, want_metadata=False)
+    assert res.failures == {}
+    assert seen == [{"tkr-tz.db": "wal", "cookies.db": "wal"}]
+
+
+def test_the_deadline_stops_retries_and_names_the_last_failure(
+    fake_yahoo: FakeYahoo, tmp_path: Path
+) -> None:
+    from fakes.yahoo import Fault
+
+    fake_yahoo.add(listing("MP"), listing("LYC.AX"))
+    fake_yahoo.faults["LYC.AX"] = Fault("timeout")
+    src, sleeps = source(
+        fake_yahoo,
+        tmp_path,
+        retries=5,
+        backoff=5.0,
+        deadline=12.0,
+        clock=lambda: fake_yahoo.clock,
+        rng=random.Random(2),
+    )
+    res = src.fetch(["MP", "LYC.AX"], START, END, want_metadata=False)
+    # first backoff 5-10 s fits in 12 s; the second (10-20 s) would end past it
+    assert len(sleeps.calls) == 1 and 5.0 <= sleeps.calls[0] < 10.0
+    assert src.download_calls == 2 and fake_yahoo.fault_hits["LYC.AX"] == 2
+    assert res.failures["LYC.AX"].startswith("deadline: yahoo_deadline of 12 s reached;")
+    assert "the last attempt failed with timeout: Timeout(" in res.failures["LYC.AX"]
+    assert set(res.prices["ticker"]) == {"MP"}
+    assert fake_yahoo.clock < 12.0  # nothing waited past the deadline
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind"),
+    [
+        (("status", None, 503), "server_error"),
+        (("malformed", None, 503), "bad_response"),
+        (("timeout", None, 503), "timeout"),
+        (("refused", None, 503), "network"),
+    ],
+)
+def test_transient_failures_use_the_whole_retry_budget_and_no_more(
+    fake_yahoo: FakeYahoo, tmp_path: Path, fault: tuple[str, None, int], kind: str
+) -> None:
+    from fakes.yahoo import Fault
+
+    fake_yahoo.add(listing("MP"), listing("LYC.AX"))
+    fake_yahoo.faults["LYC.AX"] = Fault(*fault)
+    src, sleeps = source(fake_yahoo, tmp_path, retries=2)
+    res = src.fetch(["MP", "LYC.AX"], START, END, want_metadata=False)
+    assert res.failures["LYC.AX"].startswith(f"{kind}: ")
+    assert src.download_calls == 3 and len(sleeps.calls) == 2  # 1 + retries, two backoffs
+    per_attempt = 2 if fault[0] == "status" else 1  # yfinance repeats a >= 400 once
+    assert fake_yahoo.fault_hits["LYC.AX"] == 3 * per_attempt
+
+
+def test_yfinance_import_filter_that_shows_its_deprecations_is_removed() -> None:
+    from screener.sources.yahoo_log import drop_yfinance_warning_filter
+
+    def entries() -> list[tuple[str, str]]:
+        return [(f[0], getattr(f[3], "pattern", "")) for f in warnings.filters if f[3] is not None]
+
+    with warnings.catch_warnings():
+        # what `import yfinance` runs, and a filter of someone else's that must stay
+        warnings.filterwarnings("default", category=DeprecationWarning, module="^yfinance")
+        warnings.filterwarnings("default", category=DeprecationWarning, module="^other")
+        assert ("default", "^yfinance") in entries()
+        assert drop_yfinance_warning_filter() == 1
+        assert ("default", "^yfinance") not in entries() and ("default", "^other") in entries()
+        assert drop_yfinance_warning_filter() == 0

@@ -13,18 +13,28 @@ Method
   depending on which other symbols share the chunk.
 * ``yf.download`` never raises for one bad symbol: it returns an all-NaN column and logs the
   reason on the ``yfinance`` logger. A symbol failed when it is missing from the ``Close``
-  block or all-NaN; its reason is read from the log records captured during the call
-  (``"['NOPE.AX']: possibly delisted; no timezone found"``, plus the tz-lookup cause
-  ``"Failed to get ticker 'X' reason: ..."`` which reveals network errors hidden behind
-  "no timezone found").
+  block or all-NaN; its reason is read from the log records captured during the call. With
+  yfinance's default ``hide_exceptions`` every cause (a timeout, an HTTP 503, a body that is
+  not JSON) would read "possibly delisted; no price data found", so the download runs with
+  it off: yfinance then logs the exception itself (``Timeout(...)``, ``JSONDecodeError(...)``).
+  yfinance reads a chart body without its HTTP status, so the session's answers are also
+  recorded per symbol (``_Answers``): the last one's status names a 5xx, a non-JSON body or
+  a 404. Each failure's :data:`~screener.sources.yahoo_log.FailureKind` leads its reason in
+  the result, hence in the fetch log (the ledger) and the command's output.
 * Failed symbols are retried (only those) up to ``retries`` times after a backoff of
-  ``backoff * 2**(r-1) * (1 + u)``, ``u ~ U[0, 1)``, for retry ``r = 1, 2, ...``. Rate limits
-  (HTTP 429) and network errors use the full budget. "Not found" symbols (Yahoo's 404, "possibly
-  delisted; no timezone found") are retried once only: that message is deterministic for a
-  wrong symbol, but yfinance also emits it when the tz lookup hit a transient error.
-* If nothing at all could be fetched and every failure is a connection/DNS/timeout error,
-  :class:`~screener.errors.NetworkError` is raised (already after the first chunk, so an
-  offline user is not kept waiting through the backoff). Partial failures are data.
+  ``backoff * 2**(r-1) * (1 + u)``, ``u ~ U[0, 1)``, for retry ``r = 1, 2, ...``. Rate limits,
+  timeouts, server errors, bad bodies and network errors use the full budget; "not found"
+  (Yahoo's 404: renamed or delisted) is retried once only. yfinance's in-process cache of
+  GETs is cleared before a retry round, else a bad answer would be replayed, not asked again.
+* ``deadline`` (``yahoo_deadline``) bounds one refresh, from the source's first fetch: no
+  chunk, backoff or retry starts that would end after it; what is left fails as
+  ``deadline``, naming its last failure. ``sleep`` and ``clock`` are injectable (tests run on
+  a fake clock).
+* Before the first request the source asks for yfinance's cookie and crumb (which its first
+  request would do anyway): a DNS failure, refused connection or timeout there raises
+  :class:`~screener.errors.NetworkError` ("network unreachable: ...") after at most two
+  attempts. Later, if nothing of a first chunk could be fetched and every failure is a
+  DNS or connection error, the same error is raised. Partial failures are data.
 * Quotes in minor units (``GBp``, ``ZAc``, ``ILA``) are divided by 100 into the major unit
   (:func:`screener.sources.exchanges.major_unit`).
 
@@ -51,8 +61,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+import urllib.parse
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +80,11 @@ from screener.sources import exchanges
 from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS, FetchResult, SourceName
 from screener.sources.yahoo_log import (
     NETWORK,
+    TRANSIENT,
     Failure,
     FailureKind,
     classify,
+    drop_yfinance_warning_filter,
     failures_from_log,
     market_cap_major,
     quotes_by_symbol,
@@ -82,6 +97,7 @@ except ImportError:  # pragma: no cover - yfinance falls back to requests
     _CurlError = OSError  # type: ignore[misc,assignment]
 
 log = logging.getLogger(__name__)
+drop_yfinance_warning_filter()  # yfinance's import turned its deprecation warnings on for all
 
 _FIELDS = {
     "Open": "open",
@@ -122,17 +138,47 @@ _cache_location: str | None = None
 
 
 def _use_cache_dir(cache_dir: Path | None) -> None:
-    """Point yfinance's sqlite tz/cookie caches at ``cache_dir`` (before its first use)."""
+    """Point yfinance's sqlite caches at ``cache_dir`` and open them on this thread.
+
+    ``set_tz_cache_location`` moves all of yfinance's caches: time zones (``tkr-tz.db``), the
+    Yahoo cookie (``cookies.db``) and ISINs. The crumb is not cached on disk; it lives in
+    yfinance's ``YfData`` for the process. It must be called before the caches are first
+    used, so it is called before any request of a fetch.
+
+    Then the caches are opened here, before ``yf.download`` starts a thread per symbol. Each of
+    those threads opens its own SQLite connection, and every new connection runs
+    ``PRAGMA journal_mode = wal``; on a database file that is not yet in WAL mode (a new cache
+    dir) two of them doing so at once can fail at once with "database is locked", without
+    waiting for the busy timeout (measured: 4 in 400 rounds of 4 threads on a fresh file, 0
+    in 400 once one connection had switched it to WAL first). That failed the symbol for no
+    reason of Yahoo's (the flaky ``test_market_cap_http_error_leaves_nan_and_prices``). Opened
+    here, the file is in WAL mode before any thread connects.
+    """
     global _cache_location
-    if cache_dir is None or str(cache_dir) == _cache_location:
+    if cache_dir is None:
         return
+    if str(cache_dir) != _cache_location:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:  # yfinance then runs without a cache: slower, still correct
+            log.warning(
+                "yfinance cache dir %s unusable (%s); continuing without it", cache_dir, err
+            )
+            return
+        yf.set_tz_cache_location(str(cache_dir))
+        _cache_location = str(cache_dir)
+    _open_caches()
+
+
+def _open_caches() -> None:
+    """Open yfinance's time-zone and cookie caches on the calling thread (see above)."""
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as err:  # yfinance then runs without a cache: slower, still correct
-        log.warning("yfinance cache dir %s unusable (%s); continuing without it", cache_dir, err)
-        return
-    yf.set_tz_cache_location(str(cache_dir))
-    _cache_location = str(cache_dir)
+        from yfinance import cache as yf_cache
+
+        yf_cache.get_tz_cache().lookup("^PRIME")
+        yf_cache.get_cookie_cache().lookup("curlCffi")
+    except Exception as err:  # a cache problem must never stop a fetch
+        log.info("yfinance caches could not be opened in advance (%r)", err)
 
 
 def _long_frame(wide: pd.DataFrame, symbols: Sequence[str]) -> pd.DataFrame:
@@ -173,21 +219,27 @@ class YahooSource:
         retries: int = settings.get("yahoo_retries"),
         timeout: float = settings.get("yahoo_timeout"),
         backoff: float = settings.get("yahoo_backoff"),
+        deadline: float = settings.get("yahoo_deadline"),
         cache_dir: Path | None = None,
         session: Any = None,
         sleep: Callable[[float], object] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
-        if chunk < 1 or threads < 1 or retries < 0:
-            raise ValueError("chunk and threads must be >= 1 and retries >= 0")
+        if chunk < 1 or threads < 1 or retries < 0 or deadline <= 0:
+            raise ValueError("chunk and threads must be >= 1, retries >= 0 and deadline > 0")
         self.chunk, self.threads, self.pause = chunk, threads, pause
         self.retries, self.timeout, self.backoff = retries, timeout, backoff
+        self.deadline = deadline
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.session = session  # None: yfinance's own curl_cffi session (TLS-impersonating)
-        self.sleep = sleep
+        self.sleep, self.clock = sleep, clock
         self.rng = rng or random.Random()
         self.download_calls = 0
         self.quote_calls = 0  # v7 quote (market cap) requests, retries included
+        self._deadline_at: float | None = None  # set by the first fetch: one per refresh
+        self._reachable = False  # the first fetch checks the network once
+        self.answers = _Answers()  # what Yahoo answered to each chart request, by symbol
 
     # -- public ---------------------------------------------------------------------------
     def fetch(
@@ -212,7 +264,16 @@ class YahooSource:
         start = start or end - dt.timedelta(days=round(365.25 * settings.get("history_years")))
         if start > end:
             raise ValueError(f"start {start} is after end {end}")
+        if self._deadline_at is None:
+            self._deadline_at = self.clock() + self.deadline
         _use_cache_dir(self.cache_dir)
+        if self.session is None:  # one session for the refresh, so its answers can be read
+            from yfinance.data import new_session
+
+            self.session = new_session()
+        self.answers.listen(self.session)
+        if symbols:
+            self._check_reachable()
         frames, failures = self._fetch_with_retries(symbols, start, end)
         ok = [s for s in symbols if s not in failures]
         prices = pd.concat(frames, ignore_index=True) if frames else _long_frame(_empty_wide(), [])
@@ -246,9 +307,51 @@ class YahooSource:
             synthetic=False,
             prices=prices.reset_index(drop=True),
             instruments=instruments.astype({"market_cap": "float64", "price_divisor": "float64"}),
-            failures={s: failures[s].reason for s in symbols if s in failures},
+            failures={s: failures[s].ledger() for s in symbols if s in failures},
             metadata_fetched=frozenset(metas),
         )
+
+    # -- deadline, reachability -----------------------------------------------------------
+    def _time_left(self, seconds: float = 0.0) -> bool:
+        """True when waiting ``seconds`` still ends before the refresh's deadline."""
+        return self._deadline_at is None or self.clock() + seconds < self._deadline_at
+
+    def _deadline_failure(self, previous: Failure | None) -> Failure:
+        why = f"yahoo_deadline of {self.deadline:g} s reached"
+        if previous is None:
+            return Failure(f"{why} before this symbol was fetched", "deadline")
+        return Failure(f"{why}; the last attempt failed with {previous.ledger()}", "deadline")
+
+    def _check_reachable(self) -> None:
+        """Fail fast, with one message, when the network is down.
+
+        Asks for yfinance's cookie and crumb (what its first request would ask for anyway, and
+        then reuses for the process: no extra request when Yahoo answers). A DNS failure, a
+        refused connection or a timeout there raises :class:`NetworkError` after at most two
+        attempts (``fc.yahoo.com``, then yfinance's consent fallback), instead of every
+        symbol's tz lookup and download failing through all the retries.
+        """
+        if self._reachable:
+            return
+        try:
+            from yfinance.data import YfData
+        except ImportError:  # pragma: no cover - a yfinance without it: let the download tell
+            self._reachable = True
+            return
+        # Internal to yfinance (1.7), like YfData itself: if a release renames it, the check
+        # is skipped and a dead network is still recognised after the first chunk.
+        ask = getattr(YfData(session=self.session), "_get_cookie_and_crumb", None)
+        if ask is None:  # pragma: no cover - depends on the yfinance release
+            self._reachable = True
+            return
+        with yfinance_quiet():
+            try:
+                ask(timeout=self.timeout)
+            except (YFException, OSError, _CurlError, ValueError) as err:
+                if classify([repr(err)]) in ("network", "timeout"):
+                    raise NetworkError(_unreachable(_curl_message(err))) from None
+                # Anything else (a 429 on the crumb, say): Yahoo answered; the download decides.
+        self._reachable = True
 
     # -- download + retry -----------------------------------------------------------------
     def _fetch_with_retries(
@@ -259,10 +362,18 @@ class YahooSource:
         todo = list(symbols)
         for attempt in range(self.retries + 1):
             if attempt:
-                todo = [s for s in failures if failures[s].kind != "not_found" or attempt == 1]
+                todo = [
+                    s
+                    for s, f in failures.items()
+                    if f.kind in TRANSIENT or (f.kind == "not_found" and attempt == 1)
+                ]
                 if not todo:
                     break
                 delay = self._backoff(attempt)
+                if not self._time_left(delay):
+                    for s in todo:
+                        failures[s] = self._deadline_failure(failures[s])
+                    break
                 log.info(
                     "retry %d of %d for %d symbols in %.1f s",
                     attempt,
@@ -271,9 +382,15 @@ class YahooSource:
                     delay,
                 )
                 self.sleep(delay)
+            if attempt:
+                _forget_answers()  # else yfinance replays a bad answer from its lru cache
             for i in range(0, len(todo), self.chunk):
-                if i:
+                if i and self._time_left(self.pause):
                     self.sleep(self.pause)
+                if not self._time_left():
+                    for s in todo[i:]:
+                        failures[s] = self._deadline_failure(failures.get(s))
+                    break
                 part = todo[i : i + self.chunk]
                 frame, failed = self._download(part, start, end)
                 frames.append(frame)
@@ -303,18 +420,14 @@ class YahooSource:
             parts = [
                 p for f in failures.values() for p in f.reason.split("; ") if NETWORK.search(p)
             ]
-            sample = (parts or [next(iter(failures.values())).reason])[0]
-            raise NetworkError(
-                f"Yahoo Finance could not be reached ({sample}). Use --offline to work from "
-                "the stored prices, or --demo for synthetic data."
-            )
+            raise NetworkError(_unreachable((parts or [next(iter(failures.values())).reason])[0]))
 
     def _download(
         self, part: list[str], start: dt.date, end: dt.date
     ) -> tuple[pd.DataFrame, dict[str, Failure]]:
         """One ``yf.download`` call: (long frame of the fetched symbols, failures)."""
         self.download_calls += 1
-        with yfinance_quiet() as capture:
+        with yfinance_quiet() as capture, _real_errors():
             try:
                 wide = yf.download(
                     part,
@@ -336,7 +449,7 @@ class YahooSource:
                     timeout=self.timeout,
                     session=self.session,
                 )
-            except (YFException, OSError, _CurlError) as err:  # the call as a whole failed
+            except (YFException, OSError, _CurlError, ValueError) as err:  # the whole call failed
                 kind: FailureKind = (
                     "rate_limit" if isinstance(err, YFRateLimitError) else classify([repr(err)])
                 )
@@ -349,7 +462,9 @@ class YahooSource:
         ok = [s for s in part if s in close.columns and close[s].notna().any()]
         logged = failures_from_log(capture.messages, set(part))
         failed = {
-            s: logged.get(s, Failure("no data returned for the requested dates", "not_found"))
+            s: self.answers.explain(
+                s, logged.get(s, Failure("no data returned for the requested dates", "not_found"))
+            )
             for s in part
             if s not in ok
         }
@@ -362,6 +477,12 @@ class YahooSource:
         for i, sym in enumerate(symbols):
             if i and i % self.chunk == 0:
                 self.sleep(self.pause)
+            if not self._time_left():
+                log.info(
+                    "metadata of %d symbols not looked up: yahoo_deadline reached",
+                    len(symbols) - i,
+                )
+                break
             with yfinance_quiet():
                 try:
                     ticker = yf.Ticker(sym, session=self.session)
@@ -374,7 +495,7 @@ class YahooSource:
                         timeout=self.timeout,
                     )
                     meta = ticker.get_history_metadata()
-                except (YFException, OSError, _CurlError) as err:
+                except (YFException, OSError, _CurlError, ValueError) as err:
                     log.info("metadata for %s unavailable (%r); using the exchange table", sym, err)
                     continue
             # Only plain keys: iterating the lazy mapping would fetch intraday `tradingPeriods`.
@@ -396,6 +517,10 @@ class YahooSource:
         caps: dict[str, float] = {}
         for i in range(0, len(todo), self.chunk):
             batch = todo[i : i + self.chunk]
+            if not self._time_left(self.pause):
+                for sym in todo[i:]:
+                    log.info("market cap for %s left NaN: yahoo_deadline reached", sym)
+                break
             self.sleep(self.pause)  # every quote request follows a burst of chart requests
             quotes = self._quote_batch(batch)
             if isinstance(quotes, Failure):
@@ -431,7 +556,10 @@ class YahooSource:
         failure = Failure("no request made", "other")
         for attempt in range(self.retries + 1):
             if attempt:
-                self.sleep(self._backoff(attempt))
+                delay = self._backoff(attempt)
+                if not self._time_left(delay):
+                    break
+                self.sleep(delay)
             self.quote_calls += 1
             with yfinance_quiet():
                 try:
@@ -442,7 +570,7 @@ class YahooSource:
                         "rate_limit" if isinstance(err, YFRateLimitError) else classify([repr(err)])
                     )
                     failure = Failure(f"v7 quote request failed: {err!r}", kind)
-                    if kind not in ("rate_limit", "network", "local"):
+                    if kind not in ("rate_limit", "network", "timeout", "server_error", "local"):
                         break
         return failure
 
@@ -462,6 +590,103 @@ class YahooSource:
             "price_divisor": divisor,
             "quote_currency": quote_ccy,
         }
+
+
+class _Answers:
+    """The HTTP status of each chart answer, and whether its body was JSON, per symbol.
+
+    yfinance reads a chart body without looking at its status, so an HTTP 503 page, or a 500
+    whose JSON says "error", reaches its log as "possibly delisted" or a JSON error. Listening
+    on the session tells what Yahoo really said, for the ledger.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.by_symbol: dict[str, list[tuple[int, bool]]] = {}
+
+    def listen(self, session: Any) -> None:
+        """Record the answers ``session`` gets (wraps its ``request`` once; idempotent)."""
+        original = getattr(session, "_screener_request", None) or session.request
+        answers = self
+
+        def request(*args: Any, **kwargs: Any) -> Any:
+            response = original(*args, **kwargs)
+            url = kwargs.get("url") or (args[1] if len(args) > 1 else "")
+            answers.note(str(url), response)
+            return response
+
+        session._screener_request = original
+        session.request = request
+
+    def note(self, url: str, response: Any) -> None:
+        path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
+        if not path.startswith("/v8/finance/chart/"):
+            return
+        symbol = path.rsplit("/", 1)[-1].upper()
+        status = int(getattr(response, "status_code", 0) or 0)
+        body = bytes(getattr(response, "content", b"") or b"")
+        with self._lock:
+            self.by_symbol.setdefault(symbol, []).append((status, body.lstrip()[:1] == b"{"))
+
+    def explain(self, symbol: str, failure: Failure) -> Failure:
+        """``failure`` with the kind the last chart answer of ``symbol`` shows, if it shows one."""
+        with self._lock:
+            seen = list(self.by_symbol.get(symbol, []))
+        if not seen or failure.kind in ("rate_limit", "network", "timeout", "local"):
+            return failure
+        status, is_json = seen[-1]
+        if status >= 500:
+            return Failure(f"Yahoo answered HTTP {status} ({failure.reason})", "server_error")
+        if status < 400 and not is_json:
+            return Failure(f"Yahoo's answer was not JSON ({failure.reason})", "bad_response")
+        if status == 404:
+            return Failure(
+                f"Yahoo has no data for this symbol (HTTP 404): possibly delisted or renamed "
+                f"({failure.reason})",
+                "not_found",
+            )
+        return failure
+
+
+def _forget_answers() -> None:
+    """Clear yfinance's in-process cache of GETs (tz lookups and past-range charts)."""
+    try:
+        from yfinance.data import YfData
+
+        YfData.cache_get.cache_clear()
+    except (ImportError, AttributeError):  # pragma: no cover - a yfinance without it
+        pass
+
+
+def _curl_message(err: BaseException) -> str:
+    """The error's own words (``curl: (6) Could not resolve host: ...``), not its repr."""
+    text = str(err) or repr(err)
+    return text.removeprefix("Failed to perform, ").rstrip(". ")
+
+
+def _unreachable(detail: str) -> str:
+    """The one message for a network that is down (a :class:`NetworkError`)."""
+    return (
+        f"network unreachable: Yahoo Finance could not be reached ({detail}). Check the "
+        "connection. Use --offline to work from the stored prices, or --demo for synthetic data."
+    )
+
+
+@contextmanager
+def _real_errors() -> Iterator[None]:
+    """Let ``Ticker.history`` raise inside ``yf.download`` (which logs what it raised).
+
+    With yfinance's default ``hide_exceptions`` a timeout, an HTTP 5xx or a body that is not
+    JSON all end as "possibly delisted; no price data found", which would be retried as a
+    wrong symbol. Raised, ``download`` logs the exception itself (``Timeout(...)``,
+    ``JSONDecodeError(...)``), which :func:`~screener.sources.yahoo_log.classify` reads.
+    """
+    saved = yf.config.debug.hide_exceptions
+    yf.config.debug.hide_exceptions = False
+    try:
+        yield
+    finally:
+        yf.config.debug.hide_exceptions = saved
 
 
 def _empty_wide() -> pd.DataFrame:

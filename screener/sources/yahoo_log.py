@@ -23,19 +23,63 @@ from typing import Any, Literal
 #: The Yahoo source's logger: captured yfinance records are re-logged here at DEBUG.
 log = logging.getLogger("screener.sources.yahoo")
 
-FailureKind = Literal["rate_limit", "network", "not_found", "local", "other"]
+#: Why a symbol could not be fetched; the fetch ledger (the store's fetch log) and the command's
+#: output start each failure's reason with it (``"timeout: ..."``). Retried with backoff:
+#: ``rate_limit`` (HTTP 429), ``timeout``, ``server_error`` (HTTP 5xx, Yahoo's "will be right
+#: back" page), ``bad_response`` (a body that is not the JSON asked for: cut short, empty, an
+#: HTML page), ``network`` (DNS failure, refused connection) and ``local`` (yfinance's own cache
+#: on this machine). ``not_found`` (Yahoo's 404: a renamed or delisted symbol) is retried once,
+#: ``deadline`` (``yahoo_deadline`` reached before the symbol's turn) and ``other`` never.
+FailureKind = Literal[
+    "rate_limit",
+    "network",
+    "timeout",
+    "server_error",
+    "bad_response",
+    "not_found",
+    "local",
+    "deadline",
+    "other",
+]
+#: Kinds worth another attempt after a backoff (``not_found`` gets one, separately).
+TRANSIENT: frozenset[str] = frozenset(
+    {"rate_limit", "network", "timeout", "server_error", "bad_response", "local", "other"}
+)
 
-_YF_MODULES = r"yfinance(\.|$)"
+#: The modules whose warnings a Yahoo call may raise: yfinance and what it calls into.
+_THIRD_PARTY = r"(yfinance|curl_cffi|peewee|multitasking)(\.|$)"
 RATE_LIMIT = re.compile(r"YFRateLimitError|Too Many Requests|Rate limited|\b429\b")
+#: The network itself: no name resolution, no route, nothing listening (curl 6, 7).
 NETWORK = re.compile(
-    r"DNSError|ConnectionError|ConnectTimeout|ReadTimeout|Timeout|timed out|Could not resolve"
-    r"|Connection refused|Network is unreachable|curl: \((5|6|7|28|35|52|56)\)",
+    r"DNSError|Could not resolve|Connection refused|Couldn't connect|Failed to connect"
+    r"|Network is unreachable|No route to host|curl: \((5|6|7)\)",
+    re.IGNORECASE,
+)
+TIMEOUT = re.compile(r"Timeout|timed out|curl: \(28\)", re.IGNORECASE)
+SERVER_ERROR = re.compile(
+    r"HTTP Error 5\d\d|\b5\d\d (Server|Internal)|Internal Server Error|Bad Gateway"
+    r"|Service Unavailable|Gateway Timeout|CURRENTLY DOWN|Will be right back"
+    r"|curl: \((52|56)\)",
+    re.IGNORECASE,
+)
+BAD_RESPONSE = re.compile(
+    r"JSONDecodeError|Expecting value|Expecting property name|Unterminated string"
+    r"|Expecting ',' delimiter|Extra data|<html",
     re.IGNORECASE,
 )
 NOT_FOUND = re.compile(r"possibly delisted|no timezone found|No data found|Not Found|\b404\b")
-#: yfinance's own SQLite caches (time zones, cookies), written by its worker threads at once:
-#: a failure on this machine that says nothing about Yahoo or the network.
+#: yfinance's own SQLite caches (time zones, cookies): a failure on this machine that says
+#: nothing about Yahoo or the network.
 LOCAL = re.compile(r"database is locked|OperationalError", re.IGNORECASE)
+_ORDER: tuple[tuple[FailureKind, re.Pattern[str]], ...] = (
+    ("rate_limit", RATE_LIMIT),
+    ("network", NETWORK),
+    ("timeout", TIMEOUT),
+    ("server_error", SERVER_ERROR),
+    ("bad_response", BAD_RESPONSE),
+    ("not_found", NOT_FOUND),
+    ("local", LOCAL),
+)
 _SUMMARY = re.compile(r"^(\[[^\]]*\]): (.*)$", re.DOTALL)  # "['A', 'B']: reason"
 _TZ_CAUSE = re.compile(r"^Failed to get ticker '([^']+)' reason: (.*)$", re.DOTALL)
 _SYMBOL_MSG = re.compile(r"^\$([^:\s]+): (.*)$", re.DOTALL)  # "$A: reason"
@@ -48,18 +92,22 @@ class Failure:
     reason: str
     kind: FailureKind
 
+    def ledger(self) -> str:
+        """The reason as the fetch ledger and the command's output show it: kind first."""
+        return f"{self.kind}: {self.reason}"
+
 
 def classify(messages: Sequence[str]) -> FailureKind:
-    """Failure kind of a symbol from every yfinance message naming it (rate limit first)."""
+    """Failure kind of a symbol from every yfinance message naming it.
+
+    The first kind in :data:`_ORDER` that any message shows wins: a rate limit or an
+    unreachable network explains the "possibly delisted" that yfinance says after it, a
+    timeout or a server error explains an empty answer, and only a plain 404 is "not found".
+    """
     text = "\n".join(messages)
-    if RATE_LIMIT.search(text):
-        return "rate_limit"
-    if NETWORK.search(text):
-        return "network"
-    if NOT_FOUND.search(text):
-        return "not_found"
-    if LOCAL.search(text):
-        return "local"
+    for kind, pattern in _ORDER:
+        if pattern.search(text):
+            return kind
     return "other"
 
 
@@ -97,15 +145,49 @@ class _Capture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def drop_yfinance_warning_filter() -> int:
+    """Remove the filter yfinance's import adds, which shows its DeprecationWarnings everywhere.
+
+    ``import yfinance`` runs ``warnings.filterwarnings('default', category=DeprecationWarning,
+    module='^yfinance')``: a process-wide filter that prints, once per line, every
+    ``DeprecationWarning`` raised in yfinance's code (pandas 3.1's ``Pandas4Warning`` for its
+    ``inplace=True`` calls among them), even where Python hides deprecation warnings by default.
+    Only that entry is removed; :func:`yfinance_quiet` silences yfinance's warnings during our
+    calls, and anything else follows the user's own filters. Returns how many were removed.
+    """
+
+    def is_yfinance_default(f: tuple[Any, ...]) -> bool:
+        module = f[3]
+        return (
+            f[0] == "default"
+            and f[2] is DeprecationWarning
+            and module is not None
+            and getattr(module, "pattern", module) == "^yfinance"
+        )
+
+    filters: list[Any] = warnings.filters  # type: ignore[assignment]  # a list at run time
+    ours = [f for f in filters if is_yfinance_default(f)]
+    for f in ours:
+        filters.remove(f)
+    if ours:
+        mutated = getattr(warnings, "_filters_mutated", None)
+        if callable(mutated):
+            mutated()  # forget decisions taken under the removed filter
+    return len(ours)
+
+
 @contextmanager
 def yfinance_quiet() -> Iterator[_Capture]:
-    """Capture yfinance's log and silence its pandas deprecation warnings for one call.
+    """Capture yfinance's log and silence the warnings it raises, for one call.
 
     yfinance 1.7 calls pandas with ``inplace=True``, which pandas 3.1 deprecates
     (``Pandas4Warning``, a ``DeprecationWarning``); under ``-W error`` that would fail every
-    symbol. The ignore is scoped to yfinance's modules so our own code stays strict. The
-    records are our failure ledger, so they do not also propagate to the root logger (where
-    they would print as noise); they are re-logged at DEBUG on the Yahoo source's logger.
+    symbol, and with warnings shown (``-W default``, ``PYTHONWARNINGS``) it prints pandas'
+    text on every refresh. Every warning attributed to yfinance (or curl_cffi, peewee,
+    multitasking beneath it) is ignored inside the call, whatever its category; a warning
+    from our own modules is not, inside the call or out. The records are our failure
+    ledger, so they do not also propagate to the root logger (where they would print as
+    noise); they are re-logged at DEBUG on the Yahoo source's logger.
     """
     yf_log = logging.getLogger("yfinance")
     capture = _Capture()
@@ -116,8 +198,7 @@ def yfinance_quiet() -> Iterator[_Capture]:
     yf_log.propagate = False
     try:
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=DeprecationWarning, module=_YF_MODULES)
-            warnings.filterwarnings("ignore", category=FutureWarning, module=_YF_MODULES)
+            warnings.filterwarnings("ignore", module=_THIRD_PARTY)
             yield capture
     finally:
         yf_log.removeHandler(capture)

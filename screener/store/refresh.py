@@ -54,6 +54,16 @@ class RefreshReport:
     starts: Mapping[str, date] = field(default_factory=dict)  # first date asked per ticker
 
 
+def last_business_day(today: date) -> date:
+    """The weekday before ``today``: the newest bar a daily source can have finished.
+
+    Stored bars that reach it are up to date and are not asked for again (Monday's refresh
+    needs Friday's bar; an exchange holiday on that day costs that symbol one request).
+    """
+    day: date = (pd.Timestamp(today) - pd.offsets.BDay(1)).date()
+    return day
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -330,11 +340,19 @@ def refresh_with_fx(
     """Refresh ``symbols`` and then the FX series of their currencies.
 
     Symbols whose stored bars already reach ``fresh_from`` (a date, or a symbol's own date:
-    the demo knows each market's holidays) are not fetched. It defaults to ``end``: with a
-    past ``--as-of`` an incremental fetch would start after ``end`` and fail for no reason.
-    A lookup passes the last trading day, so only stale series are fetched.
+    the demo knows each market's holidays) are not fetched, so a refresh of an up-to-date
+    store asks the source for nothing. It defaults to ``end`` (with a past ``--as-of`` an
+    incremental fetch would start after ``end`` and fail for no reason), else to
+    :func:`last_business_day` before ``today``. A lookup passes the last trading day, so only
+    stale series are fetched.
     """
-    skip_from = fresh_from if fresh_from is not None else end
+    skip_from = (
+        fresh_from
+        if fresh_from is not None
+        else end
+        if end is not None
+        else last_business_day(today)
+    )
 
     def needed(syms: Sequence[str]) -> list[str]:
         if skip_from is None:

@@ -52,6 +52,15 @@ YAHOO_EXCHANGES: dict[str, tuple[str, str, str, str, str]] = {
     ".T": ("JPX", "Tokyo", "JPY", "Asia/Tokyo", "09:00"),
     ".JO": ("JNB", "Johannesburg", "ZAc", "Africa/Johannesburg", "09:00"),
     "=X": ("CCY", "CCY", "USD", "Europe/London", "00:00"),
+    # The shipped universe's other listings (codes as expected from Yahoo, not checked live).
+    ".V": ("VAN", "TSXV", "CAD", "America/Toronto", "09:30"),
+    ".BR": ("BRU", "Brussels", "EUR", "Europe/Brussels", "09:00"),
+    ".KS": ("KSC", "KSE", "KRW", "Asia/Seoul", "09:00"),
+    ".KQ": ("KOE", "KOSDAQ", "KRW", "Asia/Seoul", "09:00"),
+    ".SR": ("SAU", "Saudi", "SAR", "Asia/Riyadh", "10:00"),
+    ".SS": ("SHH", "Shanghai", "CNY", "Asia/Shanghai", "09:30"),
+    ".SZ": ("SHZ", "Shenzhen", "CNY", "Asia/Shanghai", "09:30"),
+    ".HK": ("HKG", "HKSE", "HKD", "Asia/Hong_Kong", "09:30"),
 }
 
 CRUMB = "FakeCrumb-0001"
@@ -61,11 +70,44 @@ _NOT_FOUND_CHART = {
         "error": {"code": "Not Found", "description": "No data found, symbol may be delisted"},
     }
 }
-_REASONS = {200: "OK", 404: "Not Found", 429: "Too Many Requests"}
+_REASONS = {
+    200: "OK",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 class FakeYahooRefused(cr_exc.ConnectionError):
     """The fake does not know this URL (it never passes a request through)."""
+
+
+#: What a faulty chart answer looks like, by fault name (see :class:`Fault`).
+FAULT_KINDS = ("timeout", "status", "malformed", "empty", "html", "refused", "dns")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault the fake serves on a symbol's chart requests, the first ``times`` of them.
+
+    ``kind``: ``timeout`` (curl 28, as after ``yahoo_timeout``), ``status`` (HTTP ``status``,
+    e.g. 500/502/503, with Yahoo's JSON error body or, for 502/503, an HTML page), ``malformed``
+    (200 with JSON cut short), ``empty`` (200, no body), ``html`` (200 with an HTML page, as a
+    captive portal or Yahoo's "will be right back" page), ``refused`` (curl 7) and ``dns``
+    (curl 6). ``times=None``: every request. A renamed or delisted symbol needs no fault: it
+    is simply not listed (Yahoo's 404 "No data found").
+    """
+
+    kind: str
+    times: int | None = None
+    status: int = 503
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {self.kind!r} (choose {', '.join(FAULT_KINDS)})")
 
 
 @dataclass(frozen=True)
@@ -250,9 +292,10 @@ class FakeYahoo:
     ``rate_limited`` maps a symbol to seconds (on the fake clock) during which its chart
     requests get HTTP 429; :meth:`advance` moves the clock, so passing it as the code under
     test's ``sleep`` lifts the limit exactly when the client backs off long enough.
-    ``down`` makes every request fail like an unreachable network (a curl DNS error);
-    ``unreachable`` makes the chart and quote requests of some symbols time out. ``hits_429``
-    counts the 429 answers given per symbol.
+    ``down`` makes every request fail like an unreachable network (a curl DNS error, or with
+    ``down="refused"`` a refused connection); ``unreachable`` makes the chart and quote
+    requests of some symbols time out; ``faults`` serves a :class:`Fault` on a symbol's chart
+    requests (``fault_hits`` counts them). ``hits_429`` counts the 429 answers per symbol.
 
     The v7 quote endpoint answers 429 while the clock is below ``quote_rate_limited``, and with
     ``quote_status`` (e.g. 404) when that is set; ``quote_overrides`` replaces fields of a
@@ -261,8 +304,10 @@ class FakeYahoo:
 
     listings: dict[str, Listing] = field(default_factory=dict)
     rate_limited: dict[str, float] = field(default_factory=dict)
-    down: bool = False
+    down: bool | str = False
     unreachable: set[str] = field(default_factory=set)
+    faults: dict[str, Fault] = field(default_factory=dict)
+    fault_hits: dict[str, int] = field(default_factory=dict)
     hits_429: dict[str, int] = field(default_factory=dict)
     quote_rate_limited: float = 0.0
     quote_status: int | None = None
@@ -311,6 +356,12 @@ class FakeYahoo:
             self.calls.append(f"{method} {url}")
         if self.down:
             host = urllib.parse.urlsplit(url).hostname
+            if self.down == "refused":
+                raise cr_exc.ConnectionError(
+                    f"Failed to perform, curl: (7) Failed to connect to {host} port 443 after "
+                    "0 ms: Couldn't connect to server. Connection refused",
+                    7,
+                )
             raise cr_exc.DNSError(
                 f"Failed to perform, curl: (6) Could not resolve host: {host}.", 6
             )
@@ -378,7 +429,77 @@ class FakeYahoo:
         body = {"quoteResponse": {"result": result, "error": None}}
         return 200, json.dumps(body).encode(), "application/json"
 
+    def requests_by_path(self) -> dict[str, int]:
+        """How many requests went to each kind of path (``chart``, ``quote``, ``crumb``, ...)."""
+        counts: dict[str, int] = {}
+        for call in list(self.calls):
+            u = urllib.parse.urlsplit(call.split(" ", 1)[1])
+            path = urllib.parse.unquote(u.path)
+            key = (
+                "cookie"
+                if u.hostname == "fc.yahoo.com"
+                else "chart"
+                if path.startswith("/v8/finance/chart/")
+                else "quote"
+                if path == "/v7/finance/quote"
+                else "crumb"
+                if path == "/v1/test/getcrumb"
+                else f"other {u.hostname}{path}"
+            )
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def _fault(self, symbol: str) -> tuple[int, bytes, str] | None:
+        """The faulty answer due for this chart request of ``symbol``, if any (or raise)."""
+        fault = self.faults.get(symbol)
+        if fault is None:
+            return None
+        with self._lock:
+            hits = self.fault_hits.get(symbol, 0)
+            if fault.times is not None and hits >= fault.times:
+                return None
+            self.fault_hits[symbol] = hits + 1
+        host = "query2.finance.yahoo.com"
+        if fault.kind == "timeout":
+            raise cr_exc.Timeout(
+                "Failed to perform, curl: (28) Operation timed out after 20002 milliseconds "
+                "with 0 bytes received",
+                28,
+            )
+        if fault.kind == "refused":
+            raise cr_exc.ConnectionError(
+                f"Failed to perform, curl: (7) Failed to connect to {host} port 443 after 0 ms: "
+                "Couldn't connect to server. Connection refused",
+                7,
+            )
+        if fault.kind == "dns":
+            raise cr_exc.DNSError(
+                f"Failed to perform, curl: (6) Could not resolve host: {host}.", 6
+            )
+        if fault.kind == "malformed":
+            return (
+                200,
+                b'{"chart":{"result":[{"meta":{"currency":"USD","symbol":',
+                "application/json",
+            )
+        if fault.kind == "empty":
+            return 200, b"", "application/json"
+        page = b"<html><head><title>Yahoo</title></head><body>Will be right back...</body></html>"
+        if fault.kind == "html":
+            return 200, page, "text/html"
+        if fault.status in (502, 503, 504):
+            return fault.status, page, "text/html"
+        body = {
+            "chart": {
+                "result": None,
+                "error": {"code": "Internal Server Error", "description": "fake server error"},
+            }
+        }
+        return fault.status, json.dumps(body).encode(), "application/json"
+
     def _chart(self, symbol: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+        if (faulty := self._fault(symbol)) is not None:
+            return faulty
         with self._lock:
             limited = self.rate_limited.get(symbol, 0.0) > self.clock
         if symbol in self.unreachable:

@@ -508,19 +508,42 @@ def test_csv_rows_nulls_and_formula_guard(doc: dict[str, Any]) -> None:
     )
     assert unpriced["vol_1y"] == ""
     first = d["rows"][0]
-    assert float(rows[0]["score"]) == first["exposure"]["score"]
+    assert float(rows[0]["score"]) == tabular.rounded(first["exposure"]["score"])
     for rec, src in zip(rows, d["rows"], strict=True):  # the interval, right after the score
         low, high = float(rec["score_low"]), float(rec["score_high"])
-        assert (low, high) == (src["exposure"]["low"], src["exposure"]["high"])
+        exp = src["exposure"]
+        assert (low, high) == (tabular.rounded(exp["low"]), tabular.rounded(exp["high"]))
         assert low <= float(rec["score"]) <= high
     assert rows[0]["flags"] == ";".join(first["exposure"]["flags"])
     assert rows[0]["synthetic"] == "true"
-    assert float(rows[0]["ret_1m"]) == first["risk"]["ret_1m"]  # repr() keeps full precision
+    # Rounded at the writer: 6 significant digits, USD to whole dollars.
+    assert float(rows[0]["ret_1m"]) == pytest.approx(first["risk"]["ret_1m"], rel=1e-5)
+    assert float(rows[0]["ret_1m"]) == float(f"{first['risk']['ret_1m']:.6g}")
+    assert rows[0]["market_cap_usd"] == str(round(first["risk"]["market_cap_usd"]))
+
+
+def test_files_carry_no_float_noise() -> None:
+    d = make_doc(n=4)
+    d["rows"][0]["exposure"]["score"] = 29.279999999999998
+    d["rows"][0]["risk"]["adv_3m_usd"] = 1234567.891
+    text, table = tabular.json_text(d), tabular.csv_text(d)
+    for out in (text, table):
+        assert "29.279999999999998" not in out and "29.28" in out
+        assert "1234567.891" not in out and "1234568" in out
+    # No float anywhere in either file has more than 6 significant digits.
+    for number in re.findall(r"(?<![\w.])-?\d+\.\d+(?:e-?\d+)?", text + table):
+        digits = number.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+        assert len(digits) <= 6, number
 
 
 def test_json_round_trips_and_refuses_nan() -> None:
     d = make_doc(n=4)
-    assert json.loads(tabular.json_text(d)) == d
+    back = json.loads(tabular.json_text(d))
+    assert back.keys() == d.keys() and back["rows"][0].keys() == d["rows"][0].keys()
+    assert back["rows"][0]["risk"] == {
+        k: (tabular.rounded(v, k) if isinstance(v, float) else v)
+        for k, v in d["rows"][0]["risk"].items()
+    }
     d["rows"][1]["risk"]["vol_1y"] = float("nan")
     with pytest.raises(ScreenerError, match=r"doc\.rows\[1\]\.risk\.vol_1y"):
         tabular.json_text(d)
@@ -535,7 +558,8 @@ def test_write_outputs_writes_three_files_and_no_temp(tmp_path: Path) -> None:
         "screen.csv",
         "screen.json",
     ]
-    assert json.loads(paths["screen.json"].read_text(encoding="utf-8")) == d
+    assert paths["screen.json"].read_text(encoding="utf-8") == tabular.json_text(d)
+    assert json.loads(paths["screen.json"].read_text(encoding="utf-8")).keys() == d.keys()
     assert paths["screen.csv"].read_text(encoding="utf-8").splitlines()[0] == ",".join(
         tabular.csv_columns(d)
     )

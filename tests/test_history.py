@@ -337,3 +337,51 @@ def test_a_re_dated_profile_says_so() -> None:
     later["exposure"]["as_of"] = "2026-11-01"
     ch = _score_change(row("a", 1, 40.0), later, new_weights=False)
     assert ch[0]["profile_changes"] == ["facts as of 2026-05-01 → 2026-11-01"]
+
+
+def test_breakdown_by_country_counts_hq_and_operations() -> None:
+    from screener.screen.summary import CountryCount, by_country
+
+    rows = [
+        row("a", 1, segments=[{"stage": "mining", "country": "AU", "status": "producing"}]),
+        row("b", 2, segments=[{"stage": "mining", "country": "US", "status": "producing"}]),
+        row(
+            "c",
+            3,
+            segments=[
+                {"stage": "separation", "country": "MY", "status": "producing"},
+                {"stage": "mining", "country": "AU", "status": "producing"},
+                {"stage": "magnet", "country": "AU", "status": "development"},
+            ],
+        ),
+    ]
+    for r, hq in zip(rows, ("AU", "US", "AU"), strict=True):
+        r["hq"] = hq
+    got = {c.country: c for c in by_country(rows)}  # type: ignore[arg-type]
+    # AU: two HQs, two companies operating there (c counted once for its two AU segments).
+    assert got["AU"] == CountryCount("AU", 2, 2)
+    assert got["US"] == CountryCount("US", 1, 1)
+    assert got["MY"] == CountryCount("MY", 0, 1)
+    assert next(c.country for c in by_country(rows)) == "AU"  # type: ignore[arg-type]
+
+
+def test_breakdown_by_stage_counts_names_and_producers() -> None:
+    from screener.screen.summary import by_stage
+
+    rows = [
+        row("a", 1, 70.0, segments=[{"stage": "mining", "country": "AU", "status": "producing"}]),
+        row(
+            "b",
+            2,
+            40.0,
+            segments=[
+                {"stage": "mining", "country": "US", "status": "development"},
+                {"stage": "magnet", "country": "US", "status": "producing"},
+            ],
+        ),
+    ]
+    got = by_stage(rows, ("mining", "separation", "magnet"))  # type: ignore[arg-type]
+    assert [(s.stage, s.companies, s.producing, s.median_score) for s in got] == [
+        ("mining", 2, 1, 55.0),
+        ("magnet", 1, 1, 40.0),
+    ]

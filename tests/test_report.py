@@ -22,6 +22,7 @@ from screener.report import html, tabular
 from screener.screen.history import regime
 
 SECTIONS = (
+    "summary",
     "takeaways",
     "changes",
     "scatter",
@@ -197,7 +198,9 @@ def test_non_http_source_urls_are_not_links() -> None:
     )
     soup = _render(doc)
     hrefs = [a["href"] for a in soup.find_all("a", href=True)]
-    assert not [h for h in hrefs if not (h.startswith(("#", "https://", "http://")))]
+    # The data files beside report.html are the only relative links.
+    local = ("#", "https://", "http://", "screen.csv", "screen.json")
+    assert not [h for h in hrefs if not (h.startswith(local))]
     card = soup.select_one(f"#card-{doc['rows'][0]['id']}")
     assert "javascript:alert(1)" in card.get_text()  # still visible, as text
     for a in soup.select("ol.sources a"):
@@ -209,7 +212,9 @@ def test_no_external_resources(doc: dict[str, Any], soup: BeautifulSoup) -> None
     assert soup.find("link", rel="stylesheet") is None
     assert [t for t in soup.find_all(src=True)] == []
     for a in soup.find_all(href=True):
-        assert a["href"].startswith("#") or a["href"] in source_urls, a["href"]
+        # Besides anchors and sources: the data files written beside report.html.
+        local = a["href"] in ("screen.csv", "screen.json")
+        assert a["href"].startswith("#") or a["href"] in source_urls or local, a["href"]
     for style in soup.find_all("style"):
         assert "@import" not in style.text and "url(" not in style.text
     assert all(
@@ -229,10 +234,14 @@ def test_size_is_reasonable_for_fifty_companies() -> None:
 def test_cards_show_breakdown_evidence_and_numbered_sources(
     doc: dict[str, Any], soup: BeautifulSoup
 ) -> None:
-    cards = soup.select("section.card")
-    assert len(cards) == len(doc["rows"]) + len(doc["context"])
+    # A card per listed company; unlisted ones are rows of one table, anchored the same way.
+    cards = soup.select("details.card")
+    assert len(cards) == len(doc["rows"])
+    assert [tr["id"] for tr in soup.select("#context tbody tr")] == [
+        f"card-{c['id']}" for c in doc["context"]
+    ]
     row = next(r for r in doc["rows"] if r["exposure"]["factors"]["processing"]["evidence"])
-    card = soup.select_one(f"section.card#card-{row['id']}")
+    card = soup.select_one(f"details.card#card-{row['id']}")
     ev = row["exposure"]["factors"]["processing"]["evidence"][0]
     n = next(s["n"] for s in row["sources"] if s["id"] == ev["sources"][0])
     stage = ev["stage"].replace("_", " ")
@@ -340,7 +349,8 @@ def test_changes_section_first_run_and_with_previous() -> None:
     was, now = regime(record["from"]), regime(record["to"])
     assert (record["previous_regime"], record["regime"]) == (was, now) and was != now
     assert (
-        f"{was} → {now} volatility (vol_regime {record['from']:.2f} → {record['to']:.2f})" in shift
+        f"{was} → {now} volatility (1-month volatility at percentile "
+        f"{100 * record['from']:.0f} → {100 * record['to']:.0f} of its own past year)" in shift
     )
     assert "counts as high" in text
 
@@ -360,7 +370,7 @@ def test_changes_come_right_after_the_takeaways_and_the_nav_lists_every_section(
     soup: BeautifulSoup,
 ) -> None:
     order = [s["id"] for s in soup.select("main > section")]
-    assert order[:3] == ["takeaways", "changes", "scatter"]
+    assert order[:4] == ["summary", "takeaways", "changes", "scatter"]
     assert order.index("cards") < order.index("quality") < order.index("methodology")
     nav = [a["href"] for a in soup.select("nav.toc a")]
     assert nav == [f"#{sid}" for sid in SECTIONS]
@@ -458,13 +468,13 @@ def test_render_card_by_id_and_ticker(doc: dict[str, Any]) -> None:
     by_id = BeautifulSoup(html.render_card(doc, row["id"]), "html.parser")
     by_ticker = BeautifulSoup(html.render_card(doc, row["ticker"]), "html.parser")
     for s in (by_id, by_ticker):
-        cards = s.select("section.card")
+        cards = s.select("details.card")
         assert [c["id"] for c in cards] == [f"card-{row['id']}"]
         assert s.select_one("#disclaimer") is not None
         assert (s.select_one("#synthetic-banner") is not None) is doc["run"]["synthetic"]
     ctx = doc["context"][0]
     page = BeautifulSoup(html.render_card(doc, ctx["id"]), "html.parser")
-    assert "never priced" in page.select_one("section.card").get_text()
+    assert "never priced" in page.select_one("details.card").get_text()
 
 
 def test_render_card_unknown_id_names_run(doc: dict[str, Any]) -> None:
@@ -629,7 +639,7 @@ def test_table_money_cells_leave_the_currency_to_the_header(
     text = tr.find_all("td")[col].get_text(strip=True)
     assert not text.startswith("USD") and text[-1] in "kmnt"
     # The card keeps the currency in the value.
-    card = soup.select_one(f"#card-{row['id']} table.risk").get_text(" ", strip=True)
+    card = soup.select_one(f"#card-{row['id']} .risk-grid").get_text(" ", strip=True)
     assert "USD " + text in card
 
 

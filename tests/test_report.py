@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -922,3 +923,45 @@ def test_score_changes_say_what_changed_in_the_profile() -> None:
     text = soup.select_one("#changes").get_text(" ", strip=True)
     for m in moved:
         assert m["profile_changes"][0] in text
+
+
+def test_methodology_metric_texts_name_no_code() -> None:
+    from screener.report.methodology import plain
+
+    labels = {"vol_1m": "Volatility 1m", "vol_1y": "Volatility 1y", "max_dd_1y": "Max drawdown 1y"}
+    assert plain("As max_dd_1y over 3 years; NaN if short.", labels) == (
+        "As Max drawdown 1y over 3 years; no value if short."
+    )
+    assert plain("a ticket of adv_ticket_usd (USD 1m) taking adv_participation (20 %)", {}) == (
+        "a ticket of USD 1m taking 20 %"
+    )
+    ref = "Hull (2022); empyrical-reloaded (x/y), verified in tests/test_m.py (annual_volatility)"
+    assert plain(ref, {}) == "Hull (2022); empyrical-reloaded (x/y)"
+    assert plain("vol_1m / vol_1y", labels) == "Volatility 1m / Volatility 1y"
+
+
+def test_rendered_report_shows_no_internal_names(soup: BeautifulSoup) -> None:
+    """What a reader sees (text and tooltips, not the script) has no code names or raw nulls."""
+    page = copy.copy(soup)
+    for t in page(["script", "style"]):
+        t.decompose()
+    text = page.get_text(" ")
+    tips = " ".join(
+        str(v) for tag in page.find_all(True) for k, v in tag.attrs.items() if k == "title"
+    )
+    for seen in (text, tips):
+        for bad in (
+            r"\bNaN\b",
+            r"\bNone\b",
+            r"\bnan\b",
+            r"vol_regime",
+            r"score / vol_1y",
+            r"tests/",
+            r"\.py\b",
+            r"\bvol_1y\b",
+            r"\bmax_dd_1y\b",
+            r"\bvar_level\b",
+            r"\badv_ticket_usd\b",
+            r"\bfx_fill_days\b",
+        ):
+            assert not re.search(bad, seen), (bad, re.search(bad, seen))

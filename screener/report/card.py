@@ -286,7 +286,8 @@ def _penalties(exp: ExposureRecord, cite: Citations) -> tuple[Line, ...]:
 
 def _revenue(c: CompanyRecord) -> str:
     rev = c["revenue"]
-    return f"rare-earth revenue share {formatters.pct(rev['share'], 0)} ({rev['basis'] or '?'})" + (
+    basis = formatters.label(rev["basis"]) if rev["basis"] else "?"
+    return f"rare-earth revenue share {formatters.pct(rev['share'], 0)} ({basis})" + (
         f": {rev['note']}" if rev["note"] else ""
     )
 

@@ -27,7 +27,7 @@ from screener.report.card import (
 )
 from screener.report.charts import Scatter, scatter
 from screener.report.event_section import EventsSection, events_section
-from screener.report.methodology import Methodology, methodology
+from screener.report.methodology import Methodology, methodology, metric_texts
 from screener.screen import summary
 from screener.screen.history import REGIME_HIGH, REGIME_HYSTERESIS, REGIME_LOW
 from screener.screen.types import (
@@ -516,7 +516,7 @@ def build_report_context(doc: RunDoc) -> ReportContext:
         synthetic_prices=synthetic,
         synthetic_note=_synthetic_note(doc, rows, synthetic),
         methodology=methodology(doc),
-        metrics=tuple(doc["metrics"]),
+        metrics=metric_texts(doc["metrics"]),
         factor_names=_factor_names(doc),
         stale_price_days=int(settings.get("stale_price_days")),
         flag_legend=_flag_legend(rows + context, doc["run"]["model"], stale_badges),

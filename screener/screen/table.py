@@ -30,10 +30,10 @@ Quadrant = Literal["high_exp_low_vol", "high_exp_high_vol", "low_exp_low_vol", "
 QUADRANT_LABELS: dict[str, str] = {
     # Relative to the medians of the screened names, and said so: a 58%-volatility name can
     # sit below the median of a volatile universe, and "low volatility" would mislead.
-    "high_exp_low_vol": "high exposure (above median), volatility below median",
-    "high_exp_high_vol": "high exposure (above median), volatility above median",
-    "low_exp_low_vol": "low exposure (below median), volatility below median",
-    "low_exp_high_vol": "low exposure (below median), volatility above median",
+    "high_exp_low_vol": "exposure above median, volatility below median",
+    "high_exp_high_vol": "exposure above median, volatility above median",
+    "low_exp_low_vol": "exposure below median, volatility below median",
+    "low_exp_high_vol": "exposure below median, volatility above median",
 }
 
 

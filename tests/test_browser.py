@@ -251,11 +251,13 @@ def _viewport(driver: Any, width: int, height: int) -> None:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def wide(browser: Any, report_file: Path) -> Iterator[Any]:
-    """The report at 1400 × 900, loaded once for the tests below (they undo what they change)."""
+    """The report at 1400 × 900. Loaded only when another test navigated away, so the tests
+    below share one load (they undo what they change)."""
     _viewport(browser, SCREEN_W, SCREEN_H)
-    browser.get(report_file.as_uri())
+    if not browser.current_url.startswith(report_file.as_uri()):
+        browser.get(report_file.as_uri())
     try:
         yield browser
     finally:
@@ -455,6 +457,7 @@ def test_printed_on_a4_in_few_well_filled_pages(browser: Any, report_file: Path)
 
     import pypdf
 
+    browser.get("about:blank")  # a fresh load: no card opened by another test
     browser.get(report_file.as_uri())
     pdf = browser.execute_cdp_cmd(
         "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}

@@ -965,3 +965,40 @@ def test_rendered_report_shows_no_internal_names(soup: BeautifulSoup) -> None:
             r"\bfx_fill_days\b",
         ):
             assert not re.search(bad, seen), (bad, re.search(bad, seen))
+
+
+def test_summary_lists_changes_with_causes_top_ten_and_breakdowns(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    from screener.screen import summary as screen_summary
+    from screener.universe.records import STAGES
+
+    s = soup.select_one("#summary")
+    # What changed: each busy group with its count; a rank move says why it moved.
+    items = [li.get_text(" ", strip=True) for li in s.select("ul.summary-list > li")]
+    moves = doc["changes"]["rank_moves"]
+    assert moves and any(t.startswith(f"Rank moves ({len(moves)})") for t in items)
+    scored = {m["id"] for m in doc["changes"]["score_changes"]}
+    for m in moves[:3]:
+        line = next(t for t in items if t.startswith("Rank moves"))
+        cause = "cause:" if m["id"] in scored else "others moved"
+        assert f"rank {m['from']} → {m['to']}" in line and cause in line
+    # The top ten, in rank order, each with its interval and a link to its card.
+    top = sorted(doc["rows"], key=lambda r: r["rank"])[:10]
+    trs = s.select("table.top-ten tbody tr")
+    assert [tr["data-id"] for tr in trs] == [r["id"] for r in top]
+    for tr, r in zip(trs, top, strict=True):
+        assert tr.select_one("a")["href"] == f"#card-{r['id']}"
+        assert f"({r['exposure']['low']:.1f}–{r['exposure']['high']:.1f})" in tr.get_text()
+    # Breakdowns: the screen's counts, the busiest countries first.
+    want = screen_summary.by_country(doc["rows"])
+    got = [
+        [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in s.select("table.by-country tbody tr")
+    ]
+    assert got == [[c.country, str(c.hq), str(c.operations)] for c in want[: len(got)]]
+    stages = [tr["data-stage"] for tr in s.select("table.by-stage tbody tr")]
+    assert stages == [x.stage for x in screen_summary.by_stage(doc["rows"], STAGES)]
+    # The basket's slot stays empty until the basket is wired; each card has its chart slot.
+    assert s.select_one("#summary-basket") is None
+    assert len(soup.select("details.card .price-chart-slot")) == len(doc["rows"])

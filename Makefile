@@ -14,4 +14,5 @@ bench:
 	$(PY) bench/store.py
 	$(PY) bench/metrics.py
 	$(PY) bench/run.py
+	$(PY) bench/basket.py
 	$(PY) bench/events.py

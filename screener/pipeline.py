@@ -84,6 +84,7 @@ def run(
         a = _screen(scored, store, mode, as_of, today, preset, source_name, failures, now)
         _compare_with_previous(a, store)
         a.document["events"] = _events(scored, store, a, today)
+        _basket(a, store)
         _save(a, store, scored, preset)
     run_id = a.document["run"]["id"]
     paths = write_outputs(a.document, out_dir or default_out_dir(run_id, demo=mode == "demo"))
@@ -163,6 +164,26 @@ def _events(scored: Scored, store: Store, a: Assembled, today: date) -> EventsRe
     if market not in study.benchmarks:
         return events_not_run(why, synthetic=synthetic)
     return events_record(study)
+
+
+def _basket(a: Assembled, store: Store) -> None:
+    """The exposure basket, its weights in the rows, and each row's price series, with the
+    point-in-time basket from the stored runs of the last three years before this week."""
+    from screener.screen.basket_doc import apply, build_basket, stored_runs, usd_returns
+
+    panel = a.panel
+    week_start = panel.as_of - timedelta(days=panel.as_of.weekday())
+    since = week_start - timedelta(days=3 * 366 + 7)
+    history = stored_runs(store.run_members(since=since, before=week_start))
+    returns = usd_returns(panel.close, panel.fx, panel.currency, panel.as_of)
+    record, prices = build_basket(
+        a.document["rows"],
+        returns,
+        as_of=panel.as_of,
+        synthetic=panel.synthetic,
+        history=history,
+    )
+    apply(a.document, record, prices)
 
 
 def _save(a: Assembled, store: Store, scored: Scored, preset: str) -> None:

@@ -340,6 +340,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "takeaways",
         "audit",
         "events",
+        "basket",
     },
     "run": {
         "id",
@@ -390,6 +391,9 @@ DOCUMENTED: dict[str, set[str]] = {
         "rank_robustness",
         "data_quality",
         "series",
+        "basket_weight",
+        "basket_weight_invvol",
+        "price",
     },
     "row.exposure": {
         "score",
@@ -625,6 +629,76 @@ def test_document_states_how_old_the_universe_is(built: Any, scored: Scored) -> 
     assert uni["median_fact"] == dates[(len(dates) - 1) // 2]
     below = sum(d < uni["median_fact"] for d in dates)
     assert below <= len(dates) // 2 <= below + dates.count(uni["median_fact"])
+
+
+# ------------------------------------------------------------------------------------------
+# basket: the exposure basket's record and the rows' price series (filled in by the run)
+# ------------------------------------------------------------------------------------------
+
+#: Keys of the ``basket`` record and the rows' ``price`` by where they sit, with their types.
+BASKET_PLACES: dict[str, tuple[set[str], Any]] = {
+    "basket": (
+        {
+            "label",
+            "method",
+            "as_of",
+            "currency",
+            "synthetic",
+            "cap",
+            "previous_run",
+            "variants",
+            "windows",
+            "point_in_time",
+            "note",
+        },
+        types.BasketRecord,
+    ),
+    "basket.variants": (
+        {"variant", "label", "rule", "cap", "names", "largest", "turnover", "holdings"},
+        types.BasketVariantRecord,
+    ),
+    "basket.variants.holdings": ({"id", "ticker", "weight"}, types.HoldingRecord),
+    "basket.windows": ({"window", "start", "dates", "lines"}, types.BasketWindowRecord),
+    "basket.windows.lines": (
+        {"key", "label", "start", "ret", "dd", "stats"},
+        types.BasketLineRecord,
+    ),
+    "basket.windows.lines.stats": (
+        {"total_return", "vol", "max_dd", "beta", "tracking_error"},
+        types.BasketStatsRecord,
+    ),
+    "basket.point_in_time": ({"runs", "first", "note"}, types.PointInTimeRecord),
+    "row.price": ({"window", "currency", "start", "ret", "dd"}, types.PriceRecord),
+}
+
+
+def test_basket_record_is_documented_typed_and_built() -> None:
+    from fixtures.screen_doc import make_doc
+
+    doc = make_doc()
+    rec = doc["basket"]
+    assert rec is not None
+
+    def union(items: Any) -> set[str]:
+        return set().union(*(set(i) for i in items))
+
+    lines = [ln for w in rec["windows"] for ln in w["lines"]]
+    produced = {
+        "basket": set(rec),
+        "basket.variants": union(rec["variants"]),
+        "basket.variants.holdings": union(h for v in rec["variants"] for h in v["holdings"]),
+        "basket.windows": union(rec["windows"]),
+        "basket.windows.lines": union(lines),
+        "basket.windows.lines.stats": union(ln["stats"] for ln in lines),
+        "basket.point_in_time": set(rec["point_in_time"]),
+        "row.price": union(r["price"] for r in doc["rows"] if r.get("price")),
+    }
+    for where, (keys, typed) in BASKET_PLACES.items():
+        assert produced[where] == keys, where
+        assert typed.__required_keys__ | typed.__optional_keys__ == keys, where
+        for k in keys:
+            assert f'"{k}"' in DOC, f"{where}.{k} is not in docs/screen-json.md"
+    assert json.loads(json.dumps(rec, allow_nan=False)) == rec
 
 
 # ------------------------------------------------------------------------------------------

@@ -224,3 +224,18 @@ def test_docs_architecture_lists_every_module() -> None:
     packages_described = {m for m in modules if m.endswith("__init__.py")} - listed
     missing = sorted(modules - listed - packages_described - {"__init__.py"})
     assert missing == []
+
+
+def test_the_basket_computes_in_screen_and_the_report_only_arranges_it() -> None:
+    """The basket's numbers are made in ``screen`` (never importing the report); its report
+    views read only the document (its types, and ``screen.summary``'s reading of it) and
+    import no numerical library."""
+    edges = graph()
+    for m in ("screener.screen.basket", "screener.screen.basket_doc"):
+        assert not {t for t in edges[m] if stage_of(t) >= STAGES.index("report")}, m
+    views = ("screener.report.basket_chart", "screener.report.price_chart")
+    for m in views:
+        screen_imports = {t for t in edges[m] if t.startswith("screener.screen")}
+        assert screen_imports <= {"screener.screen.types", "screener.screen.summary"}, m
+    numeric = _third_party_importers("numpy") | _third_party_importers("pandas")
+    assert not numeric & set(views)

@@ -999,6 +999,12 @@ def test_summary_lists_changes_with_causes_top_ten_and_breakdowns(
     assert got == [[c.country, str(c.hq), str(c.operations)] for c in want[: len(got)]]
     stages = [tr["data-stage"] for tr in s.select("table.by-stage tbody tr")]
     assert stages == [x.stage for x in screen_summary.by_stage(doc["rows"], STAGES)]
-    # The basket's slot stays empty until the basket is wired; each card has its chart slot.
-    assert s.select_one("#summary-basket") is None
-    assert len(soup.select("details.card .price-chart-slot")) == len(doc["rows"])
+    # The basket's compact block: the basket, REMX and SPY over one year, linking to its section.
+    from screener.report.basket_chart import basket_view
+
+    basket = basket_view(doc)
+    assert basket is not None and basket.compact
+    block = s.select_one("#summary-basket")
+    labels = [th.get_text(strip=True) for th in block.select("table.basket-compact tbody th")]
+    assert labels == [c.label for c in basket.compact]
+    assert block.select_one('a[href="#basket"]') is not None and soup.select_one("#basket")

@@ -28,6 +28,7 @@ from screener.report.facts import (
     plants,
     support,
 )
+from screener.report.price_chart import PriceChart, price_chart_view
 from screener.screen import summary
 from screener.screen.types import (
     BenchmarkRow,
@@ -189,6 +190,7 @@ class Company:
     # The flags the ranked table shows as badges: all of them, less STALE_PROFILE when nearly
     # every row carries it (the header then says so once); set by report.context.
     badges: tuple[FlagView, ...] = ()
+    price_chart: PriceChart | None = None  # against REMX, from the run's basket windows
 
 
 def metric_info(doc: RunDoc) -> dict[str, MetricInfo]:
@@ -343,6 +345,7 @@ class _Priced:
     stale_price: bool = False
     synthetic_price: bool = False
     currency: str | None = None
+    price_chart: PriceChart | None = None
 
 
 def _priced(doc: RunDoc, row: Row) -> _Priced:
@@ -366,6 +369,7 @@ def _priced(doc: RunDoc, row: Row) -> _Priced:
         stale_price=summary.stale_price(row),
         synthetic_price=synthetic,
         currency=row["data_quality"]["currency"] or None,
+        price_chart=price_chart_view(doc, row),
     )
 
 
@@ -431,6 +435,7 @@ def _card(
         synthetic_price=p.synthetic_price,
         currency=p.currency,
         badges=flags,
+        price_chart=p.price_chart,
     )
 
 

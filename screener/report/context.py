@@ -13,6 +13,7 @@ from typing import Any
 
 from screener import settings
 from screener.report import formatters
+from screener.report.basket_chart import BasketView, basket_view
 from screener.report.card import (
     FLAG_SHORT,
     TABLE_METRICS,
@@ -140,8 +141,8 @@ class SummaryChange:
 class Summary:
     """The one-screen summary at the top: what changed, the top ten, where and at what stage.
 
-    ``basket`` is the slot for the exposure basket's compact block (filled at merge by the
-    basket section); None renders nothing.
+    ``basket`` is the exposure basket, whose compact block (basket, REMX and SPY over one
+    year) the summary shows under the changes; None (not kept in this run) renders nothing.
     """
 
     first_run: bool
@@ -153,7 +154,7 @@ class Summary:
     other_countries: int  # countries left out of the compact list
     stages: tuple[summary.StageCount, ...]
     listed: int
-    basket: Any = None
+    basket: BasketView | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,7 @@ class ReportContext:
     stale_badges: bool  # whether the table marks stale profiles (false: the header says it once)
     events: EventsSection  # the policy-event study of the run
     extra: dict[str, Any] = field(default_factory=dict)
+    basket: BasketView | None = None  # the exposure basket (None: not kept in this run)
 
 
 @dataclass(frozen=True)
@@ -461,7 +463,9 @@ def _with_cause(item: ChangeItem, scores: Mapping[str, ChangeItem]) -> ChangeIte
     return replace(item, text=f"{item.text}; {why}")
 
 
-def _summary(doc: RunDoc, rows: tuple[Company, ...], changes: Changes) -> Summary:
+def _summary(
+    doc: RunDoc, rows: tuple[Company, ...], changes: Changes, basket: BasketView | None
+) -> Summary:
     by_key = {g.key: g for g in changes.groups}
     scores = {i.ticker: i for i in by_key["score_changes"].items} if by_key else {}
     lines = []
@@ -481,6 +485,7 @@ def _summary(doc: RunDoc, rows: tuple[Company, ...], changes: Changes) -> Summar
         other_countries=max(0, len(countries) - SUMMARY_COUNTRIES),
         stages=summary.by_stage(doc["rows"], STAGES),
         listed=len(rows),
+        basket=basket,
     )
 
 
@@ -497,9 +502,10 @@ def build_report_context(doc: RunDoc) -> ReportContext:
     cards = {c.id: c for c in rows + context}
     synthetic = tuple(r for r in rows if r.synthetic_price)
     changes = _changes(doc, cards)
+    basket = basket_view(doc)
     return ReportContext(
         header=_header(doc),
-        summary=_summary(doc, rows, changes),
+        summary=_summary(doc, rows, changes, basket),
         takeaways=tuple(doc["takeaways"]),
         scatter=scatter(doc["rows"], summary.medians(doc["rows"])),
         columns=_columns(info),
@@ -525,6 +531,7 @@ def build_report_context(doc: RunDoc) -> ReportContext:
         audit=_audit(doc.get("audit", []), cards),
         stale_badges=stale_badges,
         events=events_section(doc),
+        basket=basket,
     )
 
 

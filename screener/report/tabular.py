@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ def csv_columns(doc: RunDoc) -> list[str]:
     extra = sorted({k for r in doc["rows"] for k in r["risk"]} - set(registry))
     cols += registry + extra
     cols += ["gate_market_cap", "gate_adv", "gate_pass", "quadrant", "frontier", "exposure_per_vol"]
+    cols += ["basket_weight", "basket_weight_invvol"]
     cols += [f"dq_{f}" for f in _DQ_FIELDS]
     cols.append("synthetic")
     return cols
@@ -87,14 +89,14 @@ def rounded(value: float, key: str = "") -> float:
     return float(f"{value:.{SIGNIFICANT}g}")
 
 
-def _rounded_tree(value: Any, key: str = "") -> Any:
+def rounded_tree(value: Any, key: str = "") -> Any:
     """A copy of a JSON tree with every float :func:`rounded` by the key it sits under."""
     if isinstance(value, float):
         return round(value) if _is_usd(key) and math.isfinite(value) else rounded(value, key)
     if isinstance(value, dict):
-        return {k: _rounded_tree(v, str(k)) for k, v in value.items()}
+        return {k: rounded_tree(v, str(k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_rounded_tree(v, key) for v in value]
+        return [rounded_tree(v, key) for v in value]
     return value
 
 
@@ -138,6 +140,9 @@ def _csv_record(doc: RunDoc, row: Row, cols: list[str]) -> list[str]:
         "quadrant": row["quadrant"],
         "frontier": row["frontier"],
         "exposure_per_vol": row["exposure_per_vol"],
+        # absent in runs stored before the basket was kept: empty cells, not zeros
+        "basket_weight": row.get("basket_weight"),
+        "basket_weight_invvol": row.get("basket_weight_invvol"),
         "synthetic": dq["synthetic"],
     }
     for f in _factor_names(doc):
@@ -183,7 +188,16 @@ def json_text(doc: RunDoc) -> str:
             f"screen document holds a non-finite number at {bad}; "
             "a value that could not be computed must be null (docs/screen-json.md)"
         )
-    return json.dumps(_rounded_tree(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(rounded_tree(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return _NUMBER_LIST.sub(lambda m: "[" + _LIST_SEP.sub(", ", m.group(1)) + "]", text)
+
+
+# A list of numbers (or nulls) on one line, not one number per line: the weekly series are
+# most of the file. Only indent whitespace holds a raw newline (JSON strings escape theirs), so
+# the pattern can never touch the inside of a string.
+_NUMBER = r"(?:-?[0-9][0-9.eE+-]*|null)"
+_NUMBER_LIST = re.compile(rf"\[\n\s*({_NUMBER}(?:,\n\s*{_NUMBER})*)\n\s*\]")
+_LIST_SEP = re.compile(r",\n\s*")
 
 
 def write_outputs(doc: RunDoc, out_dir: Path) -> dict[str, Path]:

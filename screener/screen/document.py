@@ -205,6 +205,10 @@ def _row(
             if ticker and with_series
             else {"dates": [], "close": []}
         ),
+        # filled in by the run (screen.basket_doc.apply)
+        "basket_weight": None,
+        "basket_weight_invvol": None,
+        "price": None,
     }
 
 
@@ -343,8 +347,8 @@ def build_document(
     last_errors: Mapping[str, str] | None = None,
     series_for: Collection[str] | None = None,
 ) -> RunDoc:
-    """Everything a renderer needs; ``changes``, ``takeaways`` and ``events`` are filled in by
-    the caller."""
+    """Everything a renderer needs; ``changes``, ``takeaways``, ``events`` and the basket
+    (``basket``, the rows' weights and ``price``) are filled in by the caller."""
     frames = _Frames(values, reasons, quality, close, instruments, failures, last_errors or {})
     companies = {c.id: c for c in scored.universe.companies}
     rows: list[Row] = []
@@ -370,6 +374,7 @@ def build_document(
         "takeaways": [],
         "audit": audit_top(scored),
         "events": None,
+        "basket": None,
     }
     cleaned: RunDoc = clean(document)  # JSON-safe: numpy scalars, NaN and dates made plain
     return cleaned

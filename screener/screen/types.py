@@ -200,6 +200,17 @@ class SeriesRecord(TypedDict):
 Quadrant = Literal["high_exp_low_vol", "high_exp_high_vol", "low_exp_low_vol", "low_exp_high_vol"]
 
 
+class PriceRecord(TypedDict):
+    """A listing's USD cumulative return and drawdown, sampled on the dates of the basket's
+    window of the same name (``basket.windows``); null before its first close."""
+
+    window: Literal["1y", "3y"]  # the longest window its history covers
+    currency: str  # USD
+    start: str  # the first date with a value (the window's base day, or its first close)
+    ret: list[float | None]
+    dd: list[float | None]
+
+
 class Row(CompanyRecord):
     rank: int
     risk: Risk
@@ -213,6 +224,11 @@ class Row(CompanyRecord):
     rank_robustness: RowRobustness
     data_quality: DataQualityRecord
     series: SeriesRecord
+    # the exposure basket (screen.basket_doc): weight in each variant, 0 when not a member;
+    # null until the run fills them in (and in runs stored before the basket was recorded)
+    basket_weight: NotRequired[float | None]
+    basket_weight_invvol: NotRequired[float | None]
+    price: NotRequired[PriceRecord | None]
 
 
 class ContextRow(CompanyRecord):
@@ -428,6 +444,70 @@ class EventsRecord(TypedDict):
     note: str | None  # why the study was not run (e.g. no SPY prices in the store); else null
 
 
+# --- the exposure basket (screen.basket_doc; method: docs/basket.md) ------------------------
+
+
+class HoldingRecord(TypedDict):
+    id: str
+    ticker: str  # the company's primary listing
+    weight: float
+
+
+class BasketVariantRecord(TypedDict):
+    variant: Literal["score", "invvol"]  # score-weighted | score ÷ 1y USD volatility
+    label: str
+    rule: Literal["capped", "equal_weight", "empty"]  # equal weight: too few names for the cap
+    cap: float  # the largest weight allowed (1/n when equal weight replaced the cap)
+    names: int
+    largest: HoldingRecord | None
+    turnover: float | None  # vs the previous stored run's basket; null: no previous run
+    holdings: list[HoldingRecord]  # largest weight first
+
+
+class BasketStatsRecord(TypedDict):
+    total_return: float | None  # over the window (the point-in-time line: over its own span)
+    vol: float | None  # annualised, daily returns
+    max_dd: float | None
+    beta: float | None  # to REMX, weekly returns; null for REMX itself
+    tracking_error: float | None  # vs REMX, annualised, weekly returns
+
+
+class BasketLineRecord(TypedDict):
+    key: str  # basket | basket_invvol | point_in_time | REMX | SPY
+    label: str
+    start: str | None  # first date with a value
+    ret: list[float | None]  # cumulative return on the window's dates
+    dd: list[float | None]  # drawdown from the running peak
+    stats: BasketStatsRecord
+
+
+class BasketWindowRecord(TypedDict):
+    window: Literal["1y", "3y"]
+    start: str  # the base day (cumulative return 0)
+    dates: list[str]  # the base day, then each week's last trading day
+    lines: list[BasketLineRecord]
+
+
+class PointInTimeRecord(TypedDict):
+    runs: int  # stored weekly runs chained
+    first: str | None  # the first of them (its as_of)
+    note: str
+
+
+class BasketRecord(TypedDict):
+    label: str  # "today's basket on past prices, not a backtest"
+    method: str
+    as_of: str
+    currency: str
+    synthetic: bool
+    cap: float
+    previous_run: str | None  # the run turnover is measured against
+    variants: list[BasketVariantRecord]
+    windows: list[BasketWindowRecord]
+    point_in_time: PointInTimeRecord
+    note: str | None  # what could not be measured, in words
+
+
 class RunDoc(TypedDict):
     schema_version: int
     run: RunInfo
@@ -443,3 +523,5 @@ class RunDoc(TypedDict):
     # the policy-event study over the same store (null until the run fills it in; absent in
     # runs stored before it was recorded)
     events: EventsRecord | None
+    # the exposure basket (null until the run fills it in; absent in runs stored before it)
+    basket: NotRequired[BasketRecord | None]

@@ -255,6 +255,12 @@ class Store:
         with self._reading() as con:
             return _runs.previous(con, before_run_id, before_as_of)
 
+    def run_members(self, *, since: date, before: date) -> pd.DataFrame:
+        """Per stored run with ``since <= as_of < before``, each ranked company's id, ticker,
+        score, gate verdict and 1y USD volatility (the basket's inputs), oldest run first."""
+        with self._reading() as con:
+            return _runs.members(con, since, before)
+
     # --- reading ----------------------------------------------------------------------------
 
     def last_dates(self, tickers: Sequence[str] | None = None) -> dict[str, date]:

@@ -185,3 +185,30 @@ def previous(
         "SELECT run_id FROM runs WHERE as_of < ? ORDER BY as_of DESC, run_id DESC LIMIT 1", [cutoff]
     ).fetchone()
     return None if found is None else load(con, found[0])
+
+
+#: Columns of :func:`members`.
+MEMBER_COLUMNS = ("run_id", "as_of", "company_id", "ticker", "score", "gate_pass", "vol_1y_usd")
+
+
+def _field(path: str) -> str:
+    """A row field as text: the run stores each row under ``payload``; a bare row also works."""
+    return (
+        f"COALESCE(json_extract_string(x.payload_json, '$.payload.{path}'), "
+        f"json_extract_string(x.payload_json, '$.{path}'))"
+    )
+
+
+def members(con: duckdb.DuckDBPyConnection, since: date, before: date) -> pd.DataFrame:
+    """The basket's inputs from each stored run's rows, read inside DuckDB (one JSON path per
+    field, not whole payloads into Python)."""
+    frame = con.execute(
+        "SELECT r.run_id, r.as_of, x.company_id, x.ticker, "
+        f"COALESCE(x.score, TRY_CAST({_field('exposure.score')} AS DOUBLE)) AS score, "
+        f"{_field('gates.pass')} = 'true' AS gate_pass, "
+        f"TRY_CAST({_field('risk.vol_1y_usd')} AS DOUBLE) AS vol_1y_usd "
+        "FROM runs r JOIN run_results x ON x.run_id = r.run_id "
+        "WHERE r.as_of >= ? AND r.as_of < ? ORDER BY r.as_of, r.run_id, x.rank",
+        [since, before],
+    ).df()
+    return frame[list(MEMBER_COLUMNS)]

@@ -119,7 +119,7 @@ def test_card_price_chart_against_remx_labelled_synthetic(
     doc: dict[str, Any], soup: BeautifulSoup
 ) -> None:
     row = next(r for r in doc["rows"] if r["price"])
-    card = soup.select_one(f'section.card[data-id="{row["id"]}"]')
+    card = soup.select_one(f'details.card[data-id="{row["id"]}"]')
     fig = card.select_one("figure.price-chart")
     assert fig is not None and fig["data-window"] == row["price"]["window"]
     keys = [pl["data-key"] for pl in fig.select("polyline.ret")]
@@ -138,7 +138,7 @@ def test_card_price_chart_on_market_data_does_not_say_synthetic() -> None:
 
 def test_rows_without_prices_have_no_chart(doc: dict[str, Any], soup: BeautifulSoup) -> None:
     for r in doc["rows"]:
-        card = soup.select_one(f'section.card[data-id="{r["id"]}"]')
+        card = soup.select_one(f'details.card[data-id="{r["id"]}"]')
         assert (card.select_one("figure.price-chart") is not None) == bool(r["price"])
 
 
@@ -155,9 +155,16 @@ def test_a_run_stored_before_the_basket_renders_without_it(doc: dict[str, Any]) 
 
 
 def test_rerender_from_the_json_alone_is_identical(doc: dict[str, Any]) -> None:
-    # a stored run is its JSON: re-rendering it needs neither the store nor the universe
-    again = json.loads(tabular.json_text(doc))
-    assert html.render_report(again) == html.render_report(doc)
+    # a stored run is its JSON: re-rendering it needs neither the store nor the universe.
+    # screen.json is rounded at the writer (6 significant digits), so its report equals the
+    # rounded document's, and the rounding is stable: the JSON of the JSON is the JSON.
+    text = tabular.json_text(doc)
+    again = json.loads(text)
+    assert tabular.json_text(again) == text
+    assert html.render_report(again) == html.render_report(json.loads(tabular.json_text(again)))
+    assert html.render_report(again).count('class="card"') == html.render_report(doc).count(
+        'class="card"'
+    )
 
 
 def test_csv_carries_both_weights(doc: dict[str, Any]) -> None:
@@ -165,8 +172,10 @@ def test_csv_carries_both_weights(doc: dict[str, Any]) -> None:
     by_id = {r["id"]: r for r in rows}
     total = 0.0
     for r in doc["rows"]:
-        assert float(by_id[r["id"]]["basket_weight"]) == r["basket_weight"]
-        assert float(by_id[r["id"]]["basket_weight_invvol"]) == r["basket_weight_invvol"]
+        # rounded at the writer to 6 significant digits
+        assert float(by_id[r["id"]]["basket_weight"]) == tabular.rounded(r["basket_weight"])
+        w_iv = r["basket_weight_invvol"]
+        assert float(by_id[r["id"]]["basket_weight_invvol"]) == tabular.rounded(w_iv)
         total += r["basket_weight"]
     assert total == pytest.approx(1.0, abs=1e-4)
 
@@ -186,8 +195,10 @@ def test_time_chart_month_ticks_and_empty_input() -> None:
 
 def test_screen_json_keeps_number_lists_on_one_line(doc: dict[str, Any]) -> None:
     text = tabular.json_text(doc)
-    assert json.loads(text) == json.loads(json.dumps(doc))
-    row = next(r for r in doc["rows"] if r["price"])
+    # the same document, its floats rounded at the writer (6 significant digits)
+    rounded = tabular.rounded_tree(doc)
+    assert json.loads(text) == json.loads(json.dumps(rounded))
+    row = next(r for r in rounded["rows"] if r["price"])
     one_line = json.dumps(row["price"]["ret"], allow_nan=False)
     assert f'"ret": {one_line}' in text
     # a string that looks like a list is left alone (only indent whitespace holds a newline)

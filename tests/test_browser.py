@@ -94,7 +94,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, report_file: Path) -> Any:
-    browser.get(report_file.as_uri())
+    browser.get(report_file.as_uri())  # a new document: the wide tests' marker is gone
     browser.get_log("browser")  # start each test with an empty console log
     return browser
 
@@ -231,3 +231,246 @@ def test_without_javascript_table_is_in_rank_order_and_filters_hidden(
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+# --- the weekly read: first screen, phone, paper (issue 10) ------------------------------------
+
+#: The first screen the summary must fit in, and the page-height budget with cards collapsed.
+SCREEN_W, SCREEN_H = 1400, 900
+PHONE_W = 390
+MAX_HEIGHT_PX = 15_000
+MAX_A4_PAGES = 15
+
+
+def _viewport(driver: Any, width: int, height: int) -> None:
+    """Emulate a viewport of exactly ``width`` × ``height`` CSS px (a window cannot be made
+    narrower than ~500 px in headless Chromium; the emulated viewport can)."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+@pytest.fixture
+def wide(browser: Any, report_file: Path) -> Iterator[Any]:
+    """The report at 1400 × 900. The tests below share one load (they undo what they change);
+    the page is loaded afresh when a test outside them loaded or used it (its marker is gone)."""
+    _viewport(browser, SCREEN_W, SCREEN_H)
+    if not browser.execute_script("return window.__wideLoad === true"):
+        browser.get(report_file.as_uri())
+        browser.execute_script("window.__wideLoad = true")
+    try:
+        yield browser
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _bottom(driver: Any, selector: str) -> float:
+    return float(
+        driver.execute_script(
+            "var e = document.querySelector(arguments[0]);"
+            "return e ? e.getBoundingClientRect().bottom + window.scrollY : -1;",
+            selector,
+        )
+    )
+
+
+def test_summary_fits_the_first_screen_at_1400(wide: Any) -> None:
+    wide.execute_script("window.scrollTo(0, 0)")
+    parts = (
+        "#summary .summary-changes h2",
+        "#summary .summary-changes",
+        "#summary .top-ten tbody tr:last-child",
+        "#summary .by-country tbody tr:last-child",
+        "#summary .by-stage tbody tr:last-child",
+        "#summary",
+    )
+    for sel in parts:
+        bottom = _bottom(wide, sel)
+        assert 0 < bottom <= SCREEN_H, (sel, bottom)
+    assert len(wide.find_elements("css selector", "#summary .top-ten tbody tr")) == 10
+
+
+def test_page_height_with_cards_collapsed_is_bounded(wide: Any) -> None:
+    assert wide.execute_script("return document.querySelectorAll('details.card[open]').length") == 0
+    height = wide.execute_script("return document.documentElement.scrollHeight")
+    assert height < MAX_HEIGHT_PX
+
+
+def test_table_header_stays_visible_after_scrolling(wide: Any) -> None:
+    top = wide.execute_script(
+        "var w = document.querySelector('#table .table-wrap');"
+        "window.scrollTo(0, w.getBoundingClientRect().top + window.scrollY);"
+        "w.scrollTop = 400; w.scrollLeft = 200;"
+        "return [w.scrollTop, w.getBoundingClientRect().top];"
+    )
+    scrolled, wrap_top = top
+    assert scrolled > 0  # the table is taller than its box: there was something to scroll
+    # The header sits at the top of the box, in view, and is what the eye sees there (the rows
+    # scroll beneath it).
+    th = wide.execute_script(
+        "var th = document.querySelector('#ranked thead th:nth-child(4)');"
+        "var r = th.getBoundingClientRect();"
+        "var hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+        "return [r.top, r.bottom, !!(hit && hit.closest('thead'))];"
+    )
+    assert abs(th[0] - wrap_top) <= 2 and 0 <= th[0] < th[1] <= SCREEN_H
+    assert th[2], "the header is covered or scrolled away"
+    wide.execute_script(
+        "var w = document.querySelector('#table .table-wrap'); w.scrollTop = 0; w.scrollLeft = 0;"
+    )
+
+
+def test_chart_points_link_to_existing_cards_and_open_them(wide: Any, doc: dict[str, Any]) -> None:
+    links = wide.execute_script(
+        "return Array.from(document.querySelectorAll('#scatter a.pt-link'))"
+        ".map(a => [a.getAttribute('href'), a.dataset.id]);"
+    )
+    assert links
+    for href, cid in links:
+        target = wide.execute_script(
+            "var e = document.getElementById(arguments[0]); return e ? [e.tagName, e.dataset.id] : null;",
+            href[1:],
+        )
+        assert target == ["DETAILS", cid], href
+    href, cid = links[0]
+    wide.execute_script("window.scrollTo(0, 0)")
+    wide.execute_script("arguments[0].scrollIntoView({block: 'center'})", _point(wide, cid))
+    _point(wide, cid).click()
+    opened = wide.execute_script("return document.getElementById(arguments[0]).open", href[1:])
+    card_top = wide.execute_script(
+        "return document.getElementById(arguments[0]).getBoundingClientRect().top", href[1:]
+    )
+    wide.execute_script("document.getElementById(arguments[0]).open = false", href[1:])
+    assert opened is True and -1 <= card_top < SCREEN_H  # scrolled to it (sub-pixel)
+
+
+def _point(driver: Any, cid: str) -> Any:
+    return driver.find_element("css selector", f'#scatter circle.pt[data-id="{cid}"]')
+
+
+def test_range_filters_hide_rows_and_chart_points(wide: Any, doc: dict[str, Any]) -> None:
+    scores = sorted(r["exposure"]["score"] for r in doc["rows"])
+    cut = scores[len(scores) // 2]
+    box = wide.find_element("css selector", '.filters input[name="score_min"]')
+    wide.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    box.send_keys(str(cut))
+    try:
+        plotted = [
+            r
+            for r in doc["rows"]
+            if r["exposure"]["score"] is not None and r["risk"]["vol_1y"] is not None
+        ]
+        keep = {r["id"] for r in doc["rows"] if r["exposure"]["score"] >= cut}
+        shown_rows = {
+            r.get_attribute("data-id")
+            for r in wide.find_elements("css selector", "table#ranked tbody tr")
+            if r.is_displayed()
+        }
+        assert shown_rows == keep and 0 < len(keep) < len(doc["rows"])
+        points = wide.execute_script(
+            "return Array.from(document.querySelectorAll('#scatter a.pt-link'))"
+            ".map(a => [a.dataset.id, getComputedStyle(a).display !== 'none']);"
+        )
+        assert {cid for cid, visible in points if visible} == keep & {r["id"] for r in plotted}
+        assert any(not visible for _, visible in points)
+        # A second bound narrows further: volatility at most the median of the kept names.
+        vols = sorted(100 * r["risk"]["vol_1y"] for r in plotted if r["id"] in keep)
+        vmax = vols[len(vols) // 2]
+        wide.find_element("css selector", '.filters input[name="vol_max"]').send_keys(f"{vmax:.4f}")
+        both = {
+            r["id"]
+            for r in plotted
+            if r["id"] in keep and 100 * r["risk"]["vol_1y"] <= float(f"{vmax:.4f}")
+        }
+        points = wide.execute_script(
+            "return Array.from(document.querySelectorAll('#scatter a.pt-link'))"
+            ".map(a => [a.dataset.id, getComputedStyle(a).display !== 'none']);"
+        )
+        assert {cid for cid, visible in points if visible} == both and both
+    finally:
+        wide.find_element("id", "filter-reset").click()
+    assert all(
+        r.is_displayed() for r in wide.find_elements("css selector", "table#ranked tbody tr")
+    )
+
+
+def test_card_search_filters_cards_by_name_or_ticker(wide: Any, doc: dict[str, Any]) -> None:
+    row = doc["rows"][5]
+    box = wide.find_element("id", "card-search")
+    wide.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    box.send_keys(row["ticker"].lower())
+    try:
+        shown = [
+            c.get_attribute("data-id")
+            for c in wide.find_elements("css selector", "#cards details.card")
+            if c.is_displayed()
+        ]
+        assert row["id"] in shown and len(shown) < len(doc["rows"])
+    finally:
+        box.clear()
+        wide.execute_script(
+            "var b = document.getElementById('card-search');b.dispatchEvent(new Event('input'));"
+        )
+
+
+def test_phone_width_has_no_sideways_scroll_and_readable_chart_text(
+    browser: Any, report_file: Path
+) -> None:
+    _viewport(browser, PHONE_W, 844)
+    try:
+        browser.get(report_file.as_uri())
+        width, inner = browser.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth];"
+        )
+        assert inner == PHONE_W and width <= inner
+        # Every drawn SVG text is at least 10 px tall on screen (font size × the SVG's scale).
+        sizes = browser.execute_script(
+            "var out = [];"
+            "document.querySelectorAll('svg text').forEach(function (t) {"
+            "  if (!t.getClientRects().length) { return; }"
+            "  var svg = t.closest('svg'), vb = svg.viewBox.baseVal;"
+            "  var scale = vb && vb.width ? svg.getBoundingClientRect().width / vb.width : 1;"
+            "  out.push(parseFloat(getComputedStyle(t).fontSize) * scale); });"
+            "return out;"
+        )
+        assert sizes and min(sizes) >= 10.0 - 1e-6, min(sizes)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _page_fill(page: Any) -> float:
+    """How far down an A4 page its text reaches, as a share of the page height (0: no text)."""
+    ys: list[float] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: Any) -> None:
+        if text.strip():
+            ys.append(tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+
+    page.extract_text(visitor_text=visit)
+    top = float(page.mediabox.top)
+    return (top - min(ys)) / top if ys else 0.0
+
+
+def test_printed_on_a4_in_few_well_filled_pages(browser: Any, report_file: Path) -> None:
+    import base64
+    import io
+
+    import pypdf
+
+    browser.get("about:blank")  # a fresh load: no card opened by another test
+    browser.get(report_file.as_uri())
+    pdf = browser.execute_cdp_cmd(
+        "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+    )
+    reader = pypdf.PdfReader(io.BytesIO(base64.b64decode(pdf["data"])))
+    pages = reader.pages
+    assert float(pages[0].mediabox.width) == pytest.approx(595, abs=2)  # A4: 210 mm
+    assert float(pages[0].mediabox.height) == pytest.approx(842, abs=2)
+    assert 1 < len(pages) <= MAX_A4_PAGES
+    fills = [_page_fill(p) for p in pages]
+    assert all(f >= 0.25 for f in fills[:-1]), fills
+    text = "\n".join(p.extract_text() for p in pages)
+    # Collapsed cards print as their one line; link URLs are printed after the link.
+    assert "Company cards" in text and "Factor" not in text.split("Company cards")[-1][:2000]
+    assert "(https://" in text

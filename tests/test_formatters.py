@@ -98,7 +98,7 @@ def test_sortval_and_yesno_and_dates() -> None:
     assert f.sortval(0.5) == "0.5" and f.sortval(3) == "3.0" and f.sortval(True) == "1"
     assert f.yesno(None) == "unknown" and f.yesno(False, "pass", "fail") == "fail"
     assert f.isodate("2026-11-27") == "2026-11-27" and f.isodate(None) == "–"
-    assert f.quadrant("high_exp_low_vol") == "high exposure, low volatility"
+    assert f.quadrant("high_exp_low_vol") == "exposure above median, volatility below median"
     assert f.quadrant(None) == "not placed (no volatility)"
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from screener.screen.history import changes
+import pytest
+
+from screener.screen.history import changes, regime_shift
 
 WEIGHTS = {
     "sourcing": 0.25,
@@ -191,14 +193,17 @@ def test_score_noise_below_eps_is_not_a_change() -> None:
     assert len(_score_change(row("a", 1, 40.0), row("a", 1, 40.06), new_weights=False)) == 1
 
 
-def test_regime_shifts_across_0_8_and_0_2() -> None:
+def test_regime_shifts_across_0_8_and_0_2_beyond_the_hysteresis() -> None:
     pairs = {
-        "up_to_high": (0.5, 0.85),  # normal → high: shift
+        "up_to_high": (0.5, 0.86),  # normal → high, 0.06 past 0.8: shift
         "stays_high": (0.85, 0.95),  # high → high: none
-        "down_to_low": (0.3, 0.15),  # normal → low: shift
+        "down_to_low": (0.3, 0.14),  # normal → low, 0.06 below 0.2: shift
         "low_to_high": (0.1, 0.9),  # low → high: shift
-        "at_0_8": (0.79, 0.8),  # 0.8 is high (≥ 0.8): shift
-        "at_0_2": (0.21, 0.2),  # 0.2 is low (≤ 0.2): shift
+        "at_0_8": (0.79, 0.8),  # 0.8 is high (≥ 0.8) but only just: none
+        "at_0_2": (0.21, 0.2),  # 0.2 is low (≤ 0.2) but only just: none
+        "hover_high": (0.81, 0.78),  # high → normal by 0.02: none
+        "hover_low": (0.19, 0.23),  # low → normal by 0.03: none
+        "jump_over_normal": (0.1, 0.82),  # out of low by 0.62 (into high by 0.02): shift
         "back_to_normal": (0.95, 0.5),  # high → normal: shift
         "stays_normal": (0.25, 0.75),  # a big move inside normal: none
         "newly_known": (None, 0.9),  # no previous value: none
@@ -211,8 +216,7 @@ def test_regime_shifts_across_0_8_and_0_2() -> None:
         "up_to_high",
         "down_to_low",
         "low_to_high",
-        "at_0_8",
-        "at_0_2",
+        "jump_over_normal",
         "back_to_normal",
     }
     assert shifts["low_to_high"]["from"] == 0.1 and shifts["low_to_high"]["to"] == 0.9
@@ -221,6 +225,28 @@ def test_regime_shifts_across_0_8_and_0_2() -> None:
         "high",
     )
     assert shifts["back_to_normal"]["regime"] == "normal"
+    assert shifts["jump_over_normal"]["regime"] == "high"
+
+
+@pytest.mark.parametrize(
+    ("was", "now", "shift"),
+    [
+        (0.5, 0.85, None),  # exactly the hysteresis past the edge: not more than it
+        (0.5, 0.851, ("normal", "high")),
+        (0.9, 0.751, None),
+        (0.9, 0.749, ("high", "normal")),
+        (0.5, 0.151, None),
+        (0.5, 0.149, ("normal", "low")),
+        (0.1, 0.249, None),
+        (0.1, 0.251, ("low", "normal")),
+        (0.95, 0.1, ("high", "low")),
+        (None, 0.9, None),
+    ],
+)
+def test_regime_shift_hysteresis_edges(
+    was: float | None, now: float | None, shift: tuple[str, str] | None
+) -> None:
+    assert regime_shift(was, now) == shift
 
 
 def test_gate_changes() -> None:
@@ -311,3 +337,51 @@ def test_a_re_dated_profile_says_so() -> None:
     later["exposure"]["as_of"] = "2026-11-01"
     ch = _score_change(row("a", 1, 40.0), later, new_weights=False)
     assert ch[0]["profile_changes"] == ["facts as of 2026-05-01 → 2026-11-01"]
+
+
+def test_breakdown_by_country_counts_hq_and_operations() -> None:
+    from screener.screen.summary import CountryCount, by_country
+
+    rows = [
+        row("a", 1, segments=[{"stage": "mining", "country": "AU", "status": "producing"}]),
+        row("b", 2, segments=[{"stage": "mining", "country": "US", "status": "producing"}]),
+        row(
+            "c",
+            3,
+            segments=[
+                {"stage": "separation", "country": "MY", "status": "producing"},
+                {"stage": "mining", "country": "AU", "status": "producing"},
+                {"stage": "magnet", "country": "AU", "status": "development"},
+            ],
+        ),
+    ]
+    for r, hq in zip(rows, ("AU", "US", "AU"), strict=True):
+        r["hq"] = hq
+    got = {c.country: c for c in by_country(rows)}  # type: ignore[arg-type]
+    # AU: two HQs, two companies operating there (c counted once for its two AU segments).
+    assert got["AU"] == CountryCount("AU", 2, 2)
+    assert got["US"] == CountryCount("US", 1, 1)
+    assert got["MY"] == CountryCount("MY", 0, 1)
+    assert next(c.country for c in by_country(rows)) == "AU"  # type: ignore[arg-type]
+
+
+def test_breakdown_by_stage_counts_names_and_producers() -> None:
+    from screener.screen.summary import by_stage
+
+    rows = [
+        row("a", 1, 70.0, segments=[{"stage": "mining", "country": "AU", "status": "producing"}]),
+        row(
+            "b",
+            2,
+            40.0,
+            segments=[
+                {"stage": "mining", "country": "US", "status": "development"},
+                {"stage": "magnet", "country": "US", "status": "producing"},
+            ],
+        ),
+    ]
+    got = by_stage(rows, ("mining", "separation", "magnet"))  # type: ignore[arg-type]
+    assert [(s.stage, s.companies, s.producing, s.median_score) for s in got] == [
+        ("mining", 2, 1, 55.0),
+        ("magnet", 1, 1, 40.0),
+    ]

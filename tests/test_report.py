@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -22,6 +23,7 @@ from screener.report import html, tabular
 from screener.screen.history import regime
 
 SECTIONS = (
+    "summary",
     "takeaways",
     "changes",
     "scatter",
@@ -197,7 +199,9 @@ def test_non_http_source_urls_are_not_links() -> None:
     )
     soup = _render(doc)
     hrefs = [a["href"] for a in soup.find_all("a", href=True)]
-    assert not [h for h in hrefs if not (h.startswith(("#", "https://", "http://")))]
+    # The data files beside report.html are the only relative links.
+    local = ("#", "https://", "http://", "screen.csv", "screen.json")
+    assert not [h for h in hrefs if not (h.startswith(local))]
     card = soup.select_one(f"#card-{doc['rows'][0]['id']}")
     assert "javascript:alert(1)" in card.get_text()  # still visible, as text
     for a in soup.select("ol.sources a"):
@@ -209,7 +213,9 @@ def test_no_external_resources(doc: dict[str, Any], soup: BeautifulSoup) -> None
     assert soup.find("link", rel="stylesheet") is None
     assert [t for t in soup.find_all(src=True)] == []
     for a in soup.find_all(href=True):
-        assert a["href"].startswith("#") or a["href"] in source_urls, a["href"]
+        # Besides anchors and sources: the data files written beside report.html.
+        local = a["href"] in ("screen.csv", "screen.json")
+        assert a["href"].startswith("#") or a["href"] in source_urls or local, a["href"]
     for style in soup.find_all("style"):
         assert "@import" not in style.text and "url(" not in style.text
     assert all(
@@ -229,10 +235,14 @@ def test_size_is_reasonable_for_fifty_companies() -> None:
 def test_cards_show_breakdown_evidence_and_numbered_sources(
     doc: dict[str, Any], soup: BeautifulSoup
 ) -> None:
-    cards = soup.select("section.card")
-    assert len(cards) == len(doc["rows"]) + len(doc["context"])
+    # A card per listed company; unlisted ones are rows of one table, anchored the same way.
+    cards = soup.select("details.card")
+    assert len(cards) == len(doc["rows"])
+    assert [tr["id"] for tr in soup.select("#context tbody tr")] == [
+        f"card-{c['id']}" for c in doc["context"]
+    ]
     row = next(r for r in doc["rows"] if r["exposure"]["factors"]["processing"]["evidence"])
-    card = soup.select_one(f"section.card#card-{row['id']}")
+    card = soup.select_one(f"details.card#card-{row['id']}")
     ev = row["exposure"]["factors"]["processing"]["evidence"][0]
     n = next(s["n"] for s in row["sources"] if s["id"] == ev["sources"][0])
     stage = ev["stage"].replace("_", " ")
@@ -340,7 +350,8 @@ def test_changes_section_first_run_and_with_previous() -> None:
     was, now = regime(record["from"]), regime(record["to"])
     assert (record["previous_regime"], record["regime"]) == (was, now) and was != now
     assert (
-        f"{was} → {now} volatility (vol_regime {record['from']:.2f} → {record['to']:.2f})" in shift
+        f"{was} → {now} volatility (1-month volatility at percentile "
+        f"{100 * record['from']:.0f} → {100 * record['to']:.0f} of its own past year)" in shift
     )
     assert "counts as high" in text
 
@@ -360,7 +371,7 @@ def test_changes_come_right_after_the_takeaways_and_the_nav_lists_every_section(
     soup: BeautifulSoup,
 ) -> None:
     order = [s["id"] for s in soup.select("main > section")]
-    assert order[:3] == ["takeaways", "changes", "scatter"]
+    assert order[:4] == ["summary", "takeaways", "changes", "scatter"]
     assert order.index("cards") < order.index("quality") < order.index("methodology")
     nav = [a["href"] for a in soup.select("nav.toc a")]
     assert nav == [f"#{sid}" for sid in SECTIONS]
@@ -458,13 +469,13 @@ def test_render_card_by_id_and_ticker(doc: dict[str, Any]) -> None:
     by_id = BeautifulSoup(html.render_card(doc, row["id"]), "html.parser")
     by_ticker = BeautifulSoup(html.render_card(doc, row["ticker"]), "html.parser")
     for s in (by_id, by_ticker):
-        cards = s.select("section.card")
+        cards = s.select("details.card")
         assert [c["id"] for c in cards] == [f"card-{row['id']}"]
         assert s.select_one("#disclaimer") is not None
         assert (s.select_one("#synthetic-banner") is not None) is doc["run"]["synthetic"]
     ctx = doc["context"][0]
     page = BeautifulSoup(html.render_card(doc, ctx["id"]), "html.parser")
-    assert "never priced" in page.select_one("section.card").get_text()
+    assert "never priced" in page.select_one("details.card").get_text()
 
 
 def test_render_card_unknown_id_names_run(doc: dict[str, Any]) -> None:
@@ -508,19 +519,42 @@ def test_csv_rows_nulls_and_formula_guard(doc: dict[str, Any]) -> None:
     )
     assert unpriced["vol_1y"] == ""
     first = d["rows"][0]
-    assert float(rows[0]["score"]) == first["exposure"]["score"]
+    assert float(rows[0]["score"]) == tabular.rounded(first["exposure"]["score"])
     for rec, src in zip(rows, d["rows"], strict=True):  # the interval, right after the score
         low, high = float(rec["score_low"]), float(rec["score_high"])
-        assert (low, high) == (src["exposure"]["low"], src["exposure"]["high"])
+        exp = src["exposure"]
+        assert (low, high) == (tabular.rounded(exp["low"]), tabular.rounded(exp["high"]))
         assert low <= float(rec["score"]) <= high
     assert rows[0]["flags"] == ";".join(first["exposure"]["flags"])
     assert rows[0]["synthetic"] == "true"
-    assert float(rows[0]["ret_1m"]) == first["risk"]["ret_1m"]  # repr() keeps full precision
+    # Rounded at the writer: 6 significant digits, USD to whole dollars.
+    assert float(rows[0]["ret_1m"]) == pytest.approx(first["risk"]["ret_1m"], rel=1e-5)
+    assert float(rows[0]["ret_1m"]) == float(f"{first['risk']['ret_1m']:.6g}")
+    assert rows[0]["market_cap_usd"] == str(round(first["risk"]["market_cap_usd"]))
+
+
+def test_files_carry_no_float_noise() -> None:
+    d = make_doc(n=4)
+    d["rows"][0]["exposure"]["score"] = 29.279999999999998
+    d["rows"][0]["risk"]["adv_3m_usd"] = 1234567.891
+    text, table = tabular.json_text(d), tabular.csv_text(d)
+    for out in (text, table):
+        assert "29.279999999999998" not in out and "29.28" in out
+        assert "1234567.891" not in out and "1234568" in out
+    # No float anywhere in either file has more than 6 significant digits.
+    for number in re.findall(r"(?<![\w.])-?\d+\.\d+(?:e-?\d+)?", text + table):
+        digits = number.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+        assert len(digits) <= 6, number
 
 
 def test_json_round_trips_and_refuses_nan() -> None:
     d = make_doc(n=4)
-    assert json.loads(tabular.json_text(d)) == d
+    back = json.loads(tabular.json_text(d))
+    assert back.keys() == d.keys() and back["rows"][0].keys() == d["rows"][0].keys()
+    assert back["rows"][0]["risk"] == {
+        k: (tabular.rounded(v, k) if isinstance(v, float) else v)
+        for k, v in d["rows"][0]["risk"].items()
+    }
     d["rows"][1]["risk"]["vol_1y"] = float("nan")
     with pytest.raises(ScreenerError, match=r"doc\.rows\[1\]\.risk\.vol_1y"):
         tabular.json_text(d)
@@ -535,7 +569,8 @@ def test_write_outputs_writes_three_files_and_no_temp(tmp_path: Path) -> None:
         "screen.csv",
         "screen.json",
     ]
-    assert json.loads(paths["screen.json"].read_text(encoding="utf-8")) == d
+    assert paths["screen.json"].read_text(encoding="utf-8") == tabular.json_text(d)
+    assert json.loads(paths["screen.json"].read_text(encoding="utf-8")).keys() == d.keys()
     assert paths["screen.csv"].read_text(encoding="utf-8").splitlines()[0] == ",".join(
         tabular.csv_columns(d)
     )
@@ -605,7 +640,7 @@ def test_table_money_cells_leave_the_currency_to_the_header(
     text = tr.find_all("td")[col].get_text(strip=True)
     assert not text.startswith("USD") and text[-1] in "kmnt"
     # The card keeps the currency in the value.
-    card = soup.select_one(f"#card-{row['id']} table.risk").get_text(" ", strip=True)
+    card = soup.select_one(f"#card-{row['id']} .risk-grid").get_text(" ", strip=True)
     assert "USD " + text in card
 
 
@@ -888,3 +923,88 @@ def test_score_changes_say_what_changed_in_the_profile() -> None:
     text = soup.select_one("#changes").get_text(" ", strip=True)
     for m in moved:
         assert m["profile_changes"][0] in text
+
+
+def test_methodology_metric_texts_name_no_code() -> None:
+    from screener.report.methodology import plain
+
+    labels = {"vol_1m": "Volatility 1m", "vol_1y": "Volatility 1y", "max_dd_1y": "Max drawdown 1y"}
+    assert plain("As max_dd_1y over 3 years; NaN if short.", labels) == (
+        "As Max drawdown 1y over 3 years; no value if short."
+    )
+    assert plain("a ticket of adv_ticket_usd (USD 1m) taking adv_participation (20 %)", {}) == (
+        "a ticket of USD 1m taking 20 %"
+    )
+    ref = "Hull (2022); empyrical-reloaded (x/y), verified in tests/test_m.py (annual_volatility)"
+    assert plain(ref, {}) == "Hull (2022); empyrical-reloaded (x/y)"
+    assert plain("vol_1m / vol_1y", labels) == "Volatility 1m / Volatility 1y"
+
+
+def test_rendered_report_shows_no_internal_names(soup: BeautifulSoup) -> None:
+    """What a reader sees (text and tooltips, not the script) has no code names or raw nulls."""
+    page = copy.copy(soup)
+    for t in page(["script", "style"]):
+        t.decompose()
+    text = page.get_text(" ")
+    tips = " ".join(
+        str(v) for tag in page.find_all(True) for k, v in tag.attrs.items() if k == "title"
+    )
+    for seen in (text, tips):
+        for bad in (
+            r"\bNaN\b",
+            r"\bNone\b",
+            r"\bnan\b",
+            r"vol_regime",
+            r"score / vol_1y",
+            r"tests/",
+            r"\.py\b",
+            r"\bvol_1y\b",
+            r"\bmax_dd_1y\b",
+            r"\bvar_level\b",
+            r"\badv_ticket_usd\b",
+            r"\bfx_fill_days\b",
+        ):
+            assert not re.search(bad, seen), (bad, re.search(bad, seen))
+
+
+def test_summary_lists_changes_with_causes_top_ten_and_breakdowns(
+    doc: dict[str, Any], soup: BeautifulSoup
+) -> None:
+    from screener.screen import summary as screen_summary
+    from screener.universe.records import STAGES
+
+    s = soup.select_one("#summary")
+    # What changed: each busy group with its count; a rank move says why it moved.
+    items = [li.get_text(" ", strip=True) for li in s.select("ul.summary-list > li")]
+    moves = doc["changes"]["rank_moves"]
+    assert moves and any(t.startswith(f"Rank moves ({len(moves)})") for t in items)
+    scored = {m["id"] for m in doc["changes"]["score_changes"]}
+    for m in moves[:3]:
+        line = next(t for t in items if t.startswith("Rank moves"))
+        cause = "cause:" if m["id"] in scored else "others moved"
+        assert f"rank {m['from']} → {m['to']}" in line and cause in line
+    # The top ten, in rank order, each with its interval and a link to its card.
+    top = sorted(doc["rows"], key=lambda r: r["rank"])[:10]
+    trs = s.select("table.top-ten tbody tr")
+    assert [tr["data-id"] for tr in trs] == [r["id"] for r in top]
+    for tr, r in zip(trs, top, strict=True):
+        assert tr.select_one("a")["href"] == f"#card-{r['id']}"
+        assert f"({r['exposure']['low']:.1f}–{r['exposure']['high']:.1f})" in tr.get_text()
+    # Breakdowns: the screen's counts, the busiest countries first.
+    want = screen_summary.by_country(doc["rows"])
+    got = [
+        [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in s.select("table.by-country tbody tr")
+    ]
+    assert got == [[c.country, str(c.hq), str(c.operations)] for c in want[: len(got)]]
+    stages = [tr["data-stage"] for tr in s.select("table.by-stage tbody tr")]
+    assert stages == [x.stage for x in screen_summary.by_stage(doc["rows"], STAGES)]
+    # The basket's compact block: the basket, REMX and SPY over one year, linking to its section.
+    from screener.report.basket_chart import basket_view
+
+    basket = basket_view(doc)
+    assert basket is not None and basket.compact
+    block = s.select_one("#summary-basket")
+    labels = [th.get_text(strip=True) for th in block.select("table.basket-compact tbody th")]
+    assert labels == [c.label for c in basket.compact]
+    assert block.select_one('a[href="#basket"]') is not None and soup.select_one("#basket")

@@ -80,7 +80,8 @@ def test_highest_vol_regime() -> None:
         r["risk"]["vol_regime"] = None if i == 0 else i / 100
     best = doc["rows"][-1]
     assert takeaways.vol_regime(doc) == (
-        f"Highest volatility regime: {best['ticker']} (vol_regime 0.07; 1 means current volatility is at the top of its own history)."
+        f"Highest volatility regime: {best['ticker']} (1-month volatility at percentile 7 of "
+        "its own past year; 100 is the top)."
     )
 
 

@@ -112,6 +112,30 @@ class MetricCell:
     reason: str | None
 
 
+#: The card's risk block, grouped: (heading, which metric names belong to it).
+RISK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Returns", ("ret_",)),
+    ("Volatility", ("vol_", "downside_dev")),
+    ("Drawdown", ("max_dd", "dd_from_high")),
+    ("Tail", ("var", "cvar", "skew", "kurt")),
+    ("Market", ("beta", "corr")),
+    ("Liquidity", ("adv", "days_to_trade", "market_cap")),
+)
+
+
+def risk_groups(
+    risk: Sequence[MetricCell],
+) -> tuple[tuple[str, tuple[MetricCell, ...]], ...]:
+    """The risk cells under their group headings (a metric no group claims goes to "Other")."""
+    groups: dict[str, list[MetricCell]] = {title: [] for title, _ in RISK_GROUPS}
+    other: list[MetricCell] = []
+    for m in risk:
+        title = next((t for t, pre in RISK_GROUPS if m.name.startswith(pre)), None)
+        (groups[title] if title else other).append(m)
+    out = [(t, tuple(ms)) for t, ms in groups.items() if ms]
+    return tuple(out) + ((("Other", tuple(other)),) if other else ())
+
+
 @dataclass(frozen=True)
 class Company:
     id: str
@@ -141,7 +165,10 @@ class Company:
     stage_map: StageMap
     stages: tuple[str, ...]
     risk: tuple[MetricCell, ...]
+    risk_groups: tuple[tuple[str, tuple[MetricCell, ...]], ...]
     table_risk: tuple[MetricCell, ...]
+    feoc: bool  # Chinese ownership or control (flag FEOC)
+    countries: tuple[str, ...]  # where its segments are, in the order of its profile
     gate_pass: bool | None
     gate: Literal["pass", "fail", "unknown"]
     gate_detail: str
@@ -261,7 +288,8 @@ def _penalties(exp: ExposureRecord, cite: Citations) -> tuple[Line, ...]:
 
 def _revenue(c: CompanyRecord) -> str:
     rev = c["revenue"]
-    return f"rare-earth revenue share {formatters.pct(rev['share'], 0)} ({rev['basis'] or '?'})" + (
+    basis = formatters.label(rev["basis"]) if rev["basis"] else "?"
+    return f"rare-earth revenue share {formatters.pct(rev['share'], 0)} ({basis})" + (
         f": {rev['note']}" if rev["note"] else ""
     )
 
@@ -383,7 +411,10 @@ def _card(
         stage_map=_stage_map(c["segments"], cite),
         stages=tuple(st for st in STAGES if any(s["stage"] == st for s in c["segments"])),
         risk=p.risk,
+        risk_groups=risk_groups(p.risk),
         table_risk=p.table_risk,
+        feoc="FEOC" in exp["flags"],
+        countries=tuple(dict.fromkeys(s["country"] for s in c["segments"])),
         gate_pass=p.gate_pass,
         gate=p.gate,
         gate_detail=p.gate_detail,

@@ -47,6 +47,8 @@ class ScatterPoint:
     y_high: float | None
     quadrant: str | None
     frontier: bool
+    feoc: bool  # Chinese ownership or control: drawn as a square
+    anchor: str  # the company's card
     label_x: float | None  # None: no room for a label without overlap (the tooltip remains)
     label_y: float | None
     label_anchor: str
@@ -252,6 +254,8 @@ def _points(
                 y_high=ax.py(interval[1]) if interval else None,
                 quadrant=r["quadrant"],
                 frontier=r["frontier"],
+                feoc="FEOC" in r["exposure"]["flags"],
+                anchor=f"card-{r['id']}",
                 label_x=placed[0] if placed else None,
                 label_y=placed[1] if placed else None,
                 label_anchor=placed[2] if placed else "start",

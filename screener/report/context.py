@@ -28,9 +28,9 @@ from screener.report.card import (
 )
 from screener.report.charts import Scatter, scatter
 from screener.report.event_section import EventsSection, events_section
-from screener.report.methodology import Methodology, methodology
+from screener.report.methodology import Methodology, methodology, metric_texts
 from screener.screen import summary
-from screener.screen.history import REGIME_HIGH, REGIME_LOW
+from screener.screen.history import REGIME_HIGH, REGIME_HYSTERESIS, REGIME_LOW
 from screener.screen.types import (
     AuditRecord,
     ChangesRecord,
@@ -40,10 +40,12 @@ from screener.screen.types import (
     ScoreChange,
 )
 from screener.universe.model import FACTORS
+from screener.universe.records import STAGES
 
 # Page order: the week's news (takeaways, changes) first, then the screen and the event study,
 # the long appendix (cards, data quality, methodology) last. (id, title of the navigation link)
 SECTIONS = (
+    ("summary", "Summary"),
     ("takeaways", "Takeaways"),
     ("changes", "Changes"),
     ("scatter", "Chart"),
@@ -127,6 +129,35 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class SummaryChange:
+    """One line of the summary's "what changed": a group, how many, and its first entries."""
+
+    title: str
+    count: int
+    items: tuple[ChangeItem, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The one-screen summary at the top: what changed, the top ten, where and at what stage.
+
+    ``basket`` is the exposure basket, whose compact block (basket, REMX and SPY over one
+    year) the summary shows under the changes; None (not kept in this run) renders nothing.
+    """
+
+    first_run: bool
+    previous_id: str | None
+    changes: tuple[SummaryChange, ...]
+    quiet: str  # the groups with nothing to report, in words ("" when every group has news)
+    top: tuple[Company, ...]
+    countries: tuple[summary.CountryCount, ...]
+    other_countries: int  # countries left out of the compact list
+    stages: tuple[summary.StageCount, ...]
+    listed: int
+    basket: BasketView | None = None
+
+
+@dataclass(frozen=True)
 class AuditView:
     """One line of "What to re-check first" (the document's ``audit``)."""
 
@@ -147,6 +178,7 @@ class AuditView:
 @dataclass(frozen=True)
 class ReportContext:
     header: Header
+    summary: Summary
     takeaways: tuple[str, ...]
     scatter: Scatter
     columns: tuple[MetricCell, ...]  # the table's metric columns (value unused)
@@ -270,8 +302,9 @@ def _entries(ch: ChangesRecord) -> dict[str, list[_Entry]]:
                 m["id"],
                 m["ticker"],
                 m["name"],
-                f"{m['previous_regime']} → {m['regime']} volatility "
-                f"(vol_regime {formatters.num(m['from'], 2)} → {formatters.num(m['to'], 2)})",
+                f"{m['previous_regime']} → {m['regime']} volatility (1-month volatility at "
+                f"percentile {formatters.num(100 * m['from'], 0)} → "
+                f"{formatters.num(100 * m['to'], 0)} of its own past year)",
             )
             for m in ch["regime_shifts"]
         ],
@@ -308,10 +341,12 @@ def _changes(doc: RunDoc, cards: Mapping[str, Company]) -> Changes:
         busy=tuple(g for g in groups if g.items),
         quiet=tuple(g for g in groups if not g.items),
         regime_note=(
-            "vol_regime places today's 1-month volatility within its own last year (0 = the "
-            f"calmest day, 1 = the most volatile); at or above {formatters.num(REGIME_HIGH, 2)} "
-            f"counts as high, at or below {formatters.num(REGIME_LOW, 2)} as low. A shift is a "
-            "move between these bands."
+            "The volatility regime places today's 1-month volatility within its own past year "
+            "(percentile 0 = the calmest day, 100 = the most volatile); at or above "
+            f"{formatters.num(100 * REGIME_HIGH, 0)} counts as high, at or below "
+            f"{formatters.num(100 * REGIME_LOW, 0)} as low. A shift is a move into another band "
+            f"that ends more than {formatters.num(100 * REGIME_HYSTERESIS, 0)} points outside "
+            "the old one, so a name hovering at a band's edge does not shift every week."
         ),
     )
 
@@ -415,6 +450,45 @@ def _factor_names(doc: RunDoc) -> tuple[str, ...]:
     return tuple(doc["run"]["weights"] or FACTORS)
 
 
+#: Entries per group and countries the one-screen summary lists (the full lists follow below).
+SUMMARY_ITEMS = 3
+SUMMARY_COUNTRIES = 8
+SUMMARY_TOP = 10
+
+
+def _with_cause(item: ChangeItem, scores: Mapping[str, ChangeItem]) -> ChangeItem:
+    """A rank move with its cause: the company's own score change, or others' moves."""
+    own = scores.get(item.ticker)
+    why = own.text if own else "its own score unchanged: others moved"
+    return replace(item, text=f"{item.text}; {why}")
+
+
+def _summary(
+    doc: RunDoc, rows: tuple[Company, ...], changes: Changes, basket: BasketView | None
+) -> Summary:
+    by_key = {g.key: g for g in changes.groups}
+    scores = {i.ticker: i for i in by_key["score_changes"].items} if by_key else {}
+    lines = []
+    for g in changes.busy:
+        items = g.items[:SUMMARY_ITEMS]
+        if g.key == "rank_moves":
+            items = tuple(_with_cause(i, scores) for i in items)
+        lines.append(SummaryChange(g.title, len(g.items), items))
+    countries = summary.by_country(doc["rows"])
+    return Summary(
+        first_run=changes.previous_id is None,
+        previous_id=changes.previous_id,
+        changes=tuple(lines),
+        quiet=", ".join(g.title.lower() for g in changes.quiet),
+        top=rows[:SUMMARY_TOP],
+        countries=countries[:SUMMARY_COUNTRIES],
+        other_countries=max(0, len(countries) - SUMMARY_COUNTRIES),
+        stages=summary.by_stage(doc["rows"], STAGES),
+        listed=len(rows),
+        basket=basket,
+    )
+
+
 def build_report_context(doc: RunDoc) -> ReportContext:
     info = metric_info(doc)
     rows = tuple(company(doc, r) for r in sorted(doc["rows"], key=lambda r: r["rank"]))
@@ -427,8 +501,11 @@ def build_report_context(doc: RunDoc) -> ReportContext:
         rows, context = _without_stale_badges(rows), _without_stale_badges(context)
     cards = {c.id: c for c in rows + context}
     synthetic = tuple(r for r in rows if r.synthetic_price)
+    changes = _changes(doc, cards)
+    basket = basket_view(doc)
     return ReportContext(
         header=_header(doc),
+        summary=_summary(doc, rows, changes, basket),
         takeaways=tuple(doc["takeaways"]),
         scatter=scatter(doc["rows"], summary.medians(doc["rows"])),
         columns=_columns(info),
@@ -438,14 +515,14 @@ def build_report_context(doc: RunDoc) -> ReportContext:
         filter_quadrants=_options((r.quadrant for r in rows if r.quadrant), formatters.quadrant),
         filter_countries=_options(r.hq for r in rows),
         filter_stages=_options((s for r in rows for s in r.stages), formatters.label),
-        changes=_changes(doc, cards),
+        changes=changes,
         failures=tuple(doc["failures"]),
         stale_profiles=_stale_profiles(rows),
         stale_prices=tuple(r for r in rows if r.stale_price),
         synthetic_prices=synthetic,
         synthetic_note=_synthetic_note(doc, rows, synthetic),
         methodology=methodology(doc),
-        metrics=tuple(doc["metrics"]),
+        metrics=metric_texts(doc["metrics"]),
         factor_names=_factor_names(doc),
         stale_price_days=int(settings.get("stale_price_days")),
         flag_legend=_flag_legend(rows + context, doc["run"]["model"], stale_badges),
@@ -454,7 +531,7 @@ def build_report_context(doc: RunDoc) -> ReportContext:
         audit=_audit(doc.get("audit", []), cards),
         stale_badges=stale_badges,
         events=events_section(doc),
-        basket=basket_view(doc),
+        basket=basket,
     )
 
 

@@ -7,12 +7,14 @@ run was scored with, so a stored run shows its own).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from screener import settings
 from screener.report import formatters
-from screener.screen.types import RobustnessSummary, RunDoc
+from screener.screen.types import MetricInfo, RobustnessSummary, RunDoc
 
 
 @dataclass(frozen=True)
@@ -148,3 +150,40 @@ def methodology(doc: RunDoc) -> Methodology:
         gates=tuple((k, v) for k, v in model["gates"][run["preset"]].items() if k != "label"),
         robustness=doc["rank_robustness"],
     )
+
+
+#: Run-time settings that metric texts name by key, written out as the words a reader needs.
+_KEY_WITH_VALUE = re.compile(r"\b(adv_ticket_usd|adv_participation) \(([^)]*)\)")
+_TEST_PATH = re.compile(r",? verified in tests/\S+ \([^)]*\)")
+_EMPYRICAL_FN = re.compile(r"\bempyrical\.\w+")
+
+
+def plain(text: str, labels: Mapping[str, str]) -> str:
+    """A metric registry text with the code's names replaced by words: metric names by their
+    labels, setting keys by their values, ``NaN`` by "no value", test paths and library
+    function names dropped (the registry keeps them for developers)."""
+    out = _KEY_WITH_VALUE.sub(r"\2", text)
+    out = _TEST_PATH.sub("", out)
+    out = _EMPYRICAL_FN.sub("empyrical-reloaded", out)
+    out = re.sub(r"\bNaN\b", "no value", out)
+    out = re.sub(r"\bas_of\b", "the data date", out)
+    out = re.sub(r"\bmarket_cap\b", "market cap", out)
+    out = re.sub(r"\bfx_fill_days\b", f"{settings.get('fx_fill_days')} calendar days", out)
+    out = re.sub(r"\bvar_level\b", formatters.num(settings.get("var_level"), 2), out)
+    for name in sorted(labels, key=len, reverse=True):  # vol_1m before vol_1
+        out = re.sub(rf"\b{re.escape(name)}\b", labels[name], out)
+    return out
+
+
+def metric_texts(metrics: Sequence[MetricInfo]) -> tuple[MetricInfo, ...]:
+    """The metric registry as the methodology lists it: its texts in :func:`plain` words."""
+    labels = {m["name"]: m.get("label") or m["name"] for m in metrics}
+    out = []
+    for m in metrics:
+        x: dict[str, Any] = dict(m)
+        for key in ("description", "formula", "reference"):
+            text = x.get(key)
+            if isinstance(text, str):
+                x[key] = plain(text, labels)
+        out.append(cast(MetricInfo, x))
+    return tuple(out)

@@ -2,6 +2,11 @@
 
 All three outputs are written atomically (temp file in the target directory, fsync,
 ``os.replace``) after all three have rendered, so a failed render leaves the previous files.
+
+Numbers are rounded here, at the writer, to the precision they mean (docs/screen-json.md,
+"Precision"): USD amounts to whole dollars, every other float to 6 significant digits, so a
+file never shows float noise such as ``29.279999999999998``. The document in memory and the
+stored run keep full precision.
 """
 
 from __future__ import annotations
@@ -66,13 +71,51 @@ def _factor_names(doc: RunDoc) -> list[str]:
     return list(doc["run"]["weights"]) or list(FACTORS)
 
 
-def _csv_cell(value: Any) -> str:
+#: Significant digits of a float in screen.json and screen.csv (USD amounts: whole dollars).
+SIGNIFICANT = 6
+
+
+def _is_usd(key: str) -> bool:
+    return key.endswith("_usd")
+
+
+def rounded(value: float, key: str = "") -> float:
+    """``value`` at the precision the files carry: a ``*_usd`` key to whole dollars, any other
+    float to :data:`SIGNIFICANT` significant digits (``29.279999999999998`` -> ``29.28``)."""
+    if not math.isfinite(value):
+        return value
+    if _is_usd(key):
+        return float(round(value))
+    return float(f"{value:.{SIGNIFICANT}g}")
+
+
+def rounded_tree(value: Any, key: str = "") -> Any:
+    """A copy of a JSON tree with every float :func:`rounded` by the key it sits under."""
+    if isinstance(value, float):
+        return round(value) if _is_usd(key) and math.isfinite(value) else rounded(value, key)
+    if isinstance(value, dict):
+        return {k: rounded_tree(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded_tree(v, key) for v in value]
+    return value
+
+
+def _number_text(value: float) -> str:
+    """A rounded float as short text: ``12.0`` -> ``12``, ``0.5834`` -> ``0.5834``."""
+    return f"{value:.{SIGNIFICANT}g}" if abs(value) < 1e15 else repr(value)
+
+
+def _csv_cell(value: Any, key: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return "" if not math.isfinite(value) else repr(value)
+        if not math.isfinite(value):
+            return ""
+        if _is_usd(key):
+            return str(round(value))
+        return _number_text(rounded(value, key))
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -108,7 +151,7 @@ def _csv_record(doc: RunDoc, row: Row, cols: list[str]) -> list[str]:
     dq_fields: dict[str, Any] = dict(dq)
     for f in _DQ_FIELDS:
         rec[f"dq_{f}"] = dq_fields[f]
-    return [_csv_cell(rec[c] if c in rec else row["risk"].get(c)) for c in cols]
+    return [_csv_cell(rec[c] if c in rec else row["risk"].get(c), c) for c in cols]
 
 
 def csv_text(doc: RunDoc) -> str:
@@ -137,14 +180,15 @@ def _find_nan(value: Any, path: str) -> str | None:
 
 
 def json_text(doc: RunDoc) -> str:
-    """``screen.json``: the document itself. NaN/inf are refused: the contract says null."""
+    """``screen.json``: the document, its floats :func:`rounded`. NaN/inf are refused: the
+    contract says null."""
     bad = _find_nan(doc, "doc")
     if bad is not None:
         raise ScreenerError(
             f"screen document holds a non-finite number at {bad}; "
             "a value that could not be computed must be null (docs/screen-json.md)"
         )
-    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(rounded_tree(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     return _NUMBER_LIST.sub(lambda m: "[" + _LIST_SEP.sub(", ", m.group(1)) + "]", text)
 
 

@@ -103,8 +103,8 @@ def vol_regime(doc: Doc) -> str | None:
         return None
     ticker, value = max(scored, key=lambda t: t[1])
     return (
-        f"Highest volatility regime: {ticker} (vol_regime {formatters.num(value, 2)}; "
-        f"1 means current volatility is at the top of its own history)."
+        f"Highest volatility regime: {ticker} (1-month volatility at percentile "
+        f"{formatters.num(100 * value, 0)} of its own past year; 100 is the top)."
     )
 
 

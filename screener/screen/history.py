@@ -22,6 +22,9 @@ from screener.universe.diff import company_changes
 #: vol_regime crossing these percentiles counts as a regime shift.
 REGIME_HIGH = 0.8
 REGIME_LOW = 0.2
+#: A shift counts only when the new value lies this far outside the old band: a name
+#: hovering at 0.79-0.81 would otherwise "shift" every week (the demo: 14 of 46 in one week).
+REGIME_HYSTERESIS = 0.05
 #: Score moves smaller than this are rounding noise, not a change.
 SCORE_EPS = 0.05
 
@@ -31,6 +34,24 @@ def regime(x: float | None) -> Regime | None:
     if x is None:
         return None
     return "high" if x >= REGIME_HIGH else "low" if x <= REGIME_LOW else "normal"
+
+
+def regime_shift(was: float | None, now: float | None) -> tuple[Regime, Regime] | None:
+    """``(previous band, new band)`` when ``vol_regime`` moved from ``was`` to ``now`` into
+    another band and lies more than :data:`REGIME_HYSTERESIS` outside the old one, else None.
+
+    Normal → high needs ``now`` > 0.85, high → normal ``now`` < 0.75; normal → low needs
+    < 0.15, low → normal > 0.25. A jump over the normal band (0.1 → 0.82) is measured from the
+    old band's edge (0.2), so it counts.
+    """
+    a, b = regime(was), regime(now)
+    if was is None or now is None or a is None or b is None or a == b:
+        return None
+    if now > was:  # left the old band through its upper edge
+        past = now - (REGIME_LOW if a == "low" else REGIME_HIGH)
+    else:  # through its lower edge
+        past = (REGIME_HIGH if a == "high" else REGIME_LOW) - now
+    return (a, b) if past > REGIME_HYSTERESIS else None
 
 
 def _profile_key(row: Mapping[str, Any]) -> Any:
@@ -104,10 +125,10 @@ def _score_change(a: Row, b: Row, weights_changed: bool) -> ScoreChange | None:
 
 def _regime_shift(a: Row, b: Row) -> RegimeShift | None:
     ra, rb = a["risk"].get("vol_regime"), b["risk"].get("vol_regime")
-    was, now = regime(ra), regime(rb)
-    if ra is None or rb is None or was is None or now is None or was == now:
+    bands = regime_shift(ra, rb)
+    if bands is None or ra is None or rb is None:
         return None
-    return {**_ref(b), "from": ra, "to": rb, "regime": now, "previous_regime": was}
+    return {**_ref(b), "from": ra, "to": rb, "regime": bands[1], "previous_regime": bands[0]}
 
 
 def _gate_change(a: Row, b: Row) -> GateChange | None:

@@ -67,3 +67,54 @@ def stale_is_common(rows: Sequence[Row]) -> bool:
     """Whether half the rows or more are stale: a badge on each would then mark the fresh
     minority by its absence, so the report says it once in the header instead."""
     return bool(rows) and 2 * stale_profiles(rows) >= len(rows)
+
+
+@dataclass(frozen=True)
+class CountryCount:
+    """How many listed names a country holds: headquartered there, and operating there (any
+    segment, whatever its stage or status)."""
+
+    country: str
+    hq: int
+    operations: int
+
+
+@dataclass(frozen=True)
+class StageCount:
+    """How many listed names have a segment at a value-chain stage, how many of them produce
+    there, and their median exposure score."""
+
+    stage: str
+    companies: int
+    producing: int
+    median_score: float | None
+
+
+def by_country(rows: Sequence[Row]) -> tuple[CountryCount, ...]:
+    """Listed names per country, by HQ and by where segments are; busiest first, then by code."""
+    hq: dict[str, int] = {}
+    ops: dict[str, int] = {}
+    for r in rows:
+        hq[r["hq"]] = hq.get(r["hq"], 0) + 1
+        for c in {s["country"] for s in r["segments"]}:
+            ops[c] = ops.get(c, 0) + 1
+    countries = set(hq) | set(ops)
+    out = [CountryCount(c, hq.get(c, 0), ops.get(c, 0)) for c in countries]
+    return tuple(sorted(out, key=lambda x: (-max(x.hq, x.operations), -x.hq, x.country)))
+
+
+def by_stage(rows: Sequence[Row], stages: Sequence[str]) -> tuple[StageCount, ...]:
+    """Listed names per value-chain stage (in ``stages`` order; stages nobody has are left out)."""
+    out = []
+    for st in stages:
+        names = [r for r in rows if any(s["stage"] == st for s in r["segments"])]
+        if not names:
+            continue
+        producing = sum(
+            any(s["stage"] == st and s["status"] == "producing" for s in r["segments"])
+            for r in names
+        )
+        scores = [x for r in names if (x := _finite(r["exposure"]["score"])) is not None]
+        median = statistics.median(scores) if scores else None
+        out.append(StageCount(st, len(names), producing, median))
+    return tuple(out)

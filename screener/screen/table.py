@@ -28,10 +28,12 @@ from screener.universe.scored import Scored
 
 Quadrant = Literal["high_exp_low_vol", "high_exp_high_vol", "low_exp_low_vol", "low_exp_high_vol"]
 QUADRANT_LABELS: dict[str, str] = {
-    "high_exp_low_vol": "high exposure, low volatility",
-    "high_exp_high_vol": "high exposure, high volatility",
-    "low_exp_low_vol": "low exposure, low volatility",
-    "low_exp_high_vol": "low exposure, high volatility",
+    # Relative to the medians of the screened names, and said so: a 58%-volatility name can
+    # sit below the median of a volatile universe, and "low volatility" would mislead.
+    "high_exp_low_vol": "exposure above median, volatility below median",
+    "high_exp_high_vol": "exposure above median, volatility above median",
+    "low_exp_low_vol": "exposure below median, volatility below median",
+    "low_exp_high_vol": "exposure below median, volatility above median",
 }
 
 

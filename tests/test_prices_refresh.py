@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 import re
 from collections.abc import Sequence
@@ -567,7 +568,13 @@ def tiny_universe(tmp_path: Path) -> Path:
     base = data["companies"][0]
     data["universe"] = {"name": "tiny", "title": "Tiny test universe", "version": "2025-07-10"}
     data["companies"] = [
-        {**base, "id": f"company-{t.lower()}", "name": f"Company {t}", "tickers": [t]}
+        # deep copies: safe_dump writes shared objects as aliases, which the loader refuses
+        {
+            **copy.deepcopy(base),
+            "id": f"company-{t.lower()}",
+            "name": f"Company {t}",
+            "tickers": [t],
+        }
         for t in ("AAA", "BBB", "CCC")
     ]
     data["benchmarks"] = [

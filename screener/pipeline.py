@@ -305,23 +305,41 @@ class PricesImported:
 
 
 def import_prices(
-    path: Path, *, data_dir: Path | None = None, note: Note | None = None
+    path: Path, *, data_dir: Path | None = None, note: Note | None = None, today: date | None = None
 ) -> PricesImported:
     """Import a CSV file or folder into the (market data) store, all or nothing.
 
-    ``note`` hears the parser's notes (assumed currencies, ignored columns) before the
-    store is written.
+    The file is checked in chunks into a staging table first (bad input: every problem
+    counted, the first named, nothing written); then a currency that differs from a
+    ticker's stored one is refused, naming the line; then the bars go in, batch by batch,
+    in one transaction. Memory stays bounded whatever the file's size. ``note`` hears the
+    parser's notes (assumed currencies, ignored columns) before the store is written.
     """
-    from screener.sources.csvfile import parse_csv
+    import pandas as pd
+
+    from screener.sources.base import PRICE_COLUMNS, FetchResult
+    from screener.sources.csvfile import CsvImportError, stage_csv
     from screener.store import Store
 
-    result, notes = parse_csv(path)
-    for n in notes:
-        if note is not None:
-            note(n)
-    with Store.open(settings.data_dir(data_dir)) as store:
-        rows = store.upsert(result)
-    return PricesImported(rows, int(result.prices["ticker"].nunique()))
+    with stage_csv(path, today=today) as staged:
+        for n in staged.notes:
+            if note is not None:
+                note(n)
+        with Store.open(settings.data_dir(data_dir)) as store:
+            clashes = store.currency_conflicts(staged.instruments)
+            if clashes:
+                raise CsvImportError(
+                    str(path), [f"{staged.first_line(c.ticker)}: {c.describe()}" for c in clashes]
+                )
+            metadata = FetchResult(
+                "csv", False, pd.DataFrame(columns=list(PRICE_COLUMNS)), staged.instruments
+            )
+            rows = store.import_batches(staged.batches(), metadata, memory_limit=IMPORT_MEMORY)
+        return PricesImported(rows, staged.tickers)
+
+
+#: DuckDB's memory cap while an import writes (it spills to disk beyond it).
+IMPORT_MEMORY = "512MB"
 
 
 # --- a stored run, rendered again ---------------------------------------------------------
@@ -375,7 +393,8 @@ def event_study(
     if event_id is not None and event_id not in {e.id for e in scored.universe.events}:
         raise NotFoundError(unknown_event(event_id))
     folder = settings.store_dir(data_dir, demo=demo_store or mode == "demo")
-    with Store.open(folder) as store:
+    # Offline the study only reads: a read-only store needs no write access to the data dir.
+    with Store.open(folder, read_only=mode == "offline") as store:
         if mode != "offline":
             src = make_source(mode, scored.universe, folder)
             refresh_with_fx(

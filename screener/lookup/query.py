@@ -112,11 +112,16 @@ def _fresh_from(today: date) -> date:
 
 
 def _open_store(folder: Path, mode: Mode) -> Store | None:
-    """The store to read (created when online); None offline when nothing is stored."""
+    """The store to read (created when online); None offline when nothing is stored.
+
+    Offline, nothing is written, so the store is opened read-only: a lookup works without
+    write access to the data dir."""
     from screener.store import STORE_FILENAME, Store
 
-    if mode == "offline" and not (folder / STORE_FILENAME).exists():
-        return None
+    if mode == "offline":
+        if not (folder / STORE_FILENAME).exists():
+            return None
+        return Store.open(folder, read_only=True)
     return Store.open(folder)
 
 

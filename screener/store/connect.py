@@ -82,7 +82,7 @@ def damaged(path: Path, why: str) -> StoreDamaged:
     return StoreDamaged(f"the price store {path} {why}. {repair_hint(path)}")
 
 
-def _is_lock_conflict(exc: duckdb.Error) -> bool:
+def is_lock_conflict(exc: duckdb.Error) -> bool:
     msg = str(exc)
     if isinstance(exc, duckdb.IOException):
         return "Could not set lock" in msg or "Conflicting lock" in msg
@@ -119,7 +119,7 @@ def connect(
                     f"cannot create the price store {path} ({_first_line(exc)}): choose a "
                     "writable folder with --data-dir or SCREENER_HOME."
                 ) from exc
-            if not _is_lock_conflict(exc):
+            if not is_lock_conflict(exc):
                 raise damaged(
                     path, f"cannot be opened ({_first_line(exc)}): it is damaged or truncated"
                 ) from exc
@@ -133,7 +133,7 @@ def connect(
     try:
         yield con
     except duckdb.Error as exc:
-        if _is_lock_conflict(exc) or not _is_damage(exc):
+        if is_lock_conflict(exc) or not _is_damage(exc):
             raise
         raise damaged(path, f"is damaged ({_first_line(exc)})") from exc
     finally:

@@ -485,15 +485,17 @@ def store_check(demo: bool) -> None:
 
 
 @store.command("backup")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=click.Path())
 @store_demo_option
 @domain_errors
-def store_backup(path: Path, demo: bool) -> None:
-    """Write a consistent, checked copy of the store to PATH (a file, or a folder to put a
-    time-stamped copy in). Safe while other commands read; a writer waits for it."""
+def store_backup(path: str, demo: bool) -> None:
+    """Write a consistent, checked copy of the store to PATH: a file, or a folder (existing,
+    or any PATH ending in /) to put a time-stamped copy in. Safe while other commands read;
+    a writer waits for it."""
     from screener.store.maintenance import backup
 
-    written, checked = backup(_store_file(demo), path)
+    folder = path.endswith(("/", os.sep))
+    written, checked = backup(_store_file(demo), Path(path), folder=folder)
     rows = checked.rows.get("prices", 0)
     click.echo(
         f"backup written to {written} ({rows:,} price rows, {checked.rows.get('runs', 0)} runs; checked)"

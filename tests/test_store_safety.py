@@ -227,6 +227,16 @@ def test_backup_into_a_folder_names_the_copy_by_time(filled: Store, tmp_path: Pa
     assert "(30 price rows, 0 runs; checked)" in result.output
 
 
+def test_backup_to_a_path_ending_in_a_slash_makes_the_folder(filled: Store, tmp_path: Path) -> None:
+    target = str(tmp_path / "new" / "backups") + "/"
+    result = CliRunner().invoke(
+        cli, ["--data-dir", str(filled.path.parent), "store", "backup", target]
+    )
+    assert result.exit_code == 0, result.output
+    (copy,) = (tmp_path / "new" / "backups").iterdir()
+    assert copy.name.startswith("screener-") and check_store(copy).ok
+
+
 def test_restore_refuses_a_bad_backup_and_keeps_the_store(filled: Store, tmp_path: Path) -> None:
     before = table_rows(filled.path)
     bad = tmp_path / "bad.duckdb"

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from screener import settings
-from screener.errors import NetworkError, NotFoundError, PriceDataError, ScreenerError, StoreError
+from screener.errors import (
+    NetworkError,
+    NotFoundError,
+    PriceDataError,
+    ScreenerError,
+    StoreDamaged,
+    StoreError,
+)
 from screener.lookup.resolve import Resolved, find_company, resolve
 from screener.screen.assemble import Assembled, assemble
 from screener.screen.types import Row, RunDoc
@@ -158,6 +165,8 @@ def _measure(
                 # sparklines only for the companies asked about (the --html card shows them)
                 series_for={r.company.id for r in resolved if r.company is not None},
             )
+    except StoreDamaged:  # not a gap in the data: the file itself needs attention
+        raise
     except (PriceDataError, StoreError) as exc:
         return None, [*notes, str(exc)]
     return screen, notes

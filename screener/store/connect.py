@@ -131,6 +131,8 @@ def connect(
                 ) from exc
             time.sleep(RETRY_SLEEP * random.uniform(0.5, 1.5))
     try:
+        if existed:
+            check_size(path, con)
         yield con
     except duckdb.Error as exc:
         if is_lock_conflict(exc) or not _is_damage(exc):
@@ -138,6 +140,31 @@ def connect(
         raise damaged(path, f"is damaged ({_first_line(exc)})") from exc
     finally:
         con.close()
+
+
+#: A DuckDB file starts with three 4 KiB headers, then its blocks.
+_HEADERS = 3 * 4096
+
+
+def check_size(path: Path, con: duckdb.DuckDBPyConnection, database: str | None = None) -> None:
+    """A file shorter than its used blocks was truncated (a copy cut short, a full disk): say
+    so at once rather than when a read reaches the missing part. (Free blocks at the end
+    need not be in the file, so only the used ones are counted: a small cut may still be
+    found only by a read, which names it as damage too.)
+    ``database``: the attached name of ``path`` (default: the connection's own file)."""
+    row = con.execute(
+        "SELECT block_size, used_blocks FROM pragma_database_size() "
+        "WHERE database_name = coalesce(?, current_database())",
+        [database],
+    ).fetchone()
+    if row is None:
+        return
+    expected = _HEADERS + int(row[0]) * int(row[1])
+    size = path.stat().st_size
+    if size < expected:
+        raise damaged(
+            path, f"is truncated: {size:,} bytes, but its used blocks need at least {expected:,}"
+        )
 
 
 def _is_damage(exc: duckdb.Error) -> bool:

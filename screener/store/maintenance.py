@@ -29,6 +29,7 @@ from screener.errors import ScreenerError, StoreDamaged, StoreError
 from screener.store.connect import (
     CONFIG,
     RETRY_SLEEP,
+    check_size,
     connect,
     damaged,
     foreign_file,
@@ -107,7 +108,13 @@ def _check_open(con: duckdb.DuckDBPyConnection, check: StoreCheck) -> None:
     path = check.path
     found = set(table_names(con))
     if "schema_version" not in found:
-        check.problem = str(damaged(path, "has no schema_version table: not a screener store"))
+        shown = ", ".join(sorted(found)[:5]) or "none"
+        check.problem = str(
+            damaged(
+                path,
+                f"is a DuckDB database of another program (tables: {shown}; no schema_version)",
+            )
+        )
         return
     row = con.execute("SELECT max(version) FROM schema_version").fetchone()
     version = int(row[0]) if row and row[0] is not None else 0
@@ -145,15 +152,20 @@ def _check_open(con: duckdb.DuckDBPyConnection, check: StoreCheck) -> None:
     check.lines.append("read: every row of every table read back; block checksums verified")
 
 
-def backup(store_path: Path, target: Path, *, lock_wait: float = 10.0) -> tuple[Path, StoreCheck]:
+def backup(
+    store_path: Path, target: Path, *, folder: bool = False, lock_wait: float = 10.0
+) -> tuple[Path, StoreCheck]:
     """Write a consistent copy of the store to ``target`` (a file, or a folder to put
-    ``screener-<UTC time>.duckdb`` in); returns the file written and its check."""
+    ``screener-<UTC time>.duckdb`` in: an existing one, or any when ``folder``); returns the
+    file written and its check."""
     if not store_path.exists():
-        raise StoreError(
+        raise ScreenerError(
             f"no price store at {store_path}: nothing to back up (run `screener prices refresh` "
             "first)"
         )
-    if target.is_dir():
+    if folder and target.exists() and not target.is_dir():
+        raise ScreenerError(f"{target} is a file, not a folder: give another path")
+    if folder or target.is_dir():
         target = target / f"screener-{datetime.now(UTC):%Y%m%d-%H%M%S}.duckdb"
     if target.exists() and target.resolve() == store_path.resolve():
         raise ScreenerError(f"{target} is the store itself: give another path for the backup")
@@ -244,6 +256,7 @@ def _copy_database(store_path: Path, tmp: Path, lock_wait: float) -> None:
                         f"{store_path} (waited {lock_wait:g} s). Try the backup again later."
                     ) from exc
                 time.sleep(RETRY_SLEEP * random.uniform(0.5, 1.5))
+        check_size(store_path, con, "screener_store")
         try:
             con.execute(f"ATTACH '{_sql_text(tmp)}' AS screener_backup")
         except duckdb.Error as exc:

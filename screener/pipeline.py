@@ -311,8 +311,10 @@ def import_prices(
 
     The file is checked in chunks into a staging table first (bad input: every problem
     counted, the first named, nothing written); then a currency that differs from a
-    ticker's stored one is refused, naming the line; then the bars go in, batch by batch,
-    in one transaction. Memory stays bounded whatever the file's size. ``note`` hears the
+    ticker's stored one is refused, naming the line; then the bars are checked batch by
+    batch and go in with one bulk statement in one transaction
+    (:meth:`~screener.store.Store.import_staged`). Memory stays bounded whatever the file's
+    size. ``note`` hears the
     parser's notes (assumed currencies, ignored columns) before the store is written.
     """
     import pandas as pd
@@ -334,7 +336,7 @@ def import_prices(
             metadata = FetchResult(
                 "csv", False, pd.DataFrame(columns=list(PRICE_COLUMNS)), staged.instruments
             )
-            rows = store.import_batches(staged.batches(), metadata, memory_limit=IMPORT_MEMORY)
+            rows = store.import_staged(staged, metadata, memory_limit=IMPORT_MEMORY)
         return PricesImported(rows, staged.tickers)
 
 

@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from screener.cli import cli
-from screener.errors import CurrencyConflict, StoreDamaged
+from screener.errors import CurrencyConflict, StoreDamaged, StoreError
 from screener.fileio import atomic_write_text, remove_stale_temps
 from screener.sources.base import INSTRUMENT_COLUMNS, FetchResult
-from screener.sources.csvfile import stage_csv
+from screener.sources.csvfile import StagedCsv, stage_csv
 from screener.store import STORE_FILENAME, Store
 from screener.store.connect import CONFIG, connect
 from screener.store.maintenance import BEFORE_RESTORE, backup, check_store, restore
@@ -249,25 +249,67 @@ def test_restore_refuses_a_bad_backup_and_keeps_the_store(filled: Store, tmp_pat
 # --- imports: one transaction, currency guard -------------------------------------------------
 
 
-def test_import_batches_is_all_or_nothing_and_guards_the_currency(filled: Store) -> None:
-    before = table_rows(filled.path)
-    meta = FetchResult("csv", False, bars("X").iloc[0:0], pd.concat([inst("NEW", "USD")]))
+def staged_meta(staged: Any) -> FetchResult:
+    return FetchResult("csv", False, bars("X").iloc[0:0], staged.instruments)
 
-    def batches_then_failure() -> Any:
-        yield FetchResult("csv", False, bars("NEW"), inst("NEW", "USD"))
+
+def test_a_staged_import_is_all_or_nothing_and_guards_the_currency(
+    filled: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = table_rows(filled.path)
+    csv = tmp_path / "p.csv"
+    csv.write_text("date,ticker,close\n2025-01-02,NEW,5\n2025-01-02,ZZZ,6\n")
+
+    def failing(self: Any, max_rows: int = 1) -> Any:  # one batch per ticker, then a failure
+        yield from StagedCsv.batches(self, 1)
         raise RuntimeError("killed between batches")
 
-    with pytest.raises(RuntimeError):
-        filled.import_batches(batches_then_failure(), meta)
+    with stage_csv(csv) as staged:
+        monkeypatch.setattr(staged, "batches", lambda: failing(staged))
+        with pytest.raises(RuntimeError):
+            filled.import_staged(staged, staged_meta(staged))
     assert table_rows(filled.path) == before
-    clash = FetchResult("csv", False, bars("X").iloc[0:0], inst("MP", "EUR"))
-    with pytest.raises(CurrencyConflict, match=r"MP: currency EUR conflicts .* 30 bar"):
-        filled.import_batches(
-            iter([FetchResult("csv", False, bars("MP", 5, "2025-01-01"), inst("MP", "EUR"))]), clash
-        )
+    csv.write_text("date,ticker,close,currency\n2025-01-02,MP,5,EUR\n")
+    with (
+        stage_csv(csv) as staged,
+        pytest.raises(CurrencyConflict, match=r"MP: currency EUR .* 30 bar"),
+    ):
+        filled.import_staged(staged, staged_meta(staged))
     with pytest.raises(CurrencyConflict):  # the plain upsert of a CSV result is guarded too
         filled.upsert(FetchResult("csv", False, bars("MP", 5, "2025-01-01"), inst("MP", "EUR")))
     assert table_rows(filled.path) == before
+
+
+def test_a_staged_import_flags_bars_and_refuses_a_store_changed_meanwhile(
+    filled: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csv = tmp_path / "p.csv"
+    # MP's stored history ends 2024-02-09 at ~10.3: a 10x spike reversed next day is a bad tick.
+    csv.write_text("date,ticker,close\n2024-02-12,MP,103\n2024-02-13,MP,10.3\n2024-02-12,NEW,1\n")
+    with stage_csv(csv) as staged:
+        assert filled.import_staged(staged, staged_meta(staged)) == 3
+    long = filled.prices_long(["MP"])
+    assert long.set_index("date").loc["2024-02-12", "flags"] == "bad_tick"
+    # A writer that lands between the check and the write: nothing is imported.
+    before = table_rows(filled.path)
+    real = Store._reading
+
+    def meddle(self: Store) -> Any:
+        cm = real(self)
+        con = cm.__enter__()
+        yield con
+        cm.__exit__(None, None, None)
+        filled.upsert(FetchResult("yahoo", False, bars("MP", 1, "2024-03-01"), inst("MP", "USD")))
+
+    from contextlib import contextmanager
+
+    monkeypatch.setattr(Store, "_reading", contextmanager(meddle))
+    csv.write_text("date,ticker,close\n2024-02-14,MP,10.4\n")
+    with stage_csv(csv) as staged, pytest.raises(StoreError, match="Run the import again"):
+        filled.import_staged(staged, staged_meta(staged))
+    monkeypatch.undo()
+    after = table_rows(filled.path)
+    assert len(after["prices"]) == len(before["prices"]) + 1  # only the meddler's bar
 
 
 # --- temp files of a killed run -----------------------------------------------------------------

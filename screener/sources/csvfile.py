@@ -514,8 +514,19 @@ class StagedCsv:
         self.close()
 
     def close(self) -> None:
-        self._con.close()
+        self._con.close()  # closing twice is harmless
         shutil.rmtree(self._folder, ignore_errors=True)
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The staging database, for a store that keeps its prepared bars there."""
+        return self._con
+
+    def release(self) -> Path:
+        """Close the staging connection (so the file can be attached elsewhere); the file
+        stays until :meth:`close`."""
+        self._con.close()
+        return self._folder / "staging.duckdb"
 
     def _instruments(self) -> tuple[pd.DataFrame, dict[str, int]]:
         per = self._con.execute(

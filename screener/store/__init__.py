@@ -16,12 +16,12 @@ single transaction: a process killed mid-write leaves the previous data intact.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
@@ -232,35 +232,79 @@ class Store:
                 insert_log(con, log)
         return written
 
-    def import_batches(
+    def import_staged(
         self,
-        batches: Iterable[FetchResult],
+        staged: Staged,
         metadata: FetchResult,
         *,
         fetched_at: datetime | None = None,
         memory_limit: str | None = None,
     ) -> int:
-        """Write many results (a large import, batch by batch) in **one** transaction.
+        """Write a large staged import in **one** transaction, in bounded memory.
 
-        ``metadata`` carries the instruments of every batch (its prices are ignored); a
-        currency that conflicts with a ticker's stored currency raises
-        :class:`~screener.errors.CurrencyConflict` before any bar is written. Each batch is
-        checked and written as :meth:`upsert` does, so memory is bounded by the batch size,
-        and a failure (or a kill) anywhere leaves the store as it was. ``memory_limit`` caps
-        DuckDB's own memory for this connection (it spills to disk beyond it).
+        Two phases. First, with a read-only connection (readers are not blocked), each of
+        ``staged.batches()`` is checked as :meth:`upsert` checks a result (flags, the stored
+        neighbours re-flagged) and the outcome is appended to tables of the staging database
+        (``ready``: the bars with their flags; ``reflag``: stored bars whose flags change).
+        Then the staging file is attached read-only to a write connection, and one
+        transaction applies ``reflag`` and replaces the keys of ``ready`` with DuckDB's own
+        bulk ``INSERT … SELECT`` (many INSERTs of pandas frames in one transaction would hold
+        every uncommitted row in memory). If the affected tickers' stored bars changed
+        between the two phases (another writer), nothing is written and StoreError says to
+        run the import again. ``metadata`` carries the instruments; a currency that conflicts
+        with a stored one raises :class:`~screener.errors.CurrencyConflict` before anything
+        is written. Returns the number of bars written.
         """
         fetched = naive_utc(fetched_at) if fetched_at else utcnow()
         today = _judging_day(fetched)
         instruments = validated_instruments(metadata)
-        written = 0
-        with self._writing(memory_limit=memory_limit) as con:
-            _refuse_conflicts(con, _looked_up(metadata, instruments))
-            for result in batches:
+        guarded = _looked_up(metadata, instruments)
+        tickers = instruments["ticker"].astype(str).tolist()
+        scon = staged.connection
+        scon.execute(_READY_DDL)
+        scon.execute("CREATE TABLE reflag (ticker VARCHAR, date DATE, flags VARCHAR)")
+        with self._reading() as ro:
+            _refuse_conflicts(ro, guarded)
+            seen = _fingerprint(ro, tickers)
+            for result in staged.batches():
                 checked = check_prices(validated_prices(result), today=today)
-                written += _write_bars(con, checked, today, result, fetched)
-            if len(instruments):
-                _merge_instruments(con, metadata, instruments, fetched)
-        return written
+                changed, fresh = recheck_with_history(ro, checked, today)
+                _append(scon, "ready", fresh[["ticker", "date", *FIELDS, "flags"]])
+                _append(scon, "reflag", changed[["ticker", "date", "flags"]])
+        count = scon.execute("SELECT count(*) FROM ready").fetchall()[0][0]
+        database = staged.release()
+        with connect(self.path, read_only=False, lock_wait=self.lock_wait) as con:
+            if memory_limit is not None:
+                con.execute(f"SET memory_limit = '{memory_limit}'")
+            con.execute(
+                f"ATTACH '{str(database).replace(chr(39), chr(39) * 2)}' AS staged (READ_ONLY)"
+            )
+            with transaction(con):
+                _refuse_conflicts(con, guarded)
+                if _fingerprint(con, tickers) != seen:
+                    raise StoreError(
+                        f"another screener process wrote prices of these tickers to {self.path} "
+                        "while the import was being checked; nothing was imported. Run the "
+                        "import again."
+                    )
+                con.execute(
+                    "UPDATE prices SET flags = c.flags FROM staged.reflag c "
+                    "WHERE prices.ticker = c.ticker AND prices.date = c.date"
+                )
+                con.execute(
+                    "DELETE FROM prices USING staged.ready i "
+                    "WHERE prices.ticker = i.ticker AND prices.date = i.date"
+                )
+                fields = ", ".join(FIELDS)
+                con.execute(
+                    f"INSERT INTO prices SELECT ticker, date, {fields}, ?, ?, flags, ? "
+                    "FROM staged.ready ORDER BY ticker, date",
+                    [metadata.source, bool(metadata.synthetic), fetched],
+                )
+                if len(instruments):
+                    _merge_instruments(con, metadata, instruments, fetched)
+            con.execute("DETACH staged")
+        return int(count)
 
     def currency_conflicts(self, instruments: pd.DataFrame) -> list[CurrencyClash]:
         """Tickers of ``instruments`` whose currency differs from the stored one (see
@@ -486,6 +530,43 @@ def _write_bars(
     )
     con.unregister("incoming")
     return len(checked)
+
+
+_READY_DDL = (
+    "CREATE TABLE ready (ticker VARCHAR, date DATE, open DOUBLE, high DOUBLE, low DOUBLE, "
+    "close DOUBLE, adj_close DOUBLE, volume DOUBLE, flags VARCHAR)"
+)
+
+
+class Staged(Protocol):
+    """A large import waiting in a staging DuckDB database (:class:`screener.sources.csvfile.StagedCsv`)."""
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection: ...
+
+    def batches(self) -> Iterator[FetchResult]: ...
+
+    def release(self) -> Path:
+        """Close the staging connection and return the database file (for ATTACH)."""
+        ...
+
+
+def _append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if not len(frame):
+        return
+    con.register("_frame", frame)
+    con.execute(f"INSERT INTO {table} SELECT * FROM _frame")
+    con.unregister("_frame")
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, tickers: list[str]) -> tuple[Any, ...]:
+    """Count and row digest of the stored bars of ``tickers``: equal means untouched."""
+    rows = con.execute(
+        "SELECT count(*), bit_xor(hash(ticker, date, close, adj_close, flags)) FROM prices "
+        "WHERE ticker IN (SELECT unnest(?::VARCHAR[]))",
+        [tickers],
+    ).fetchall()
+    return tuple(rows[0])
 
 
 def _looked_up(result: FetchResult, instruments: pd.DataFrame) -> pd.DataFrame:

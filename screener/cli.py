@@ -461,22 +461,15 @@ def store() -> None:
 store_demo_option = click.option("--demo", is_flag=True, help="The demo store instead.")
 
 
-def _store_file(demo: bool) -> Path:
-    from screener import settings
-    from screener.store import STORE_FILENAME
-
-    return settings.store_dir(_data_dir(), demo=demo) / STORE_FILENAME
-
-
 @store.command("check")
 @store_demo_option
 @domain_errors
 def store_check(demo: bool) -> None:
     """Verify the store: a DuckDB file, schema version, tables and columns, row counts, and a
     read of every row. Exit 0 when sound; 2 (with what to do) when damaged or foreign."""
-    from screener.store.maintenance import check_store
+    from screener.pipeline import check_store_file
 
-    checked = check_store(_store_file(demo))
+    checked = check_store_file(data_dir=_data_dir(), demo=demo)
     for line in checked.lines:
         click.echo(line)
     if checked.problem is not None:
@@ -492,13 +485,13 @@ def store_backup(path: str, demo: bool) -> None:
     """Write a consistent, checked copy of the store to PATH: a file, or a folder (existing,
     or any PATH ending in /) to put a time-stamped copy in. Safe while other commands read;
     a writer waits for it."""
-    from screener.store.maintenance import backup
+    from screener.pipeline import backup_store
 
     folder = path.endswith(("/", os.sep))
-    written, checked = backup(_store_file(demo), Path(path), folder=folder)
-    rows = checked.rows.get("prices", 0)
+    written, rows = backup_store(Path(path), folder=folder, data_dir=_data_dir(), demo=demo)
     click.echo(
-        f"backup written to {written} ({rows:,} price rows, {checked.rows.get('runs', 0)} runs; checked)"
+        f"backup written to {written} ({rows.get('prices', 0):,} price rows, "
+        f"{rows.get('runs', 0)} runs; checked)"
     )
 
 
@@ -509,10 +502,9 @@ def store_backup(path: str, demo: bool) -> None:
 def store_restore(path: Path, demo: bool) -> None:
     """Replace the store with the backup at PATH, after checking it. The replaced file is
     kept as screener.duckdb.before-restore. Run it while no other screener command runs."""
-    from screener.store.maintenance import restore
+    from screener.pipeline import restore_store
 
-    target = _store_file(demo)
-    kept = restore(path, target)
+    target, kept = restore_store(path, data_dir=_data_dir(), demo=demo)
     click.echo(f"restored {target} from {path}")
     if kept is not None:
         click.echo(f"the replaced store is kept as {kept}")

@@ -25,6 +25,7 @@ from screener.universe.scored import Scored, load_scored
 if TYPE_CHECKING:
     from screener.screen.event_study import EventStudy
     from screener.store import Store
+    from screener.store.maintenance import StoreCheck
 
 Progress = Callable[[int, int, str], None]
 Note = Callable[[str], None]
@@ -342,6 +343,42 @@ def import_prices(
 
 #: DuckDB's memory cap while an import writes (it spills to disk beyond it).
 IMPORT_MEMORY = "512MB"
+
+
+# --- the store file: check, backup, restore ----------------------------------------------
+
+
+def check_store_file(*, data_dir: Path | None, demo: bool) -> StoreCheck:
+    """``screener store check``: the (demo) store verified, read-only."""
+    from screener.store.maintenance import check_store
+
+    return check_store(_store_file(data_dir, demo))
+
+
+def backup_store(
+    target: Path, *, folder: bool, data_dir: Path | None, demo: bool
+) -> tuple[Path, dict[str, int]]:
+    """``screener store backup``: the file written and its row counts per table."""
+    from screener.store.maintenance import backup
+
+    written, checked = backup(_store_file(data_dir, demo), target, folder=folder)
+    return written, checked.rows
+
+
+def restore_store(
+    backup_path: Path, *, data_dir: Path | None, demo: bool
+) -> tuple[Path, Path | None]:
+    """``screener store restore``: the store replaced, and where the old file was kept."""
+    from screener.store.maintenance import restore
+
+    target = _store_file(data_dir, demo)
+    return target, restore(backup_path, target)
+
+
+def _store_file(data_dir: Path | None, demo: bool) -> Path:
+    from screener.store import STORE_FILENAME
+
+    return settings.store_dir(data_dir, demo=demo) / STORE_FILENAME
 
 
 # --- a stored run, rendered again ---------------------------------------------------------

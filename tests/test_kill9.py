@@ -35,6 +35,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from screener.sources.csvfile import remove_orphan_staging
 from screener.store import STORE_FILENAME
 from screener.store.connect import CONFIG
 from screener.store.maintenance import check_store
@@ -242,4 +243,6 @@ def test_kill9_leaves_the_store_whole(
         if cmd.out is not None:
             assert complete_outputs(home.parent / cmd.out) == [], f"{where}: partial report"
         outcomes.append("completed" if finished else "killed")
+    if name == "prices import":  # a killed import leaves its staging folder: the next clears it
+        remove_orphan_staging()
     print(f"\n{name}: {POINTS} launches ({outcomes.count('killed')} killed), 0 corruptions")

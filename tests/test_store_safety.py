@@ -329,3 +329,22 @@ def test_stale_temp_files_are_removed_on_the_next_write(tmp_path: Path) -> None:
     os.utime(young, (past, past))
     atomic_write_text(tmp_path / "report.html", "<html></html>")  # first write to the folder
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.tmp", "report.html"]
+
+
+def test_staging_folders_of_killed_imports_are_removed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from screener.sources.csvfile import remove_orphan_staging
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = tmp_path / f"screener-import-{gone.stdout.strip()}-abc123"
+    alive = tmp_path / f"screener-import-{os.getpid()}-def456"
+    other = tmp_path / "screener-import-notes"
+    for folder in (dead, alive, other):
+        folder.mkdir()
+        (folder / "staging.duckdb").write_bytes(b"x")
+    assert remove_orphan_staging(tmp_path) == [dead]
+    assert alive.exists() and other.exists()

@@ -644,6 +644,34 @@ def _files(path: Path) -> list[Path]:
     raise PriceDataError(f"{path}: no such file or folder")
 
 
+_STAGING_PREFIX = "screener-import-"
+
+
+def remove_orphan_staging(root: Path | None = None) -> list[Path]:
+    """Delete staging folders of imports whose process is gone (killed before it could clean
+    up); returns them. A folder is named ``screener-import-<pid>-<random>``; one whose pid
+    still runs is left alone."""
+    removed = []
+    base = Path(tempfile.gettempdir()) if root is None else root
+    for folder in base.glob(f"{_STAGING_PREFIX}*-*"):
+        pid = folder.name[len(_STAGING_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive, not ours to judge
+        return True
+    return True
+
+
 def _staging_connection(folder: Path) -> duckdb.DuckDBPyConnection:
     # The same two settings as the store's connections (screener.store.connect.CONFIG; the
     # store sits downstream of sources, so it is not imported here): never fetch extensions.
@@ -671,7 +699,8 @@ def stage_csv(path: str | os.PathLike[str], *, today: date | None = None) -> Sta
     latest = today or _utc14_today()
     problems = _Problems()
     notes: list[str] = []
-    folder = Path(tempfile.mkdtemp(prefix="screener-import-"))
+    remove_orphan_staging()
+    folder = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-"))
     con = _staging_connection(folder)
     try:
         con.execute(_STAGING_DDL)

@@ -6,7 +6,10 @@ Exit codes: 0 success; 1 the job ran but some data failed (the output says which
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -49,8 +52,42 @@ def domain_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except ScreenerError as exc:
             raise ScreenerClickError(str(exc), exc.exit_code) from exc
+        except OSError as exc:  # a path the user gave that cannot be written or read
+            raise ScreenerClickError(*_os_error(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+#: OS errors that say the machine failed, not the path the user gave (exit 1, not 2).
+_MACHINE_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.ENOMEM}
+
+
+def _output_path(path: Path | None, option: str) -> None:
+    """Refuse an output path whose folder cannot exist (a parent is a regular file) before
+    any work is done; other OS failures are caught when writing (see :func:`_os_error`)."""
+    if path is None:
+        return
+    for parent in [path, *path.parents] if option == "--out" else list(path.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise ScreenerClickError(
+                    f"{option} {path}: {parent} is a file, not a folder (choose another path)", 2
+                )
+            return
+
+
+def _os_error(exc: OSError) -> tuple[str, int]:
+    """An OS error as (message naming the user's path, exit code)."""
+    name = str(exc.filename) if exc.filename is not None else None
+    if name is not None:
+        # A temp file of fileio.atomic_write_text: name the file the user asked for.
+        folder, base = os.path.split(name)
+        m = re.fullmatch(r"\.(.+)\.[a-z0-9_]{8}\.tmp", base)
+        if m:
+            name = os.path.join(folder, m.group(1))
+    what = f"cannot write or read {name}" if name else "a file operation failed"
+    hint = "check the disk" if exc.errno in _MACHINE_ERRNOS else "choose another path"
+    return f"{what}: {exc.strerror or exc} ({hint})", 1 if exc.errno in _MACHINE_ERRNOS else 2
 
 
 universe_option = click.option(
@@ -302,6 +339,7 @@ def lookup(
     from screener.lookup.query import company_views
     from screener.lookup.text import views_text
 
+    _output_path(html_path, "--html")
     result = company_views(
         queries,
         universe=universe,
@@ -436,6 +474,66 @@ def prices_import(path: Path) -> None:
     click.echo(f"imported {imported.rows} rows for {imported.tickers} tickers from {path}")
 
 
+# --- store ---------------------------------------------------------------------------------
+
+
+@cli.group()
+def store() -> None:
+    """Check, back up and restore the price store (one DuckDB file in the data dir)."""
+
+
+store_demo_option = click.option("--demo", is_flag=True, help="The demo store instead.")
+
+
+@store.command("check")
+@store_demo_option
+@domain_errors
+def store_check(demo: bool) -> None:
+    """Verify the store: a DuckDB file, schema version, tables and columns, row counts, and a
+    read of every row. Exit 0 when sound; 2 (with what to do) when damaged or foreign."""
+    from screener.pipeline import check_store_file
+
+    checked = check_store_file(data_dir=_data_dir(), demo=demo)
+    for line in checked.lines:
+        click.echo(line)
+    if checked.problem is not None:
+        raise ScreenerClickError(checked.problem, 2)
+    click.echo("store OK")
+
+
+@store.command("backup")
+@click.argument("path", type=click.Path())
+@store_demo_option
+@domain_errors
+def store_backup(path: str, demo: bool) -> None:
+    """Write a consistent, checked copy of the store to PATH: a file, or a folder (existing,
+    or any PATH ending in /) to put a time-stamped copy in. Safe while other commands read;
+    a writer waits for it."""
+    from screener.pipeline import backup_store
+
+    folder = path.endswith(("/", os.sep))
+    written, rows = backup_store(Path(path), folder=folder, data_dir=_data_dir(), demo=demo)
+    click.echo(
+        f"backup written to {written} ({rows.get('prices', 0):,} price rows, "
+        f"{rows.get('runs', 0)} runs; checked)"
+    )
+
+
+@store.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@store_demo_option
+@domain_errors
+def store_restore(path: Path, demo: bool) -> None:
+    """Replace the store with the backup at PATH, after checking it. The replaced file is
+    kept as screener.duckdb.before-restore. Run it while no other screener command runs."""
+    from screener.pipeline import restore_store
+
+    target, kept = restore_store(path, data_dir=_data_dir(), demo=demo)
+    click.echo(f"restored {target} from {path}")
+    if kept is not None:
+        click.echo(f"the replaced store is kept as {kept}")
+
+
 # --- events --------------------------------------------------------------------------------
 
 
@@ -520,6 +618,7 @@ def run(
     from screener.pipeline import run as run_job
     from screener.pipeline import summary
 
+    _output_path(out_dir, "--out")
     result = run_job(
         universe=universe,
         # Demo prices are generated locally, so `run --demo` makes them even with --offline.
@@ -586,6 +685,7 @@ def report(week: str | None, run_id: str | None, demo: bool, out_dir: Path | Non
 
     if week and run_id and week != run_id:
         raise ScreenerClickError("give --week or --run, not both", 2)
+    _output_path(out_dir, "--out")
     paths = rerender(week or run_id, demo=demo, out_dir=out_dir, data_dir=_data_dir())
     for kind, path in paths.items():
         click.echo(f"{kind}: {path}")

@@ -37,6 +37,11 @@ class FetchFailed(PriceDataError):
     exit_code = 1
 
 
+class CurrencyConflict(PriceDataError):
+    """Incoming prices give a ticker another currency than its stored history (bad input):
+    writing them would relabel every stored bar."""
+
+
 class NetworkError(PriceDataError):
     """The price source could not be reached at all (as opposed to one ticker failing)."""
 
@@ -47,6 +52,13 @@ class StoreError(ScreenerError):
     """The embedded store is unreadable, locked for too long, or from an incompatible version."""
 
     exit_code = 1
+
+
+class StoreDamaged(StoreError):
+    """The store file is not a DuckDB database, or DuckDB found it broken (truncated,
+    a failed block checksum). The message names the file and how to rebuild or restore it."""
+
+    exit_code = 2
 
 
 class NotFoundError(ScreenerError):

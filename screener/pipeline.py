@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from screener.screen.event_study import EventStudy
     from screener.screen.panel import StoreRead
     from screener.store import Store
+    from screener.store.maintenance import StoreCheck
 
 Progress = Callable[[int, int, str], None]
 Note = Callable[[str], None]
@@ -422,23 +423,79 @@ class PricesImported:
 
 
 def import_prices(
-    path: Path, *, data_dir: Path | None = None, note: Note | None = None
+    path: Path, *, data_dir: Path | None = None, note: Note | None = None, today: date | None = None
 ) -> PricesImported:
     """Import a CSV file or folder into the (market data) store, all or nothing.
 
-    ``note`` hears the parser's notes (assumed currencies, ignored columns) before the
-    store is written.
+    The file is checked in chunks into a staging table first (bad input: every problem
+    counted, the first named, nothing written); then a currency that differs from a
+    ticker's stored one is refused, naming the line; then the bars are checked batch by
+    batch and go in with one bulk statement in one transaction
+    (:meth:`~screener.store.Store.import_staged`). Memory stays bounded whatever the file's
+    size. ``note`` hears the
+    parser's notes (assumed currencies, ignored columns) before the store is written.
     """
-    from screener.sources.csvfile import parse_csv
+    import pandas as pd
+
+    from screener.sources.base import PRICE_COLUMNS, FetchResult
+    from screener.sources.csvfile import CsvImportError, stage_csv
     from screener.store import Store
 
-    result, notes = parse_csv(path)
-    for n in notes:
-        if note is not None:
-            note(n)
-    with Store.open(settings.data_dir(data_dir)) as store:
-        rows = store.upsert(result)
-    return PricesImported(rows, int(result.prices["ticker"].nunique()))
+    with stage_csv(path, today=today) as staged:
+        for n in staged.notes:
+            if note is not None:
+                note(n)
+        with Store.open(settings.data_dir(data_dir)) as store:
+            clashes = store.currency_conflicts(staged.instruments)
+            if clashes:
+                raise CsvImportError(
+                    str(path), [f"{staged.first_line(c.ticker)}: {c.describe()}" for c in clashes]
+                )
+            metadata = FetchResult(
+                "csv", False, pd.DataFrame(columns=list(PRICE_COLUMNS)), staged.instruments
+            )
+            rows = store.import_staged(staged, metadata, memory_limit=IMPORT_MEMORY)
+        return PricesImported(rows, staged.tickers)
+
+
+#: DuckDB's memory cap while an import writes (it spills to disk beyond it).
+IMPORT_MEMORY = "512MB"
+
+
+# --- the store file: check, backup, restore ----------------------------------------------
+
+
+def check_store_file(*, data_dir: Path | None, demo: bool) -> StoreCheck:
+    """``screener store check``: the (demo) store verified, read-only."""
+    from screener.store.maintenance import check_store
+
+    return check_store(_store_file(data_dir, demo))
+
+
+def backup_store(
+    target: Path, *, folder: bool, data_dir: Path | None, demo: bool
+) -> tuple[Path, dict[str, int]]:
+    """``screener store backup``: the file written and its row counts per table."""
+    from screener.store.maintenance import backup
+
+    written, checked = backup(_store_file(data_dir, demo), target, folder=folder)
+    return written, checked.rows
+
+
+def restore_store(
+    backup_path: Path, *, data_dir: Path | None, demo: bool
+) -> tuple[Path, Path | None]:
+    """``screener store restore``: the store replaced, and where the old file was kept."""
+    from screener.store.maintenance import restore
+
+    target = _store_file(data_dir, demo)
+    return target, restore(backup_path, target)
+
+
+def _store_file(data_dir: Path | None, demo: bool) -> Path:
+    from screener.store import STORE_FILENAME
+
+    return settings.store_dir(data_dir, demo=demo) / STORE_FILENAME
 
 
 # --- a stored run, rendered again ---------------------------------------------------------
@@ -524,7 +581,8 @@ def event_study(
     if event_id is not None and event_id not in {e.id for e in scored.universe.events}:
         raise NotFoundError(unknown_event(event_id))
     folder = settings.store_dir(data_dir, demo=demo_store or mode == "demo")
-    with Store.open(folder) as store:
+    # Offline the study only reads: a read-only store needs no write access to the data dir.
+    with Store.open(folder, read_only=mode == "offline") as store:
         if mode != "offline":
             src = make_source(mode, scored.universe, folder)
             refresh_with_fx(

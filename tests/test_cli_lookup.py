@@ -320,22 +320,17 @@ def test_hints_name_only_options_the_user_can_give(demo: Path, tmp_path: Path) -
     # --demo --offline on an empty demo store: not "pass --demo" (given), but drop --offline
     empty = tmp_path / "empty"
     Store.open(empty / "demo")
-    result = ok(["lookup", "MP", "--demo", "--offline"], empty)
-    assert result.stderr == (
-        f"warning: no stored demo prices for this universe up to {date.today().isoformat()}: "
-        "drop --offline to make them\n"
-    )
-    assert "Risk: no stored prices for this ticker (drop --offline to make demo prices)" in (
-        result.stdout
+    result = invoke(["lookup", "MP", "--demo", "--offline"], empty)
+    assert result.exit_code == 2
+    assert result.output.endswith(
+        "drop --offline to make demo prices; or pass --no-prices for the exposure profile alone\n"
     )
     assert "pass --demo" not in result.output
     # --html without prices, offline: the card's hint names what this lookup can change
     card = invoke(["lookup", "MP", "--offline", "--html", str(tmp_path / "c.html")], tmp_path)
     assert card.exit_code == 2
-    assert card.output.endswith(
-        "Error: --html needs prices (none stored; run `screener prices refresh`, drop "
-        "--offline, or pass --demo)\n"
-    )
+    assert card.output.startswith("Error: no stored prices for MP in the store (")
+    assert "run `screener prices refresh`, drop --offline, or pass --demo" in card.output
 
 
 def test_a_symbol_yahoo_does_not_know_leaves_nothing_in_the_store(

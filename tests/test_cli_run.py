@@ -280,24 +280,25 @@ def test_offline_run_with_empty_store_is_bad_input(tmp_path: Path) -> None:
 REFRESH_FAILED = "Error: prices could not be refreshed (warnings above); the risk numbers may be missing or stale"
 
 
-def test_offline_lookup_with_empty_store_shows_the_profile() -> None:
-    """Offline, missing prices are accepted: the profile, the hint, exit 0, no store created."""
+def test_offline_lookup_with_empty_store_is_bad_input() -> None:
+    """Offline with nothing stored, the risk block asked for cannot exist: exit 2 (the README's
+    exit codes), a hint naming what to do, nothing created; --no-prices shows the profile."""
     home = Path(os.environ["SCREENER_HOME"])
-    result = ok(["lookup", "MP", "--offline"])
-    assert result.stdout.startswith("MP Materials  (MP)  id: mp-materials\n")
-    assert (
-        "Risk: no stored prices for this ticker (run `screener prices refresh`, drop\n"
-        "  --offline, or pass --demo)" in result.stdout
-    )
-    assert result.stderr == ""
-    assert not home.exists()
-    # an existing but empty store: the same, plus a warning that names the date
-    Store.open(home)
-    result = ok(["lookup", "MP", "--offline"])
+    result = invoke(["lookup", "MP", "--offline"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
     assert result.stderr == (
-        f"warning: no stored prices for this universe up to {date.today().isoformat()}: "
-        "run `screener prices refresh`, or pass --demo for synthetic data\n"
+        f"Error: no stored prices for MP in the store ({home}); run `screener prices "
+        "refresh`, drop --offline, or pass --demo; or pass --no-prices for the exposure "
+        "profile alone\n"
     )
+    assert not home.exists()
+    # an existing but empty store: the same
+    Store.open(home)
+    result = invoke(["lookup", "MP", "--offline"])
+    assert result.exit_code == 2 and "no stored prices for MP" in result.stderr
+    profile = ok(["lookup", "MP", "--no-prices"])
+    assert profile.stdout.startswith("MP Materials  (MP)  id: mp-materials\n")
 
 
 def test_online_lookup_without_network_shows_the_profile_and_exits_1(

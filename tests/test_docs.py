@@ -36,3 +36,9 @@ def test_readme_commands_are_the_ones_ci_runs() -> None:
 def test_docs_linked_from_readme_exist() -> None:
     for target in re.findall(r"\]\(((?:docs|universes|screener)/[^)#]+)\)", README):
         assert (ROOT / target).exists(), target
+
+
+def test_the_reliability_table_counts_the_network_corpus() -> None:
+    cases = sorted((ROOT / "tests" / "corpus" / "network").glob("*.yaml"))
+    [row] = [line for line in block("reliability-table").splitlines() if "network faults" in line]
+    assert row.split("|")[2].strip() == str(len(cases))

@@ -12,7 +12,14 @@ import pytest
 from screener.errors import PriceDataError
 from screener.sources import get_source
 from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS
-from screener.sources.csvfile import CsvImportError, CsvSource, parse_csv
+from screener.sources.csvfile import (
+    MAX_LINE,
+    SHOWN_PROBLEMS,
+    CsvImportError,
+    CsvSource,
+    parse_csv,
+    parse_symbol,
+)
 
 FULL = """\
 date,ticker,open,high,low,close,adj_close,volume,currency
@@ -141,14 +148,113 @@ def test_line_numbers_count_physical_lines_inside_quotes(tmp_path: Path) -> None
     ]
 
 
-def test_non_positive_prices_are_kept_and_noted(tmp_path: Path) -> None:
-    text = "date,ticker,close\n2025-01-03,MP,0\n2025-01-06,MP,-2.5\n2025-01-07,MP,20\n"
-    res, notes = parse_csv(write(tmp_path / "p.csv", text))
-    assert res.prices.close.tolist() == [0.0, -2.5, 20.0]
-    assert notes[-1] == (
-        "2 row(s) with a zero or negative price kept (p.csv line 2, p.csv line 3); "
-        "the store's checks will flag them"
+def test_non_positive_and_absurd_prices_are_bad_input(tmp_path: Path) -> None:
+    text = (
+        "date,ticker,open,close\n2025-01-03,MP,1,0\n2025-01-06,MP,1,-2.5\n"
+        "2025-01-07,MP,0,20\n2025-01-08,MP,1,1e300\n2025-01-09,MP,1,20000000\n"
+        "2025-01-10,MP,1,10000000\n"
     )
+    assert problems_of(write(tmp_path / "p.csv", text)) == [
+        "p.csv line 2: close '0' is not positive (a price must be > 0)",
+        "p.csv line 3: close '-2.5' is not positive (a price must be > 0)",
+        "p.csv line 4: open '0' is not positive (a price must be > 0)",
+        "p.csv line 5: close '1e300' is above 1e+07, the largest price accepted "
+        "(check the unit and the decimal separator)",
+        "p.csv line 6: close '20000000' is above 1e+07, the largest price accepted "
+        "(check the unit and the decimal separator)",
+    ]
+
+
+def test_dates_after_today_or_before_1900_are_bad_input(tmp_path: Path) -> None:
+    text = (
+        "date,ticker,close\n2025-01-03,MP,20\n2025-01-04,MP,20\n2099-01-01,MP,20\n"
+        "1899-12-31,MP,20\n0001-01-01,MP,20\n"
+    )
+    path = write(tmp_path / "p.csv", text)
+    with pytest.raises(CsvImportError) as info:
+        parse_csv(path, today=date(2025, 1, 3))
+    assert info.value.problems == [
+        "p.csv line 3: date '2025-01-04' is in the future (today is 2025-01-03)",
+        "p.csv line 4: date '2099-01-01' is in the future (today is 2025-01-03)",
+        "p.csv line 5: date '1899-12-31' is before 1900-01-01 (no usable prices are that old)",
+        "p.csv line 6: date '0001-01-01' is before 1900-01-01 (no usable prices are that old)",
+    ]
+    res, _ = parse_csv(
+        write(tmp_path / "ok.csv", "date,ticker,close\n2025-01-03,MP,20\n"), today=date(2025, 1, 3)
+    )
+    assert len(res.prices) == 1  # today itself is fine
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        ("MP;rm -rf /", "'MP;rm -rf /' is not a Yahoo symbol: ' ', '/', ';' not allowed"),
+        ("../../etc/passwd", "'../../etc/passwd' is not a Yahoo symbol: '/' not allowed"),
+        ("A" * 5000, "is 5,000 characters long; a Yahoo symbol has at most 24"),
+        ("MP$", "'MP$' is not a Yahoo symbol: '$' not allowed"),
+        (".AX", "'.AX' is not a Yahoo symbol"),
+        ("LYC..AX", "'LYC..AX' is not a Yahoo symbol"),
+    ],
+)
+def test_tickers_must_be_yahoo_symbols(tmp_path: Path, cell: str, problem: str) -> None:
+    text = f"date,ticker,close\n2025-01-03,{cell},20\n"
+    (got,) = problems_of(write(tmp_path / "p.csv", text))
+    assert got.startswith("p.csv line 2: ") and problem in got
+
+
+@pytest.mark.parametrize(
+    "symbol", ["MP", "lyc.ax", "4063.T", "BRK-B", "AUDUSD=X", "^GSPC", "M&M.NS"]
+)
+def test_real_symbol_shapes_are_accepted(symbol: str) -> None:
+    assert parse_symbol(symbol) == symbol.upper()
+
+
+def test_only_the_first_problems_are_named_with_the_count(tmp_path: Path) -> None:
+    rows = [f"2025-01-{d:02d},MP,x" for d in range(1, 31)]
+    path = write(tmp_path / "p.csv", "date,ticker,close\n" + "\n".join(rows) + "\n")
+    with pytest.raises(CsvImportError) as info:
+        parse_csv(path)
+    assert info.value.count == 30 and len(info.value.problems) == SHOWN_PROBLEMS
+    assert info.value.problems[0] == "p.csv line 2: close 'x' is not a number"
+    assert info.value.problems[-1] == f"p.csv line {SHOWN_PROBLEMS + 1}: close 'x' is not a number"
+    assert str(info.value).startswith(f"{path}: 30 problems, nothing imported")
+    assert str(info.value).endswith(
+        f"… and {30 - SHOWN_PROBLEMS} more (the first {SHOWN_PROBLEMS} are shown)"
+    )
+
+
+def test_duplicates_with_different_values_say_so(tmp_path: Path) -> None:
+    text = "date,ticker,close\n2025-01-03,MP,20\n2025-01-03,MP,20\n2025-01-03,MP,21\n"
+    assert problems_of(write(tmp_path / "p.csv", text)) == [
+        "p.csv line 3: duplicate of line 2 (MP 2025-01-03)",
+        "p.csv line 4: duplicate of line 2 with different values (MP 2025-01-03)",
+    ]
+
+
+def test_a_huge_line_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("date,ticker,close\n2025-01-03,MP,20\n" + "9" * 5_000_000 + "\n")
+    assert problems_of(path) == [
+        f"p.csv line 3: longer than {MAX_LINE:,} characters (not a price export, or a broken file)"
+    ]
+
+
+def test_chunks_keep_line_numbers_and_cross_chunk_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import screener.sources.csvfile as csvfile
+
+    monkeypatch.setattr(csvfile, "CHUNK_ROWS", 7)
+    days = pd.bdate_range("2024-01-01", periods=40)
+    rows = [f"{d.date()},MP,{10 + i}" for i, d in enumerate(days)]
+    rows[30] = f"{days[3].date()},MP,99"  # line 32 repeats line 5's key, 4 chunks later
+    path = write(tmp_path / "p.csv", "date,ticker,close\n" + "\n".join(rows) + "\n")
+    assert problems_of(path) == [
+        "p.csv line 32: duplicate of line 5 with different values (MP 2024-01-04)"
+    ]
+    rows[30] = f"{days[30].date()},MP,40"
+    res, _ = parse_csv(write(tmp_path / "p.csv", "date,ticker,close\n" + "\n".join(rows) + "\n"))
+    assert res.prices.close.tolist() == [10.0 + i for i in range(40)]
 
 
 # --- minor currency units -----------------------------------------------------------------------
@@ -223,7 +329,7 @@ def test_unknown_suffix_without_currency_is_noted(tmp_path: Path) -> None:
             "2025-01-07,MP US Equity,20",
             "ticker 'MP US Equity' contains spaces (use Yahoo symbols such as MP, LYC.AX, 4063.T)",
         ),
-        ("2025-01-03,MP,20", "duplicate of line 2 (MP 2025-01-03)"),
+        ("2025-01-03,MP,20", "duplicate of line 2 with different values (MP 2025-01-03)"),
         ("2025-01-07,MP", "expected 3 fields, found 2"),
         ("2025-01-07,MP,20,4", "expected 3 fields, found 4"),
         (",,,4", "expected 3 fields, found 4"),
@@ -267,13 +373,13 @@ def test_every_bad_row_is_listed_in_line_order(tmp_path: Path) -> None:
     assert info.value.problems == [
         "prices.csv line 17: close 'n/a' is not a number",
         "prices.csv line 20: date '2025-13-01' is not a date (use YYYY-MM-DD)",
-        "prices.csv line 22: duplicate of line 9 (MP 2025-01-08)",
+        "prices.csv line 22: duplicate of line 9 with different values (MP 2025-01-08)",
     ]
     assert str(info.value) == (
         f"{path}: 3 problems, nothing imported\n"
         "  - prices.csv line 17: close 'n/a' is not a number\n"
         "  - prices.csv line 20: date '2025-13-01' is not a date (use YYYY-MM-DD)\n"
-        "  - prices.csv line 22: duplicate of line 9 (MP 2025-01-08)"
+        "  - prices.csv line 22: duplicate of line 9 with different values (MP 2025-01-08)"
     )
     assert isinstance(info.value, PriceDataError) and info.value.exit_code == 2
 
@@ -281,7 +387,9 @@ def test_every_bad_row_is_listed_in_line_order(tmp_path: Path) -> None:
 def test_duplicate_across_files_names_both(tmp_path: Path) -> None:
     write(tmp_path / "a.csv", "date,ticker,close\n2025-01-02,MP,20\n2025-01-03,MP,20.5\n")
     write(tmp_path / "b.csv", "date,ticker,close\n2025-01-03,mp,20.6\n")
-    assert problems_of(tmp_path) == ["b.csv line 2: duplicate of a.csv line 3 (MP 2025-01-03)"]
+    assert problems_of(tmp_path) == [
+        "b.csv line 2: duplicate of a.csv line 3 with different values (MP 2025-01-03)"
+    ]
 
 
 @pytest.mark.parametrize(

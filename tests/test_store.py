@@ -114,7 +114,7 @@ def test_a_read_only_store_refuses_writes(tmp_path: Path) -> None:
 
 def test_a_file_that_is_not_a_store_gives_a_store_error(tmp_path: Path) -> None:
     (tmp_path / STORE_FILENAME).write_text("hello, not a database\n" * 100)
-    with pytest.raises(StoreError, match="cannot open the price store"):
+    with pytest.raises(StoreError, match=r"is not a DuckDB database.*store restore"):
         Store.open(tmp_path)
 
 

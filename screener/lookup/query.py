@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from screener import settings
-from screener.errors import NetworkError, NotFoundError, PriceDataError, ScreenerError, StoreError
+from screener.errors import (
+    NetworkError,
+    NotFoundError,
+    PriceDataError,
+    ScreenerError,
+    StoreDamaged,
+    StoreError,
+)
 from screener.lookup.resolve import Resolved, find_company, resolve
 from screener.universe.profile import company_view
 from screener.universe.scored import Scored
@@ -44,13 +51,7 @@ class CompanyViews:
 
     def no_prices_hint(self) -> str:
         """What to do about missing prices, naming only options this lookup could be given."""
-        if self.mode == "offline":
-            if self.demo:
-                return "drop --offline to make demo prices"
-            return "run `screener prices refresh`, drop --offline, or pass --demo"
-        if self.mode == "demo":
-            return "the demo source made none for it"
-        return "the refresh failed, see the warnings; or pass --demo for synthetic prices"
+        return no_prices_hint(self.mode, self.demo)
 
     def card_html(self) -> str:
         """The first view's company card as a standalone page."""
@@ -62,6 +63,27 @@ class CompanyViews:
         if view.get("id") is None:
             raise ScreenerError(f"--html: {view['ticker']} has no exposure profile to render")
         return render_card(self.document, view["id"])
+
+
+def no_prices_hint(mode: Mode, demo: bool) -> str:
+    """What to do about missing prices, naming only options a lookup in ``mode`` could be given."""
+    if mode == "offline":
+        if demo:
+            return "drop --offline to make demo prices"
+        return "run `screener prices refresh`, drop --offline, or pass --demo"
+    if mode == "demo":
+        return "the demo source made none for it"
+    return "the refresh failed, see the warnings; or pass --demo for synthetic prices"
+
+
+def _nothing_stored(store: Store | None, resolved: Sequence[Resolved], scored: Scored) -> bool:
+    """No stored bar for any asked symbol nor the benchmarks: an offline lookup has no risk
+    to show (an unlisted company asked from a filled store is not this case)."""
+    if store is None:
+        return True
+    asked = [r.company.primary_ticker if r.company else r.symbol for r in resolved]
+    symbols = [s for s in asked if s] + list(scored.universe.benchmark_symbols())
+    return not store.last_dates(symbols)
 
 
 def company_views(
@@ -99,16 +121,16 @@ def company_views(
     resolved = resolve(scored.universe, queries)
     preset = preset or str(settings.get("preset"))
     store = _open_store(folder, mode)
-    if store is None:  # offline and nothing stored: the profiles, no risk
-        return CompanyViews(
-            [_view(r, scored, None, None, mode) for r in resolved],
-            None,
-            [],
-            listed_rank,
-            with_risk=True,
-            mode=mode,
-            demo=demo_store or mode == "demo",
+    if mode == "offline" and _nothing_stored(store, resolved, scored):
+        # Offline with nothing stored is bad input (exit 2, as the README's exit codes say):
+        # the risk block the user asked for cannot exist. --no-prices shows the profile alone.
+        where = "demo store" if demo_store else "store"
+        raise ScreenerError(
+            f"no stored prices for {', '.join(r.query for r in resolved)} in the {where} "
+            f"({folder}); {no_prices_hint(mode, demo_store)}; or pass --no-prices for the "
+            "exposure profile alone"
         )
+    assert store is not None  # online modes create the store
     notes = (
         [] if mode == "offline" else _refresh_stale(store, folder, resolved, scored, mode, today)
     )
@@ -153,7 +175,10 @@ def _fresh_from(today: date) -> date:
 
 
 def _open_store(folder: Path, mode: Mode) -> Store | None:
-    """The store to read (created when online); None offline when nothing is stored."""
+    """The store to read (created when online); None offline when nothing is stored.
+
+    Offline, nothing is written, so the store is opened read-only: a lookup works without
+    write access to the data dir."""
     from screener.store import STORE_FILENAME, Store
 
     if mode == "offline":
@@ -199,6 +224,8 @@ def _measure(
             measured = measure_companies(
                 scored, store, companies, as_of=as_of, today=today, preset=preset, context=context
             )
+    except StoreDamaged:  # not a gap in the data: the file itself needs attention
+        raise
     except (PriceDataError, StoreError) as exc:
         notes.append(str(exc))
     outside = {}

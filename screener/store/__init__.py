@@ -21,17 +21,17 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import duckdb
 import pandas as pd
 
 from screener import settings
-from screener.errors import StoreError
+from screener.errors import CurrencyConflict, ScreenerError, StoreError
 from screener.sources.base import INSTRUMENT_COLUMNS, FetchResult
 from screener.store import runs as _runs
 from screener.store.checks import check_prices
-from screener.store.connect import connect, transaction
+from screener.store.connect import connect, damaged, transaction
 from screener.store.frames import (
     DATE_DTYPE,
     FIELDS,
@@ -40,13 +40,22 @@ from screener.store.frames import (
     read_wide,
     where_clause,
 )
-from screener.store.schema import MIGRATIONS, SCHEMA_VERSION, STORE_FILENAME
+from screener.store.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    STORE_FILENAME,
+    table_names,
+    tables_of,
+)
 from screener.store.writes import (
+    CurrencyClash,
+    currency_conflicts,
     insert_log,
     naive_utc,
     recheck_with_history,
     utcnow,
     validated_instruments,
+    validated_instruments_frame,
     validated_prices,
 )
 
@@ -87,15 +96,37 @@ class Store:
                 f"no price store at {path}: run `screener prices refresh` first "
                 "(or pass --demo for synthetic prices)."
             )
-        folder.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            _make_folder(folder)
         store = cls(path, read_only=read_only, lock_wait=wait)
         with connect(path, read_only=read_only, lock_wait=wait) as con:
+            store._check_tables(con)
             if read_only:
                 store._check_version(con, _version(con))
             else:
                 with transaction(con):
                     store._migrate(con)
         return store
+
+    def _check_tables(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Refuse a DuckDB file that is someone else's database or lacks the store's tables.
+
+        An empty database is a new store. One with tables but no ``schema_version`` is not
+        ours (migrating it would write our tables into another program's file); one with
+        ``schema_version`` but without a table of its version is damaged.
+        """
+        found = set(table_names(con))
+        if not found:
+            return
+        if "schema_version" not in found:
+            shown = ", ".join(sorted(found)[:5]) + (" …" if len(found) > 5 else "")
+            raise damaged(
+                self.path,
+                f"is a DuckDB database of another program (tables: {shown}; no schema_version)",
+            )
+        missing = [t for t in tables_of(min(_version(con), SCHEMA_VERSION)) if t not in found]
+        if missing:
+            raise damaged(self.path, f"lacks the table(s) {', '.join(missing)}")
 
     def _check_version(self, con: duckdb.DuckDBPyConnection, found: int) -> None:
         if found > SCHEMA_VERSION:
@@ -159,10 +190,15 @@ class Store:
                 self._pinned = None
 
     @contextmanager
-    def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _writing(self, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.read_only:
             raise StoreError(f"the store {self.path} was opened read-only; cannot write.")
-        with connect(self.path, read_only=False, lock_wait=self.lock_wait) as con, transaction(con):
+        with (
+            connect(self.path, read_only=False, lock_wait=self.lock_wait) as con,
+            transaction(con),
+        ):
+            if memory_limit is not None:
+                con.execute(f"SET memory_limit = '{memory_limit}'")
             yield con
 
     # --- writing ----------------------------------------------------------------------------
@@ -185,42 +221,98 @@ class Store:
         are written in the same transaction. Returns the number of bars written.
         """
         fetched = naive_utc(fetched_at) if fetched_at else utcnow()
-        new = validated_prices(result)
-        # The trading day may already be "tomorrow" in UTC+14 while it is today in UTC:
-        # judge future dates against the earliest time zone's calendar.
-        today = (fetched + timedelta(hours=14)).date()
-        checked = check_prices(new, today=today)
+        today = _judging_day(fetched)
+        checked = check_prices(validated_prices(result), today=today)
         instruments = validated_instruments(result)
         with self._writing() as con:
-            if len(checked):
-                changed, checked = recheck_with_history(con, checked, today)
-                if len(changed):
-                    con.register("changed_flags", changed)
-                    con.execute(
-                        "UPDATE prices SET flags = c.flags FROM changed_flags c "
-                        "WHERE prices.ticker = c.ticker AND prices.date = c.date::DATE"
-                    )
-                    con.unregister("changed_flags")
-                con.register("incoming", checked)
-                # Delete + plain INSERT rather than INSERT … ON CONFLICT: DuckDB keeps the
-                # insertion order of a plain INSERT … ORDER BY (ON CONFLICT scrambles it), so
-                # bars stored in (ticker, date) order read back without a sort.
-                con.execute(
-                    "DELETE FROM prices USING incoming i "
-                    "WHERE prices.ticker = i.ticker AND prices.date = i.date::DATE"
-                )
-                fields = ", ".join(f"{f}::DOUBLE" for f in FIELDS)
-                con.execute(
-                    f"INSERT INTO prices SELECT ticker::VARCHAR, date::DATE, {fields}, "
-                    "?, ?, flags::VARCHAR, ? FROM incoming ORDER BY ticker, date",
-                    [result.source, bool(result.synthetic), fetched],
-                )
-                con.unregister("incoming")
+            if result.source == "csv":  # a file's currency must not relabel stored history
+                _refuse_conflicts(con, _looked_up(result, instruments))
+            written = _write_bars(con, checked, today, result, fetched)
             if len(instruments):
                 _merge_instruments(con, result, instruments, fetched)
             if log:
                 insert_log(con, log)
-        return len(checked)
+        return written
+
+    def import_staged(
+        self,
+        staged: Staged,
+        metadata: FetchResult,
+        *,
+        fetched_at: datetime | None = None,
+        memory_limit: str | None = None,
+    ) -> int:
+        """Write a large staged import in **one** transaction, in bounded memory.
+
+        Two phases. First, with a read-only connection (readers are not blocked), each of
+        ``staged.batches()`` is checked as :meth:`upsert` checks a result (flags, the stored
+        neighbours re-flagged) and the outcome is appended to tables of the staging database
+        (``ready``: the bars with their flags; ``reflag``: stored bars whose flags change).
+        Then the staging file is attached read-only to a write connection, and one
+        transaction applies ``reflag`` and replaces the keys of ``ready`` with DuckDB's own
+        bulk ``INSERT … SELECT`` (many INSERTs of pandas frames in one transaction would hold
+        every uncommitted row in memory). If the affected tickers' stored bars changed
+        between the two phases (another writer), nothing is written and StoreError says to
+        run the import again. ``metadata`` carries the instruments; a currency that conflicts
+        with a stored one raises :class:`~screener.errors.CurrencyConflict` before anything
+        is written. Returns the number of bars written.
+        """
+        fetched = naive_utc(fetched_at) if fetched_at else utcnow()
+        today = _judging_day(fetched)
+        instruments = validated_instruments(metadata)
+        guarded = _looked_up(metadata, instruments)
+        tickers = instruments["ticker"].astype(str).tolist()
+        scon = staged.connection
+        scon.execute(_READY_DDL)
+        scon.execute("CREATE TABLE reflag (ticker VARCHAR, date DATE, flags VARCHAR)")
+        with self._reading() as ro:
+            _refuse_conflicts(ro, guarded)
+            seen = _fingerprint(ro, tickers)
+            for result in staged.batches():
+                checked = check_prices(validated_prices(result), today=today)
+                changed, fresh = recheck_with_history(ro, checked, today)
+                _append(scon, "ready", fresh[["ticker", "date", *FIELDS, "flags"]])
+                _append(scon, "reflag", changed[["ticker", "date", "flags"]])
+        count = scon.execute("SELECT count(*) FROM ready").fetchall()[0][0]
+        database = staged.release()
+        with connect(self.path, read_only=False, lock_wait=self.lock_wait) as con:
+            if memory_limit is not None:
+                con.execute(f"SET memory_limit = '{memory_limit}'")
+            con.execute(
+                f"ATTACH '{str(database).replace(chr(39), chr(39) * 2)}' AS staged (READ_ONLY)"
+            )
+            with transaction(con):
+                _refuse_conflicts(con, guarded)
+                if _fingerprint(con, tickers) != seen:
+                    raise StoreError(
+                        f"another screener process wrote prices of these tickers to {self.path} "
+                        "while the import was being checked; nothing was imported. Run the "
+                        "import again."
+                    )
+                con.execute(
+                    "UPDATE prices SET flags = c.flags FROM staged.reflag c "
+                    "WHERE prices.ticker = c.ticker AND prices.date = c.date"
+                )
+                con.execute(
+                    "DELETE FROM prices USING staged.ready i "
+                    "WHERE prices.ticker = i.ticker AND prices.date = i.date"
+                )
+                fields = ", ".join(FIELDS)
+                con.execute(
+                    f"INSERT INTO prices SELECT ticker, date, {fields}, ?, ?, flags, ? "
+                    "FROM staged.ready ORDER BY ticker, date",
+                    [metadata.source, bool(metadata.synthetic), fetched],
+                )
+                if len(instruments):
+                    _merge_instruments(con, metadata, instruments, fetched)
+            con.execute("DETACH staged")
+        return int(count)
+
+    def currency_conflicts(self, instruments: pd.DataFrame) -> list[CurrencyClash]:
+        """Tickers of ``instruments`` whose currency differs from the stored one (see
+        :func:`screener.store.writes.currency_conflicts`)."""
+        with self._reading() as con:
+            return currency_conflicts(con, validated_instruments_frame(instruments))
 
     def log_fetch(self, records: Sequence[dict[str, Any]]) -> None:
         """Append fetch outcomes: dicts with ticker, source, started_at, finished_at,
@@ -446,6 +538,118 @@ def _merge_instruments(
     )
     con.execute(_INSTRUMENT_INSERT + guessed, [*params, False])
     con.unregister("incoming_instruments")
+
+
+def _judging_day(fetched: datetime) -> date:
+    """The trading day may already be "tomorrow" in UTC+14 while it is today in UTC: future
+    dates are judged against the earliest time zone's calendar."""
+    return (fetched + timedelta(hours=14)).date()
+
+
+def _write_bars(
+    con: duckdb.DuckDBPyConnection,
+    checked: pd.DataFrame,
+    today: date,
+    result: FetchResult,
+    fetched: datetime,
+) -> int:
+    """Replace the (ticker, date) keys of ``checked`` and re-flag the stored neighbours."""
+    if not len(checked):
+        return 0
+    changed, checked = recheck_with_history(con, checked, today)
+    if len(changed):
+        con.register("changed_flags", changed)
+        con.execute(
+            "UPDATE prices SET flags = c.flags FROM changed_flags c "
+            "WHERE prices.ticker = c.ticker AND prices.date = c.date::DATE"
+        )
+        con.unregister("changed_flags")
+    con.register("incoming", checked)
+    # Delete + plain INSERT rather than INSERT … ON CONFLICT: DuckDB keeps the insertion
+    # order of a plain INSERT … ORDER BY (ON CONFLICT scrambles it), so bars stored in
+    # (ticker, date) order read back without a sort.
+    con.execute(
+        "DELETE FROM prices USING incoming i "
+        "WHERE prices.ticker = i.ticker AND prices.date = i.date::DATE"
+    )
+    fields = ", ".join(f"{f}::DOUBLE" for f in FIELDS)
+    con.execute(
+        f"INSERT INTO prices SELECT ticker::VARCHAR, date::DATE, {fields}, "
+        "?, ?, flags::VARCHAR, ? FROM incoming ORDER BY ticker, date",
+        [result.source, bool(result.synthetic), fetched],
+    )
+    con.unregister("incoming")
+    return len(checked)
+
+
+_READY_DDL = (
+    "CREATE TABLE ready (ticker VARCHAR, date DATE, open DOUBLE, high DOUBLE, low DOUBLE, "
+    "close DOUBLE, adj_close DOUBLE, volume DOUBLE, flags VARCHAR)"
+)
+
+
+class Staged(Protocol):
+    """A large import waiting in a staging DuckDB database (:class:`screener.sources.csvfile.StagedCsv`)."""
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection: ...
+
+    def batches(self) -> Iterator[FetchResult]: ...
+
+    def release(self) -> Path:
+        """Close the staging connection and return the database file (for ATTACH)."""
+        ...
+
+
+def _append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if not len(frame):
+        return
+    con.register("_frame", frame)
+    con.execute(f"INSERT INTO {table} SELECT * FROM _frame")
+    con.unregister("_frame")
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, tickers: list[str]) -> tuple[Any, ...]:
+    """Count and row digest of the stored bars of ``tickers``: equal means untouched."""
+    rows = con.execute(
+        "SELECT count(*), bit_xor(hash(ticker, date, close, adj_close, flags)) FROM prices "
+        "WHERE ticker IN (SELECT unnest(?::VARCHAR[]))",
+        [tickers],
+    ).fetchall()
+    return tuple(rows[0])
+
+
+def _looked_up(result: FetchResult, instruments: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose fields overwrite stored ones (guesses only fill gaps, see
+    :func:`_merge_instruments`)."""
+    if result.metadata_fetched is None:
+        return instruments
+    return instruments[instruments["ticker"].isin(result.metadata_fetched)]
+
+
+def _refuse_conflicts(con: duckdb.DuckDBPyConnection, instruments: pd.DataFrame) -> None:
+    clashes = currency_conflicts(con, instruments)
+    if clashes:
+        raise CurrencyConflict(
+            f"{len(clashes)} ticker(s) would change currency, nothing written:"
+            + "".join(f"\n  - {c.describe()}" for c in clashes)
+        )
+
+
+def _make_folder(folder: Path) -> None:
+    """Create the data dir, or say why it cannot be one (exit 2, no traceback)."""
+    if folder.exists() and not folder.is_dir():
+        raise ScreenerError(
+            f"the data dir {folder} is a file, not a folder: choose a folder with --data-dir "
+            "or SCREENER_HOME."
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScreenerError(
+            f"cannot create the data dir {folder} ({exc.strerror or exc}): choose a writable "
+            "folder with --data-dir or SCREENER_HOME."
+        ) from exc
 
 
 def _version(con: duckdb.DuckDBPyConnection) -> int:

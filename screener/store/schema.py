@@ -7,6 +7,10 @@ Dates are DuckDB ``DATE`` (the exchange's trading day, no time zone); timestamps
 
 from __future__ import annotations
 
+import re
+
+import duckdb
+
 #: Bump when a table changes shape; add the upgrade step to :data:`MIGRATIONS`.
 SCHEMA_VERSION = 1
 
@@ -97,3 +101,23 @@ _V1 = (
 
 #: version -> statements that bring a store at ``version - 1`` to ``version``.
 MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1}
+
+
+def tables_of(version: int) -> list[str]:
+    """The tables a store at ``version`` holds (from the DDL of its migrations)."""
+    names = []
+    for v in range(1, version + 1):
+        for statement in MIGRATIONS[v]:
+            m = re.search(r"CREATE TABLE IF NOT EXISTS (\w+)", statement)
+            if m:
+                names.append(m.group(1))
+    return names
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Base tables of the open database's main schema, sorted."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name"
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -6,6 +6,7 @@ They run inside the transaction :class:`screener.store.Store` opens; none commit
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ import pandas as pd
 
 from screener.errors import PriceDataError, StoreError
 from screener.sources.base import INSTRUMENT_COLUMNS, PRICE_COLUMNS, FetchResult
+from screener.sources.exchanges import major_unit
 from screener.store.checks import join_flags, split_flags, value_masks
 from screener.store.frames import DATE_DTYPE, FIELDS
 
@@ -64,13 +66,16 @@ def validated_prices(result: FetchResult) -> pd.DataFrame:
 
 
 def validated_instruments(result: FetchResult) -> pd.DataFrame:
-    frame = result.instruments
+    return validated_instruments_frame(result.instruments, result.source)
+
+
+def validated_instruments_frame(frame: pd.DataFrame | None, source: str = "a") -> pd.DataFrame:
     if frame is None or len(frame) == 0:
         return pd.DataFrame(columns=list(INSTRUMENT_COLUMNS))
     missing = [c for c in INSTRUMENT_COLUMNS if c not in frame.columns]
     if missing:
         raise PriceDataError(
-            f"{result.source} source returned an instrument frame without column(s) "
+            f"{source} source returned an instrument frame without column(s) "
             f"{', '.join(missing)}; expected {', '.join(INSTRUMENT_COLUMNS)}."
         )
     frame = frame.loc[frame["ticker"].notna(), list(INSTRUMENT_COLUMNS)].copy()
@@ -80,6 +85,53 @@ def validated_instruments(result: FetchResult) -> pd.DataFrame:
     for col in ("market_cap", "price_divisor"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return frame
+
+
+@dataclass(frozen=True)
+class CurrencyClash:
+    """A ticker whose incoming quote currency differs from the stored one."""
+
+    ticker: str
+    stored: str  # the stored quote currency (or currency)
+    incoming: str
+    bars: int  # stored bars priced in ``stored``
+
+    def describe(self) -> str:
+        return (
+            f"{self.ticker}: currency {self.incoming} conflicts with the store, which holds "
+            f"{self.bars} bar(s) of {self.ticker} in {self.stored}; importing would relabel "
+            f"that history. Give {self.ticker}'s prices in {self.stored}, or remove its stored "
+            "history first"
+        )
+
+
+def currency_conflicts(
+    con: duckdb.DuckDBPyConnection, instruments: pd.DataFrame
+) -> list[CurrencyClash]:
+    """Incoming instruments whose quote currency is not the stored one, by ticker.
+
+    Compared as units: ``GBp`` and ``GBX`` are both pence and agree; ``GBP`` (pounds) and
+    ``GBp`` do not. The stored side is ``quote_currency``, else ``currency``; an incoming row
+    without a currency, or a ticker the store does not know, is no conflict.
+    """
+    given = instruments.loc[instruments["quote_currency"].notna(), ["ticker", "quote_currency"]]
+    if given.empty:
+        return []
+    rows = con.execute(
+        "SELECT i.ticker, coalesce(i.quote_currency, i.currency), "
+        "(SELECT count(*) FROM prices p WHERE p.ticker = i.ticker) "
+        "FROM instruments i WHERE i.ticker IN (SELECT unnest(?::VARCHAR[])) "
+        "AND coalesce(i.quote_currency, i.currency) IS NOT NULL ORDER BY i.ticker",
+        [given["ticker"].astype(str).tolist()],
+    ).fetchall()
+    incoming = dict(
+        zip(given["ticker"].astype(str), given["quote_currency"].astype(str), strict=True)
+    )
+    return [
+        CurrencyClash(ticker, stored, incoming[ticker], int(bars))
+        for ticker, stored, bars in rows
+        if major_unit(stored) != major_unit(incoming[ticker])
+    ]
 
 
 def recheck_with_history(

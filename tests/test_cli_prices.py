@@ -92,7 +92,8 @@ def test_import_bad_file_reports_lines_and_imports_nothing(tmp_path: Path) -> No
         f"Error: {bad}: 3 problems, nothing imported",
         "  - bad.csv line 2: close 'abc' is not a number",
         "  - bad.csv line 3: date '2026-13-24' is not a date (use YYYY-MM-DD)",
-        "  - bad.csv line 4: ticker is empty",
+        "  - bad.csv line 4: an empty symbol is not a Yahoo symbol (e.g. MP, LYC.AX, 6680.HK, "
+        "BRK-B, ^GSPC, AUDUSD=X)",
     ]
     assert status() == before  # line 5 was fine, but nothing is half-imported
 

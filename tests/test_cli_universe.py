@@ -194,7 +194,7 @@ def test_lookup_text_secondary_sources_and_capacity_note(runner: CliRunner, tmp_
 
 def test_lookup_json_contract(runner: CliRunner) -> None:
     result = runner.invoke(
-        cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--offline"], catch_exceptions=False
+        cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--no-prices"], catch_exceptions=False
     )
     doc = json.loads(result.output)
     assert (
@@ -238,10 +238,10 @@ def test_lookup_unknown_symbol_exit_2_with_close_matches(runner: CliRunner) -> N
 
 def test_lookup_secondary_listing_and_id(runner: CliRunner) -> None:
     by_secondary = runner.invoke(
-        cli, ["lookup", "efr.to", "--json", "--offline"], catch_exceptions=False
+        cli, ["lookup", "efr.to", "--json", "--no-prices"], catch_exceptions=False
     )
     by_id = runner.invoke(
-        cli, ["lookup", "energy-fuels", "--json", "--offline"], catch_exceptions=False
+        cli, ["lookup", "energy-fuels", "--json", "--no-prices"], catch_exceptions=False
     )
     assert json.loads(by_secondary.output)["id"] == "energy-fuels"
     assert json.loads(by_id.output)["ticker"] == "UUUU"
@@ -251,11 +251,11 @@ def test_weights_file_changes_score(runner: CliRunner, tmp_path: Path) -> None:
     w = tmp_path / "w.yaml"
     w.write_text("weights: {sourcing: 0.35, processing: 0.20}\n", encoding="utf-8")
     base = json.loads(
-        runner.invoke(cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--offline"]).output
+        runner.invoke(cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--no-prices"]).output
     )
     new = json.loads(
         runner.invoke(
-            cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--offline", "--weights", str(w)]
+            cli, ["lookup", "EXM", "-u", EXAMPLE, "--json", "--no-prices", "--weights", str(w)]
         ).output
     )
     assert new["exposure"]["factors"]["sourcing"]["points"] == pytest.approx(35.0)

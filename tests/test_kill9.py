@@ -17,6 +17,7 @@ run with more points. Marked slow: subprocesses.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import random
@@ -54,7 +55,7 @@ def kill_universe(folder: Path) -> Path:
     data["universe"] = {"name": "kill9", "title": "kill -9 test universe", "version": "2025-07-10"}
     tickers = ("AAA", "BBB", "CCC", "DDD.AX", "EEE.L", "FFF.TO")
     data["companies"] = [
-        {**base, "id": f"company-{i}", "name": f"Company {t}", "tickers": [t]}
+        {**copy.deepcopy(base), "id": f"company-{i}", "name": f"Company {t}", "tickers": [t]}
         for i, t in enumerate(tickers)
     ]
     data["benchmarks"] = [

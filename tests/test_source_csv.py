@@ -20,6 +20,7 @@ from screener.sources.csvfile import (
     parse_csv,
     parse_symbol,
 )
+from screener.universe.symbols import EXAMPLES
 
 FULL = """\
 date,ticker,open,high,low,close,adj_close,volume,currency
@@ -303,10 +304,11 @@ def test_suffix_implies_pence_when_no_currency_is_given(tmp_path: Path) -> None:
     )
 
 
-def test_unknown_suffix_without_currency_is_noted(tmp_path: Path) -> None:
-    res, notes = parse_csv(write(tmp_path / "p.csv", "date,ticker,close\n2025-01-03,ABC.ZZ,1\n"))
-    assert pd.isna(res.instruments.currency.iloc[0])
-    assert "ABC.ZZ: no currency given and suffix '.ZZ' is unknown; currency left empty" in notes
+def test_an_unknown_exchange_suffix_is_refused(tmp_path: Path) -> None:
+    """The shared symbol grammar knows each exchange's currency and session; a suffix it does
+    not know is named with the fix rather than imported with no currency."""
+    (got,) = problems_of(write(tmp_path / "p.csv", "date,ticker,close\n2025-01-03,ABC.ZZ,1\n"))
+    assert got.startswith("p.csv line 2: 'ABC.ZZ': .ZZ is not an exchange suffix screener knows")
 
 
 # --- errors: every class, exact text, line numbers ----------------------------------------------
@@ -324,10 +326,11 @@ def test_unknown_suffix_without_currency_is_noted(tmp_path: Path) -> None:
         ("07/01/2025,MP,20", "date '07/01/2025' is not a date (use YYYY-MM-DD)"),
         ("2025-02-30,MP,20", "date '2025-02-30' is not a date (use YYYY-MM-DD)"),
         (",MP,20", "date is empty (use YYYY-MM-DD)"),
-        ("2025-01-07,,20", "ticker is empty"),
+        ("2025-01-07,,20", f"an empty symbol is not a Yahoo symbol ({EXAMPLES})"),
         (
             "2025-01-07,MP US Equity,20",
-            "ticker 'MP US Equity' contains spaces (use Yahoo symbols such as MP, LYC.AX, 4063.T)",
+            "'MP US Equity' is not a Yahoo symbol: ' ' not allowed (letters, digits and "
+            f". - ^ = & only; {EXAMPLES})",
         ),
         ("2025-01-03,MP,20", "duplicate of line 2 with different values (MP 2025-01-03)"),
         ("2025-01-07,MP", "expected 3 fields, found 2"),

@@ -121,7 +121,8 @@ def company_views(
     resolved = resolve(scored.universe, queries)
     preset = preset or str(settings.get("preset"))
     store = _open_store(folder, mode)
-    if mode == "offline" and _nothing_stored(store, resolved, scored):
+    inside = all(r.company is not None for r in resolved)  # outside symbols: NotFoundError
+    if mode == "offline" and inside and _nothing_stored(store, resolved, scored):
         # Offline with nothing stored is bad input (exit 2, as the README's exit codes say):
         # the risk block the user asked for cannot exist. --no-prices shows the profile alone.
         where = "demo store" if demo_store else "store"
@@ -130,7 +131,16 @@ def company_views(
             f"({folder}); {no_prices_hint(mode, demo_store)}; or pass --no-prices for the "
             "exposure profile alone"
         )
-    assert store is not None  # online modes create the store
+    if store is None:  # offline, nothing stored, a symbol outside the universe asked
+        return CompanyViews(
+            [_view(r, scored, None, None, mode) for r in resolved],
+            None,
+            [],
+            listed_rank,
+            with_risk=True,
+            mode=mode,
+            demo=demo_store or mode == "demo",
+        )
     notes = (
         [] if mode == "offline" else _refresh_stale(store, folder, resolved, scored, mode, today)
     )

@@ -1,7 +1,7 @@
 """The grammar of a Yahoo symbol, in one place: universes, CSV imports and the CLI parse with it.
 
-A symbol is upper-case letters and digits, with hyphens between parts (share classes:
-``BRK-B``), then optionally an exchange suffix Yahoo uses (``LYC.AX``, ``6680.HK``). An index
+A symbol is upper-case letters and digits (and ``&`` inside a name: ``M&M.NS``), with hyphens
+between parts (share classes: ``BRK-B``), then optionally an exchange suffix Yahoo uses (``LYC.AX``, ``6680.HK``). An index
 starts with ``^`` (``^GSPC``); an FX rate or future ends in ``=X`` or ``=F`` (``AUDUSD=X``).
 Case is folded to upper: Yahoo does not distinguish ``mp`` from ``MP``, and the store keys
 prices by the upper-case symbol, so every symbol that enters is upper-case from here on.
@@ -29,10 +29,10 @@ SUFFIXES: frozenset[str] = frozenset(
 )  # fmt: skip
 
 _SYMBOL = re.compile(
-    r"(?P<index>\^)?(?P<body>[A-Z0-9]+(?:-[A-Z0-9]+)*)"
+    r"(?P<index>\^)?(?P<body>[A-Z0-9][A-Z0-9&]*(?:-[A-Z0-9&]+)*)"
     r"(?:(?P<suffix>\.[A-Z]{1,3})|(?P<kind>=[XF]))?"
 )
-_ALLOWED = re.compile(r"[A-Z0-9.\-^=]*")
+_ALLOWED = re.compile(r"[A-Z0-9.\-^=&]*")
 EXAMPLES = "e.g. MP, LYC.AX, 6680.HK, BRK-B, ^GSPC, AUDUSD=X"
 
 
@@ -62,7 +62,7 @@ def parse_symbol(text: str) -> str:
         shown = ", ".join(repr(c) for c in bad)
         raise SymbolError(
             f"{_show(text)} is not a Yahoo symbol: {shown} not allowed (letters, digits and "
-            f". - ^ = only; {EXAMPLES})"
+            f". - ^ = & only; {EXAMPLES})"
         )
     m = _SYMBOL.fullmatch(s)
     if m is None:

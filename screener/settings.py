@@ -155,6 +155,17 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def cache_dir() -> Path:
+    """Where rebuildable caches live (compiled templates): ``$SCREENER_HOME/cache`` when set,
+    else the platform's user cache dir (``~/.cache/screener`` on Linux). Deleting it is safe."""
+    env = os.environ.get(ENV_HOME)
+    if env:
+        return Path(env).expanduser() / "cache"
+    import platformdirs  # deferred: keeps `screener --help` light
+
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
 def package_data_dir() -> Path:
     """Folder that holds ``universes/`` and ``templates/``.
 

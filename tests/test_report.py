@@ -1008,3 +1008,20 @@ def test_summary_lists_changes_with_causes_top_ten_and_breakdowns(
     labels = [th.get_text(strip=True) for th in block.select("table.basket-compact tbody th")]
     assert labels == [c.label for c in basket.compact]
     assert block.select_one('a[href="#basket"]') is not None and soup.select_one("#basket")
+
+
+def test_compiled_templates_are_cached_in_the_cache_dir_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jinja2
+
+    from screener.report.html import _bytecode_cache
+
+    monkeypatch.setenv("SCREENER_HOME", str(tmp_path / "home"))
+    cache = _bytecode_cache()
+    assert isinstance(cache, jinja2.FileSystemBytecodeCache)
+    assert (tmp_path / "home" / "cache" / "templates").is_dir()
+    # a data dir that cannot hold a folder: no cache, and no error either
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    monkeypatch.setenv("SCREENER_HOME", str(tmp_path / "file"))
+    assert _bytecode_cache() is None

@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the job ran but some data failed (the output says which
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import os
 import re
@@ -707,7 +708,16 @@ def _whole_summaries(group: click.Group) -> None:
 _whole_summaries(cli)
 
 
+#: Commands that run briefly and read little: the garbage collector stays off for them. It
+#: finds nothing while pandas and duckdb are imported, yet costs a lookup about 25 ms of its
+#: 0.6 s budget (bench/lookup.py). Long commands (run, imports, refreshes) keep it on: their
+#: memory must stay bounded.
+SHORT_COMMANDS = frozenset({"lookup"})
+
+
 def main() -> None:
+    if set(sys.argv[1:2]) & SHORT_COMMANDS:
+        gc.disable()
     cli(prog_name="screener")
 
 

@@ -399,3 +399,20 @@ def test_an_ambiguous_part_of_a_name_lists_the_companies(tmp_path: Path) -> None
 def test_history_fits_80_columns(demo: Path) -> None:
     lines = ok(["history", "--demo"], demo).stdout.splitlines()
     assert len(lines) == 2 and max(len(line) for line in lines) <= 80
+
+
+@pytest.mark.parametrize(("command", "collecting"), [("lookup", False), ("run", True)])
+def test_only_short_commands_run_without_the_garbage_collector(
+    monkeypatch: pytest.MonkeyPatch, command: str, collecting: bool
+) -> None:
+    import gc
+
+    from screener.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["screener", command, "--help"])
+    try:
+        with pytest.raises(SystemExit):
+            main()
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable()

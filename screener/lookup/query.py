@@ -8,6 +8,7 @@ works: one outside the universe gets its risk block and "no exposure profile".
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -86,6 +87,19 @@ def _nothing_stored(store: Store | None, resolved: Sequence[Resolved], scored: S
     return not store.last_dates(symbols)
 
 
+def _no_stored_prices(
+    resolved: Sequence[Resolved], folder: Path, mode: Mode, demo: bool
+) -> ScreenerError:
+    """Offline with nothing stored is bad input (exit 2, as the README's exit codes say): the
+    risk block the user asked for cannot exist. --no-prices shows the profile alone."""
+    where = "demo store" if demo else "store"
+    return ScreenerError(
+        f"no stored prices for {', '.join(r.query for r in resolved)} in the {where} "
+        f"({folder}); {no_prices_hint(mode, demo)}; or pass --no-prices for the exposure "
+        "profile alone"
+    )
+
+
 def company_views(
     queries: Sequence[str],
     *,
@@ -120,17 +134,38 @@ def company_views(
         return CompanyViews(views, None, notes=[], listed_rank=listed_rank, with_risk=False)
     resolved = resolve(scored.universe, queries)
     preset = preset or str(settings.get("preset"))
-    store = _open_store(folder, mode)
-    inside = all(r.company is not None for r in resolved)  # outside symbols: NotFoundError
-    if mode == "offline" and inside and _nothing_stored(store, resolved, scored):
-        # Offline with nothing stored is bad input (exit 2, as the README's exit codes say):
-        # the risk block the user asked for cannot exist. --no-prices shows the profile alone.
-        where = "demo store" if demo_store else "store"
-        raise ScreenerError(
-            f"no stored prices for {', '.join(r.query for r in resolved)} in the {where} "
-            f"({folder}); {no_prices_hint(mode, demo_store)}; or pass --no-prices for the "
-            "exposure profile alone"
+    with ExitStack() as stack:
+        return _views_with_store(
+            _open_store(folder, mode, stack),
+            resolved,
+            scored,
+            listed_rank,
+            folder=folder,
+            mode=mode,
+            demo_store=demo_store,
+            today=today,
+            preset=preset,
+            full=full or card,
         )
+
+
+def _views_with_store(
+    store: Store | None,
+    resolved: Sequence[Resolved],
+    scored: Scored,
+    listed_rank: dict[str, int],
+    *,
+    folder: Path,
+    mode: Mode,
+    demo_store: bool,
+    today: date,
+    preset: str,
+    full: bool,
+) -> CompanyViews:
+    """:func:`company_views` once the store is open (None: offline, nothing stored)."""
+    inside = all(r.company is not None for r in resolved)  # outside symbols: NotFoundError
+    if mode == "offline" and inside and store is None:
+        raise _no_stored_prices(resolved, folder, mode, demo_store)
     if store is None:  # offline, nothing stored, a symbol outside the universe asked
         return CompanyViews(
             [_view(r, scored, None, None, mode) for r in resolved],
@@ -145,13 +180,15 @@ def company_views(
         [] if mode == "offline" else _refresh_stale(store, folder, resolved, scored, mode, today)
     )
     with store.reading_session():
+        if mode == "offline" and inside and _nothing_stored(store, resolved, scored):
+            raise _no_stored_prices(resolved, folder, mode, demo_store)
         screen, measured, outside, more = _measure(
             resolved,
             scored,
             store,
             today=today,
             preset=preset,
-            full=full or card,
+            full=full,
             demo=demo_store or mode == "demo",
         )
     notes += more
@@ -184,17 +221,18 @@ def _fresh_from(today: date) -> date:
     return day
 
 
-def _open_store(folder: Path, mode: Mode) -> Store | None:
+def _open_store(folder: Path, mode: Mode, stack: ExitStack) -> Store | None:
     """The store to read (created when online); None offline when nothing is stored.
 
-    Offline, nothing is written, so the store is opened read-only: a lookup works without
-    write access to the data dir."""
+    Offline, nothing is written, so the store is opened read-only (a lookup works without
+    write access to the data dir) and its one connection serves every read until ``stack``
+    closes."""
     from screener.store import STORE_FILENAME, Store
 
     if mode == "offline":
         if not (folder / STORE_FILENAME).exists():
             return None
-        return Store.open(folder, read_only=True)
+        return stack.enter_context(Store.reading(folder))
     return Store.open(folder)
 
 

@@ -7,7 +7,6 @@ write copy that store first. Yahoo is never called: the network tests use the fa
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -27,6 +26,7 @@ import yaml
 from bs4 import BeautifulSoup
 from click.testing import CliRunner, Result
 from fakes.yahoo import FakeYahoo, make_listing
+from fixtures.tiny import tiny_universe
 
 from screener.cli import cli
 from screener.metrics import METRICS
@@ -457,30 +457,6 @@ def test_run_without_network_exits_1_and_leaves_the_store(
     pd.testing.assert_frame_equal(store.prices_long(), before)
     assert store.list_runs() == []
     assert not (tmp_path / "o").exists()
-
-
-def tiny_universe(tmp_path: Path) -> Path:
-    """Three listed copies of the worked example (AAA, BBB, CCC) and the SPY/REMX benchmarks."""
-    data = yaml.safe_load((FIXTURES / "worked_example.yaml").read_text(encoding="utf-8"))
-    base = data["companies"][0]
-    data["universe"] = {"name": "tiny", "title": "Tiny test universe", "version": "2025-07-10"}
-    data["companies"] = [
-        # deep copies: safe_dump writes shared objects as aliases, which the loader refuses
-        {
-            **copy.deepcopy(base),
-            "id": f"company-{t.lower()}",
-            "name": f"Company {t}",
-            "tickers": [t],
-        }
-        for t in ("AAA", "BBB", "CCC")
-    ]
-    data["benchmarks"] = [
-        {"symbol": "SPY", "name": "S&P 500 ETF", "role": "market"},
-        {"symbol": "REMX", "name": "Rare earth ETF", "role": "sector"},
-    ]
-    path = tmp_path / "tiny.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def test_partial_failure_names_the_ticker(quick_yahoo: FakeYahoo, tmp_path: Path) -> None:

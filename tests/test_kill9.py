@@ -17,7 +17,6 @@ run with more points. Marked slow: subprocesses.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import random
@@ -34,7 +33,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
+from fixtures.tiny import tiny_universe
 
 from screener.sources.csvfile import remove_orphan_staging
 from screener.store import STORE_FILENAME
@@ -50,21 +49,8 @@ OUTPUTS = ("report.html", "screen.csv", "screen.json")
 def kill_universe(folder: Path) -> Path:
     """Six listed companies on four exchanges (USD, AUD, GBp, CAD: FX is fetched too) and the
     SPY/REMX benchmarks, built from the worked example's company."""
-    data = yaml.safe_load((TESTS / "fixtures" / "worked_example.yaml").read_text("utf-8"))
-    base = data["companies"][0]
-    data["universe"] = {"name": "kill9", "title": "kill -9 test universe", "version": "2025-07-10"}
     tickers = ("AAA", "BBB", "CCC", "DDD.AX", "EEE.L", "FFF.TO")
-    data["companies"] = [
-        {**copy.deepcopy(base), "id": f"company-{i}", "name": f"Company {t}", "tickers": [t]}
-        for i, t in enumerate(tickers)
-    ]
-    data["benchmarks"] = [
-        {"symbol": "SPY", "name": "S&P 500 ETF", "role": "market"},
-        {"symbol": "REMX", "name": "Rare earth ETF", "role": "sector"},
-    ]
-    path = folder / "kill9.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return tiny_universe(folder, tickers, name="kill9", company_id="company-{i}")
 
 
 def big_csv(path: Path, tickers: int = 120, days: int = 1500) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import random
 import re
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from fixtures.tiny import tiny_universe
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -560,30 +560,6 @@ def new_process(server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     reset_yfinance_state(None)
     monkeypatch.setattr(screener.sources.yahoo, "_cache_location", None)
     server.calls.clear()
-
-
-def tiny_universe(tmp_path: Path) -> Path:
-    """Three listed copies of the worked example (AAA, BBB, CCC) and the SPY/REMX benchmarks."""
-    data = yaml.safe_load((FIXTURES / "worked_example.yaml").read_text(encoding="utf-8"))
-    base = data["companies"][0]
-    data["universe"] = {"name": "tiny", "title": "Tiny test universe", "version": "2025-07-10"}
-    data["companies"] = [
-        # deep copies: safe_dump writes shared objects as aliases, which the loader refuses
-        {
-            **copy.deepcopy(base),
-            "id": f"company-{t.lower()}",
-            "name": f"Company {t}",
-            "tickers": [t],
-        }
-        for t in ("AAA", "BBB", "CCC")
-    ]
-    data["benchmarks"] = [
-        {"symbol": "SPY", "name": "S&P 500 ETF", "role": "market"},
-        {"symbol": "REMX", "name": "Rare earth ETF", "role": "sector"},
-    ]
-    path = tmp_path / "tiny.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def serve(server: Any, symbols: Sequence[str], until: date) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
+from fixtures.tiny import tiny_universe
 
 from screener.cli import cli
 from screener.errors import SymbolError
@@ -76,32 +75,10 @@ def test_every_shipped_symbol_parses_to_itself() -> None:
     assert symbols and all(parse_symbol(s) == s for s in symbols)
 
 
-def _tiny(tmp_path: Path, tickers: list[str]) -> Path:
-    data = yaml.safe_load((FIXTURES / "worked_example.yaml").read_text(encoding="utf-8"))
-    base = data["companies"][0]
-    data["universe"] = {"name": "tiny", "title": "Tiny", "version": "2025-07-10"}
-    data["companies"] = [
-        {
-            **copy.deepcopy(base),
-            "id": f"company-{t.lower()}",
-            "name": f"Company {t}",
-            "tickers": [t],
-        }
-        for t in tickers
-    ]
-    data["benchmarks"] = [
-        {"symbol": "spy", "name": "S&P 500 ETF", "role": "market"},
-        {"symbol": "REMX", "name": "Rare earth ETF", "role": "sector"},
-    ]
-    path = tmp_path / "tiny.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
-
-
 def test_a_lowercase_universe_ticker_is_priced_and_read_under_one_case(tmp_path: Path) -> None:
     """Issue 12: [mp] was stored as MP but read as mp, so the report showed no volatility and
     said "Data failures: none". Through the demo source, end to end."""
-    path = _tiny(tmp_path, ["aaa", "Bbb", "CCC"])
+    path = tiny_universe(tmp_path, ["aaa", "Bbb", "CCC"], market="spy")
     out = tmp_path / "out"
     result = CliRunner().invoke(
         cli, ["run", "--demo", "--universe", str(path), "--out", str(out)], catch_exceptions=False

@@ -213,14 +213,6 @@ def _profile_views(queries: Sequence[str], scored: Scored) -> list[dict[str, Any
     return views
 
 
-def _fresh_from(today: date) -> date:
-    """Stored prices reaching the last business day before today count as fresh."""
-    import numpy as np
-
-    day: date = np.busday_offset(today, -1, roll="forward").astype(date)
-    return day
-
-
 def _open_store(folder: Path, mode: Mode, stack: ExitStack) -> Store | None:
     """The store to read (created when online); None offline when nothing is stored.
 
@@ -334,12 +326,13 @@ def _refresh_stale(
                 )
         outside = []
     wanted += outside
-    fresh = _fresh_from(today)
+    from screener.store.refresh import last_business_day, refresh_with_fx
+
+    fresh = last_business_day(today)
     last = store.last_dates(wanted)
     if all(last.get(s) is not None and last[s] >= fresh for s in wanted):
         return []
     from screener.sources import make_source
-    from screener.store.refresh import refresh_with_fx
 
     uni = scored.universe
     asked = [*wanted, *uni.benchmark_symbols()]

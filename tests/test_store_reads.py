@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -229,3 +231,109 @@ def test_a_cut_outside_the_read_is_refused(store: Store) -> None:
     read = read_store(store, SYMBOLS, start=date(2024, 2, 1), end=LAST)
     with pytest.raises(ValueError, match="outside the read"):
         panel_of(read, ["AAA"], as_of=None, start=FIRST)
+
+
+# --- ticker keys: hash(ticker) mapped in numpy, the ENUM cast when hashes collide -------------
+
+
+def _plain_long(store: Store) -> pd.DataFrame:
+    """The long frame the slow obvious way: text columns, ORDER BY in SQL."""
+    with store.reading_session():
+        frame = store.read_with(
+            lambda con: con.execute(
+                "SELECT ticker, date::TIMESTAMP AS date, open, high, low, close, adj_close, "
+                "volume, synthetic, flags FROM prices ORDER BY ticker, date"
+            ).df()
+        )
+    frame["date"] = frame["date"].astype("datetime64[us]")
+    return frame
+
+
+def _as_plain(long: pd.DataFrame) -> pd.DataFrame:
+    return long.assign(
+        ticker=long["ticker"].astype(str).astype(object),
+        flags=long["flags"].astype(str).astype(object),
+    )
+
+
+def _interleaved(folder: Path) -> Store:
+    """A store whose rows are not grouped by ticker: each refresh appends one day of every
+    ticker, as a daily refresh does, plus one flagged bar."""
+    store = Store.open(folder)
+    days = pd.bdate_range(FIRST, periods=45)
+    names = [f"T{i:02d}.AX" for i in range(70)]  # 3,150 rows: more than one 2,048-row vector
+    series = {t: _bars(t, days, 1.0 + i, 100 + i) for i, t in enumerate(names)}
+    series["T07.AX"].loc[30, ["open", "high", "low", "close", "adj_close"]] *= 5.0  # a spike
+    for k in range(len(days)):
+        day = pd.concat([series[t].iloc[[k]] for t in names], ignore_index=True)
+        store.upsert(FetchResult("csv", False, day, pd.DataFrame(columns=list(INSTRUMENT_COLUMNS))))
+    return store
+
+
+@pytest.mark.parametrize("fetch", ["large chunks", "one-vector chunks", "out of memory"])
+@pytest.mark.parametrize("collide", [False, True], ids=["hash", "enum"])
+@pytest.mark.parametrize("layout", ["grouped", "interleaved"])
+def test_the_long_read_equals_a_plain_sql_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, collide: bool, layout: str, fetch: str
+) -> None:
+    from screener.store import frames
+
+    store = _build(tmp_path) if layout == "grouped" else _interleaved(tmp_path)
+    if collide:  # as if two names shared a hash: the ENUM route must give the same frame
+        monkeypatch.setattr(frames, "_hashes_collide", lambda hashes: True)
+    if fetch == "one-vector chunks":  # many chunk boundaries (the stores hold > 2,048 rows)
+        monkeypatch.setattr(frames, "CHUNK_VECTORS", 1)
+    attempts: list[str] = []
+    if fetch == "out of memory":  # under the small buffer pool: read again without the limit
+        fetch_chunks = frames._fetch_chunks
+
+        def short_of_memory(con: Any, *args: Any) -> Any:
+            limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+            attempts.append(limit)
+            if len(attempts) % 2:
+                raise duckdb.OutOfMemoryException("as if the read needed more")
+            return fetch_chunks(con, *args)
+
+        monkeypatch.setattr(frames, "_fetch_chunks", short_of_memory)
+    long = store.prices_long()
+    want = _plain_long(store)
+    assert (want["flags"] != "").any()
+    pd.testing.assert_frame_equal(_as_plain(long), want, check_dtype=False)
+    wide = store.wide("close")
+    pivot = want.pivot(index="date", columns="ticker", values="close")
+    pd.testing.assert_frame_equal(
+        wide, pivot.rename_axis(index="date", columns="ticker"), check_freq=False
+    )
+    if fetch == "out of memory":  # each read failed once under the limit, then succeeded
+        assert len(attempts) == 4 and attempts[0] != attempts[1] and attempts[1] == attempts[3]
+
+
+def test_ticker_keys_map_to_names_however_rows_are_ordered() -> None:
+    from screener.store.frames import _Tickers
+
+    names = ["A", "B", "C", "D"]
+    hashes = np.array([40, 10, 30, 20], dtype=np.uint64)
+    chosen = _Tickers(names, hashes, rows=200)
+    grouped = np.repeat(hashes, 50)
+    np.testing.assert_array_equal(chosen.codes(grouped), np.repeat(np.arange(4), 50))
+    shuffled = np.random.default_rng(3).permutation(grouped)
+    want = [hashes.tolist().index(int(h)) for h in shuffled]
+    np.testing.assert_array_equal(chosen.codes(shuffled), want)
+    assert chosen.codes(np.zeros(0, dtype=np.uint64)).shape == (0,)
+
+
+def test_a_fetch_restores_the_memory_limit_and_checks_its_row_count(tmp_path: Path) -> None:
+    from screener.store import frames
+
+    store = _interleaved(tmp_path)
+    sql = "SELECT hash(ticker) AS key, close FROM prices"
+    with store.reading_session():
+        limit = "SELECT current_setting('memory_limit')"
+        before = store.read_with(lambda con: con.execute(limit).fetchall())
+        n = store.read_with(lambda con: con.execute("SELECT count(*) FROM prices").fetchall())[0][0]
+        got = store.read_with(lambda con: frames._fetch_columns(con, sql, [], n))
+        assert len(got["close"]) == n > 2048
+        assert store.read_with(lambda con: con.execute(limit).fetchall()) == before
+        for wrong in (n - 1, n + 1):
+            with pytest.raises(RuntimeError, match=f"{wrong:,} rows it counted"):
+                store.read_with(lambda con, w=wrong: frames._fetch_columns(con, sql, [], w))

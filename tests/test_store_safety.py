@@ -69,19 +69,20 @@ def table_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 # --- extensions ------------------------------------------------------------------------------
 
 
-def test_every_connection_refuses_to_install_or_load_extensions(tmp_path: Path) -> None:
+def test_every_connection_refuses_extensions_and_progress_bars(tmp_path: Path) -> None:
+    # A progress bar is DuckDB's own text on stderr: it reached the terminal during a 3 s read.
     settings = (
         "SELECT current_setting('autoinstall_known_extensions'), "
-        "current_setting('autoload_known_extensions')"
+        "current_setting('autoload_known_extensions'), current_setting('enable_progress_bar')"
     )
     with connect(tmp_path / "s.duckdb", read_only=False, lock_wait=1) as con:
-        assert con.execute(settings).fetchone() == (False, False)
+        assert con.execute(settings).fetchone() == (False, False, False)
     with connect(tmp_path / "s.duckdb", read_only=True, lock_wait=1) as con:
-        assert con.execute(settings).fetchone() == (False, False)
+        assert con.execute(settings).fetchone() == (False, False, False)
     csv = tmp_path / "p.csv"
     csv.write_text("date,ticker,close\n2025-01-03,MP,20\n")
     with stage_csv(csv) as staged:  # the import's staging database too
-        assert staged._con.execute(settings).fetchone() == (False, False)
+        assert staged._con.execute(settings).fetchone() == (False, False, False)
 
 
 def test_a_sqlite_file_never_reaches_duckdb_and_duckdb_would_not_fetch_for_it(

@@ -645,9 +645,10 @@ def _alive(pid: int) -> bool:
 
 
 def _staging_connection(folder: Path) -> duckdb.DuckDBPyConnection:
-    # The same two settings as the store's connections (screener.store.connect.CONFIG; the
-    # store sits downstream of sources, so it is not imported here): never fetch extensions.
-    return duckdb.connect(
+    # The same settings as the store's connections (screener.store.connect.CONFIG and
+    # SESSION; the store sits downstream of sources, so it is not imported here): never fetch
+    # extensions, never draw a progress bar on the user's terminal.
+    con = duckdb.connect(
         str(folder / "staging.duckdb"),
         config={
             "autoinstall_known_extensions": False,
@@ -657,6 +658,8 @@ def _staging_connection(folder: Path) -> duckdb.DuckDBPyConnection:
             "threads": 1,
         },
     )
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def stage_csv(path: str | os.PathLike[str], *, today: date | None = None) -> StagedCsv:

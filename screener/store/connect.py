@@ -40,6 +40,10 @@ CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoload_known_extensions": False,
 }
 
+#: Run on every new connection (session settings, which ``config`` cannot hold): a long query
+#: draws no progress bar on the user's terminal or in cron mail.
+SESSION = "SET enable_progress_bar = false"
+
 #: A DuckDB file carries these bytes at offset 8 (after the header checksum).
 _DUCKDB_MAGIC = b"DUCK"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -131,6 +135,7 @@ def connect(
                 ) from exc
             time.sleep(RETRY_SLEEP * random.uniform(0.5, 1.5))
     try:
+        con.execute(SESSION)
         if existed:
             check_size(path, con)
         yield con

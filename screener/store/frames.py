@@ -3,16 +3,20 @@
 Two tricks keep a full read of millions of rows near one second on a small machine
 (measured in ``bench/store.py``, see ``docs/store.md``):
 
-* Text columns leave DuckDB cast to an ``ENUM`` built from their distinct values, which
-  arrives in pandas as a ``Categorical`` (integer codes + one copy of each string) instead of
-  one Python string object per row.
+* The ticker leaves DuckDB as ``hash(ticker)``, a plain integer, and becomes a code into the
+  sorted distinct names in numpy (one lookup per run of equal hashes: rows are stored grouped
+  by ticker). No Python string is made per row, and the frame gets a ``Categorical``
+  (integer codes + one copy of each string). Casting to an ``ENUM`` of the names instead
+  costs about twice as much inside DuckDB; it remains the way when two names share a hash.
+* Results are streamed in chunks into arrays allocated once (see :func:`_fetch_columns`).
 * The wide frame is filled by integer indexing into a preallocated ``dates × tickers`` array
   from (ticker code, day number, value) columns, instead of a hash-based ``pivot``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -54,13 +58,149 @@ def _enum(values: Sequence[str]) -> str:
     return f"ENUM({quoted})"
 
 
-def _distinct(
-    con: duckdb.DuckDBPyConnection, column: str, where: str, params: list[Any]
-) -> list[str]:
+@dataclass(frozen=True)
+class _Tickers:
+    """The distinct tickers a read selects, and how their rows are told apart.
+
+    ``sql`` is the select expression of a row's ticker key; :meth:`codes` turns the fetched
+    keys into positions in ``names``.
+    """
+
+    names: list[str]  # sorted
+    hashes: np.ndarray  # uint64, hash(name) per name; empty when the ENUM route is taken
+    rows: int  # rows the read selects
+
+    @property
+    def sql(self) -> str:
+        if len(self.hashes):
+            return "hash(ticker)"
+        return f"enum_code(ticker::{_enum(self.names)})::INTEGER"
+
+    def codes(self, keys: np.ndarray) -> np.ndarray:
+        """Positions in ``names`` (int64) of fetched ticker keys."""
+        if not len(self.hashes):
+            return np.asarray(keys, dtype=np.int64)
+        keys = np.asarray(keys, dtype=np.uint64)
+        order = np.argsort(self.hashes)
+        ranked = self.hashes[order]
+        if len(keys) == 0:
+            return np.zeros(0, dtype=np.int64)
+        starts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+        if len(starts) > len(keys) // 16:  # not grouped by ticker: look up every row
+            return np.asarray(order[np.searchsorted(ranked, keys)], dtype=np.int64)
+        starts = np.concatenate(([0], starts))
+        lengths = np.diff(np.append(starts, len(keys)))
+        per_run = order[np.searchsorted(ranked, keys[starts])]
+        return np.asarray(np.repeat(per_run, lengths), dtype=np.int64)
+
+
+def _tickers(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> _Tickers:
     rows = con.execute(
-        f"SELECT DISTINCT {column} FROM prices {where} ORDER BY 1", params
+        f"SELECT ticker, hash(ticker), count(*) FROM prices {where} GROUP BY ticker "
+        "ORDER BY ticker",
+        params,
     ).fetchall()
-    return [r[0] for r in rows]
+    names = [r[0] for r in rows]
+    hashes = np.array([r[1] for r in rows], dtype=np.uint64)
+    if _hashes_collide(hashes):
+        hashes = np.zeros(0, dtype=np.uint64)
+    return _Tickers(names, hashes, sum(r[2] for r in rows))
+
+
+def _hashes_collide(hashes: np.ndarray) -> bool:
+    """Two names with one 64-bit hash (about 1 in 10¹² for 5,000 names): the rows could not
+    be told apart by hash, so the read casts to an ENUM instead."""
+    return len(np.unique(hashes)) < len(hashes)
+
+
+#: Rows of a fetched chunk, in DuckDB vectors of 2,048 rows (about 100,000 rows).
+CHUNK_VECTORS = 50
+
+#: DuckDB's buffer pool during a large fetch (see :func:`_fetch_columns`).
+FETCH_MEMORY = "64MB"
+
+
+def _fetch_columns(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: list[Any],
+    rows: int,
+    convert: Convert | None = None,
+) -> dict[str, np.ndarray]:
+    """The ``rows`` rows of ``sql`` as numpy columns, in the table's order; each chunk passes
+    through ``convert`` first when given.
+
+    On a small virtual machine most of a large read is the kernel handing out fresh memory
+    (about 3 µs a page here), not DuckDB or numpy. Four things keep it small
+    (``bench/store.py`` prints the page faults beside the time):
+
+    * The result is streamed in chunks of :data:`CHUNK_VECTORS` vectors, each copied into
+      arrays allocated once for all ``rows`` (numpy asks for huge pages for those), so
+      DuckDB's chunk buffers are reused rather than grown to the whole result
+      (``fetchnumpy`` after ``execute`` first materialises the result in its own memory).
+    * Keys become codes, and days dates, chunk by chunk (``convert``): the wide intermediate
+      arrays are never made.
+    * DuckDB's buffer pool is held to :data:`FETCH_MEMORY` for the read, so it recycles
+      the pages of blocks already decoded instead of keeping all of them (the read touches
+      each block once). It is put back afterwards; a read that needs more memory than that
+      (none of ours should) is made again without the limit.
+    """
+    try:
+        with _buffer_pool(con, FETCH_MEMORY):
+            return _fetch_chunks(con, sql, params, rows, convert)
+    except duckdb.OutOfMemoryException:
+        return _fetch_chunks(con, sql, params, rows, convert)
+
+
+#: Turns a chunk's columns into the columns to keep (it may rename, add or drop some).
+Convert = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
+
+
+def _fetch_chunks(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: list[Any],
+    rows: int,
+    convert: Convert | None,
+) -> dict[str, np.ndarray]:
+    con.execute(sql, params)
+    out: dict[str, np.ndarray] = {}
+    filled = 0
+    while True:
+        chunk = con.fetch_df_chunk(CHUNK_VECTORS)
+        n = len(chunk)
+        if n == 0:
+            break
+        if filled + n > rows:
+            con.abort()
+            raise RuntimeError(f"the read returned more than the {rows:,} rows it counted")
+        columns = {str(name): chunk[name].to_numpy() for name in chunk.columns}
+        for name, values in (columns if convert is None else convert(columns)).items():
+            if name not in out:
+                out[name] = np.empty(rows, dtype=values.dtype)
+            out[name][filled : filled + n] = values
+        filled += n
+    if filled != rows:
+        raise RuntimeError(f"the read returned {filled:,} of the {rows:,} rows it counted")
+    return out
+
+
+@contextmanager
+def _buffer_pool(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """Hold DuckDB's memory limit to ``limit`` inside the block, then restore it (the default
+    exactly; a limit set before, to the precision DuckDB shows it in)."""
+
+    def current() -> str:
+        return str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    before = current()
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.execute("RESET memory_limit")
+        if current() != before:
+            con.execute(f"SET memory_limit = '{before}'")
 
 
 def empty_long() -> pd.DataFrame:
@@ -79,11 +219,15 @@ def _column(values: object, dtype: str) -> np.ndarray:
 
 _US_PER_DAY = 86_400_000_000
 
+#: A row's day as days since 1970-01-01 (DuckDB ``DATE`` arithmetic, an ``INTEGER``).
+_DAY_SQL = "(date - DATE '1970-01-01')::INTEGER"
 
-def _row_key(codes: np.ndarray, stamps: np.ndarray) -> np.ndarray:
+
+def _row_key(codes: np.ndarray, days: np.ndarray) -> np.ndarray:
     """One sortable int64 per (ticker code, day): ``code · 2²¹ + day + 2²⁰`` (days since
     1970 within ±2²⁰, i.e. about ±2,870 years, so the day never spills into the code)."""
-    return np.asarray(codes * (1 << 21) + (stamps // _US_PER_DAY + (1 << 20)), dtype=np.int64)
+    key: np.ndarray = np.asarray(codes, dtype=np.int64) * (1 << 21) + (days + (1 << 20))
+    return key
 
 
 def read_long(
@@ -97,64 +241,92 @@ def read_long(
     ``ticker`` and ``flags`` are ``Categorical``; ``date`` is ``datetime64[us]``.
     """
     where, params = where_clause(tickers, start, end)
-    names = _distinct(con, "ticker", where, params)
-    if not names:
+    chosen = _tickers(con, where, params)
+    if not chosen.names:
         return empty_long()
-    enum = _enum(names)
-    # Integer codes and plain numbers only: fetchnumpy hands those over at memory speed,
-    # where converting text costs ~100 ns per row and column.
+    # Integer keys and plain numbers only: they are handed over at memory speed, where
+    # converting text costs ~100 ns per row and column.
     sql = (
-        f"SELECT enum_code(ticker::{enum})::INTEGER AS code, epoch_us(date::TIMESTAMP) AS us, "
+        f"SELECT {chosen.sql} AS key, {_DAY_SQL} AS day, "
         f"{', '.join(f'{f}::DOUBLE AS {f}' for f in FIELDS)}, synthetic FROM prices {where}"
     )
-    got = con.execute(sql, params).fetchnumpy()
-    codes = np.asarray(got["code"], dtype=np.int64)
-    stamps = np.asarray(got["us"], dtype=np.int64)
-    key = _row_key(codes, stamps)
+    rows = _InOrder(chosen)
+    got = _fetch_columns(con, sql, params, chosen.rows, rows.convert)
+    codes, stamps = got["code"], got["date"]
     # Rows come back in insertion order, which is (ticker, date) order after a bulk load but
-    # not after incremental refreshes append new days at the end: sort only when needed.
-    order = None if bool((key[1:] > key[:-1]).all()) else np.argsort(key, kind="stable")
+    # not after refreshes append new days at the end: sort only when needed.
+    order = (
+        None if rows.ordered else np.argsort(_row_key(codes, stamps // _US_PER_DAY), kind="stable")
+    )
 
     def take(a: np.ndarray) -> np.ndarray:
         return a if order is None else a[order]
 
-    key = take(key)
+    codes, stamps = take(codes), take(stamps)
     data: dict[str, object] = {
-        "ticker": pd.Categorical.from_codes(take(codes), categories=pd.Index(names, dtype="str")),
-        "date": take(stamps).view(DATE_DTYPE),
+        "ticker": pd.Categorical.from_codes(codes, categories=pd.Index(chosen.names, dtype="str")),
+        "date": stamps.view(DATE_DTYPE),
     }
     for f in FIELDS:
         data[f] = take(_column(got[f], "float64"))
     data["synthetic"] = take(np.asarray(got["synthetic"], dtype=bool))
-    data["flags"] = _flags(con, enum, where, params, key)
+    data["flags"] = _flags(con, chosen, where, params, codes, stamps)
     # copy=False: the arrays are ours already; consolidating them would copy ~100 MB per column.
     return pd.DataFrame(data, copy=False)
 
 
-def _flags(
-    con: duckdb.DuckDBPyConnection, enum: str, where: str, params: list[Any], key: np.ndarray
-) -> pd.Categorical:
-    """The ``flags`` column for rows sorted by ``key``.
+class _InOrder:
+    """Chunk by chunk: ticker keys to codes, days to ``datetime64[us]`` integers, and whether
+    the rows so far are in (ticker, date) order."""
 
-    Flagged bars are rare: fetch them apart and place them by key instead of converting a
-    text column of millions of empty strings.
+    def __init__(self, chosen: _Tickers) -> None:
+        self.chosen = chosen
+        self.code_dtype = np.int16 if len(chosen.names) < 2**15 else np.int32
+        self.last = -1
+        self.ordered = True
+
+    def convert(self, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        codes = self.chosen.codes(columns.pop("key"))
+        days = np.asarray(columns.pop("day"), dtype=np.int64)
+        if self.ordered:
+            key = _row_key(codes, days)
+            self.ordered = bool(key[0] > self.last) and bool((key[1:] > key[:-1]).all())
+            self.last = int(key[-1])
+        return {"code": codes.astype(self.code_dtype), "date": days * _US_PER_DAY, **columns}
+
+
+def _flags(
+    con: duckdb.DuckDBPyConnection,
+    chosen: _Tickers,
+    where: str,
+    params: list[Any],
+    codes: np.ndarray,
+    stamps: np.ndarray,
+) -> pd.Categorical:
+    """The ``flags`` column for rows sorted by (``codes``, ``stamps``).
+
+    Flagged bars are rare: fetch them apart and place them by ticker and date instead of
+    converting a text column of millions of empty strings.
     """
     flagged = con.execute(
-        f"SELECT enum_code(ticker::{enum})::INTEGER AS code, epoch_us(date::TIMESTAMP) AS us, flags "
+        f"SELECT {chosen.sql} AS code, {_DAY_SQL} AS day, flags "
         f"FROM prices {where} {'AND' if where else 'WHERE'} flags <> ''",
         params,
     ).fetchall()
     categories = sorted({f for _, _, f in flagged})
-    flag_codes = np.zeros(len(key), dtype=np.int64)
+    flag_codes = np.zeros(len(codes), dtype=np.int8 if len(categories) < 127 else np.int32)
     if flagged:
-        where_at = np.searchsorted(
-            key,
-            _row_key(
-                np.array([c for c, _, _ in flagged], dtype=np.int64),
-                np.array([u for _, u, _ in flagged], dtype=np.int64),
-            ),
+        keys = np.array(
+            [c for c, _, _ in flagged], dtype=np.uint64 if len(chosen.hashes) else np.int64
         )
-        flag_codes[where_at] = [1 + categories.index(f) for _, _, f in flagged]
+        their_codes = chosen.codes(keys)
+        firsts = np.searchsorted(codes, their_codes, side="left")
+        lasts = np.searchsorted(codes, their_codes, side="right")
+        for (_, day, text), code, lo, hi in zip(flagged, their_codes, firsts, lasts, strict=True):
+            at = lo + int(np.searchsorted(stamps[lo:hi], day * _US_PER_DAY))
+            if at >= hi or codes[at] != code or stamps[at] != day * _US_PER_DAY:
+                raise RuntimeError(f"a flagged bar of {chosen.names[code]} is not in the read")
+            flag_codes[at] = 1 + categories.index(text)
     return pd.Categorical.from_codes(
         flag_codes, categories=pd.Index(["", *categories], dtype="str")
     )
@@ -233,7 +405,8 @@ def read_wide_many(
         if field not in FIELDS:
             raise ValueError(f"unknown price field {field!r}: choose one of {', '.join(FIELDS)}")
     where, params = where_clause(tickers, start, end)
-    names = _distinct(con, "ticker", where, params)
+    chosen = _tickers(con, where, params)
+    names = chosen.names
     columns = list(dict.fromkeys(tickers)) if tickers is not None else names
     if not names:
         empty = np.empty((len(columns), 0))
@@ -243,21 +416,23 @@ def read_wide_many(
             {f: empty for f in fields},
             np.zeros(empty.shape, dtype=bool),
         )
-    chosen = ", ".join(f"{f}::DOUBLE AS v_{f}" for f in fields)
-    sql = (
-        f"SELECT enum_code(ticker::{_enum(names)})::INTEGER AS c, "
-        f"(date - DATE '1970-01-01')::INTEGER AS d, {chosen} FROM prices {where}"
-    )
-    got = con.execute(sql, params).fetchnumpy()
-    code = np.asarray(got["c"], dtype=np.int64)
-    day = np.asarray(got["d"], dtype=np.int64)
+    values_sql = ", ".join(f"{f}::DOUBLE AS v_{f}" for f in fields)
+    sql = f"SELECT {chosen.sql} AS key, {_DAY_SQL} AS d, {values_sql} FROM prices {where}"
+    position = {name: i for i, name in enumerate(columns)}
+    column_of = np.array([position[n] for n in names], dtype=np.int32)
+
+    def convert(chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {"col": column_of[chosen.codes(chunk.pop("key"))], **chunk}
+
+    got = _fetch_columns(con, sql, params, chosen.rows, convert)
+    col, day = got["col"], np.asarray(got["d"], dtype=np.int32)
     # Map day numbers to row positions in O(n): mark the days present, then rank them.
     lo = int(day.min())
     seen = np.zeros(int(day.max()) - lo + 1, dtype=bool)
-    seen[day - lo] = True
-    row_of_day = (np.cumsum(seen) - 1)[day - lo]
-    position = {name: i for i, name in enumerate(columns)}
-    col = np.array([position[n] for n in names], dtype=np.int64)[code]
+    offset = day - np.int32(lo)
+    seen[offset] = True
+    row_of_day = (np.cumsum(seen, dtype=np.int32) - 1)[offset]
+    del offset
     # Filled as tickers × dates: rows arrive grouped by ticker, so writes run sequentially;
     # the transpose is a free view that pandas stores as-is (its blocks are columns × rows).
     shape = (len(columns), int(seen.sum()))

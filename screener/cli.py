@@ -22,7 +22,7 @@ import click
 
 from screener import __version__
 from screener.errors import ScreenerError
-from screener.universe.model import PRESETS
+from screener.universe import PRESETS
 
 if TYPE_CHECKING:
     from screener.sources import Mode

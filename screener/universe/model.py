@@ -14,6 +14,7 @@ from typing import Any
 
 from screener import settings
 from screener.errors import UniverseError
+from screener.universe import PRESETS
 from screener.universe.files import YamlDoc, YamlPath, read_doc
 from screener.universe.records import STAGES, STATUSES, SUPPORT_KINDS
 from screener.universe.schema import (
@@ -30,7 +31,6 @@ from screener.universe.schema import (
 )
 
 FACTORS: tuple[str, ...] = ("sourcing", "processing", "recycling", "heavy_ree", "purity", "support")
-PRESETS: tuple[str, ...] = ("mvis", "eqm", "none")
 
 
 @dataclass(frozen=True)

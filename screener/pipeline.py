@@ -132,6 +132,7 @@ def run(
                 today=today,
                 progress=progress,
                 fresh_from=_fresh_from(mode, as_of, today, src),
+                funds=scored.universe.benchmark_symbols(),
             )
             failures.update(refreshed.failures)
             source_name = refreshed.source
@@ -411,7 +412,15 @@ def refresh_prices(
             failures, updated = dict(rep.failures), dict(rep.updated)
         else:
             src = make_source(source, uni, folder)
-            r = refresh_with_fx(store, symbols, src, end=None, today=today, progress=progress)
+            r = refresh_with_fx(
+                store,
+                symbols,
+                src,
+                end=None,
+                today=today,
+                progress=progress,
+                funds=uni.benchmark_symbols(),
+            )
             failures, updated = r.failures, r.updated
     return PricesRefreshed(folder, updated, failures, synthetic=source == "demo")
 
@@ -592,6 +601,7 @@ def event_study(
                 end=None,
                 today=today,
                 progress=progress,
+                funds=scored.universe.benchmark_symbols(),
             )
         return from_store(
             scored,

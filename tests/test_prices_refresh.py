@@ -562,15 +562,28 @@ def new_process(server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     server.calls.clear()
 
 
+#: Served as funds, as Yahoo does: quoteType ETF and no marketCap in the quote.
+ETFS = ("SPY", "REMX")
+
+
 def serve(server: Any, symbols: Sequence[str], until: date) -> None:
     """List ``symbols`` on the fake with seeded daily bars for a year up to ``until``."""
     from fakes.yahoo import make_listing
 
     start = (until - timedelta(days=400)).isoformat()
     for i, sym in enumerate(symbols):
-        shares = None if sym.endswith("=X") else 1e8
+        fund = sym in ETFS
+        shares = None if sym.endswith("=X") or fund else 1e8
         server.add(
-            make_listing(sym, start, until.isoformat(), seed=i, price=10.0 + i, shares=shares)
+            make_listing(
+                sym,
+                start,
+                until.isoformat(),
+                seed=i,
+                price=10.0 + i,
+                shares=shares,
+                kind="ETF" if fund else None,
+            )
         )
 
 
@@ -673,7 +686,8 @@ def test_refresh_requests_for_the_shipped_universe(
 
     Up to date: nothing at all. A week later: one chart request per stale symbol (yfinance's
     time zones come from its cache in the data dir), plus, when the metadata is due, one
-    chart request per symbol and one quote request per 50.
+    chart request per symbol and one quote request per 50. The benchmark ETFs, which have no
+    market cap, are not asked for one again in between.
     """
     from math import ceil
 
@@ -688,7 +702,9 @@ def test_refresh_requests_for_the_shipped_universe(
         "history_years",
         replace(settings.SETTINGS["history_years"], default=1),
     )
-    symbols = load("rare_earths").priced_symbols()
+    universe = load("rare_earths")
+    symbols = universe.priced_symbols()
+    assert set(ETFS) == set(universe.benchmark_symbols())
     fx = fx_for([e.currency for e in map(exchange_of, symbols) if e])
     everything = [*symbols, *fx]
     equities = [s for s in everything if not s.endswith("=X")]

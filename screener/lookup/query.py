@@ -341,7 +341,15 @@ def _refresh_stale(
     # typo, a made-up one) leaves no fetch-log or instrument row; its view says "not found"
     new = [s for s in outside if s not in last]
     try:
-        rep = refresh_with_fx(store, asked, src, end=None, today=today, fresh_from=fresh)
+        rep = refresh_with_fx(
+            store,
+            asked,
+            src,
+            end=None,
+            today=today,
+            fresh_from=fresh,
+            funds=uni.benchmark_symbols(),
+        )
     except NetworkError as exc:
         return [f"prices not refreshed: {exc}"]
     finally:

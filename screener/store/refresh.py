@@ -7,7 +7,7 @@ small overlap, writes one transaction per chunk and logs every ticker's outcome;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -98,9 +98,10 @@ def plan_starts(
     return out
 
 
-def _needs_market_cap(ticker: str) -> bool:
-    """FX pairs (``AUDUSD=X``) and indices (``^GSPC``) have no market cap to wait for."""
-    return not (ticker.endswith("=X") or ticker.startswith("^"))
+def _needs_market_cap(ticker: str, funds: Collection[str] = ()) -> bool:
+    """FX pairs (``AUDUSD=X``), indices (``^GSPC``) and ``funds`` (ETFs: Yahoo's quote has
+    no ``marketCap`` for them) have no market cap to wait for."""
+    return not (ticker.endswith("=X") or ticker.startswith("^") or ticker in funds)
 
 
 def metadata_due(
@@ -109,13 +110,16 @@ def metadata_due(
     *,
     now: datetime,
     max_age_days: int | None = None,
+    funds: Collection[str] = (),
 ) -> list[str]:
     """Tickers whose instrument metadata should be looked up again, in input order.
 
     ``instruments`` is :meth:`Store.instruments` (indexed by ticker, ``updated_at`` = when
     the metadata was last looked up, naive UTC). A ticker is due when it has no row; when its
     ``currency`` or ``name`` is missing (a row written from exchange-table guesses has no
-    name); when its ``market_cap`` is missing (except FX pairs and indices, which have none);
+    name); when its ``market_cap`` is missing (except FX pairs, indices and ``funds``, which
+    have none: the universe's benchmarks are ETFs, and asking again each refresh only costs a
+    request);
     or when ``updated_at`` is more than ``max_age_days`` (``metadata_max_age_days``, 7)
     whole calendar days (UTC) before ``now``. Whole days, so that a weekly job a few minutes
     late is not due: metadata is then looked up every second week at a 7-day setting.
@@ -129,7 +133,7 @@ def metadata_due(
             continue
         row = instruments.loc[t]
         missing = any(pd.isna(row.get(c)) for c in ("currency", "name"))
-        missing |= _needs_market_cap(t) and pd.isna(row.get("market_cap"))
+        missing |= _needs_market_cap(t, funds) and pd.isna(row.get("market_cap"))
         stamp = row.get("updated_at")
         old = pd.isna(stamp) or (today - pd.Timestamp(stamp).date()).days > days
         if missing or old:
@@ -144,6 +148,7 @@ def _fetch(
     end: date | None,
     instruments: pd.DataFrame,
     now: datetime,
+    funds: Collection[str] = (),
 ) -> FetchResult:
     """One source call; metadata is asked only where :func:`metadata_due` says so.
 
@@ -161,7 +166,7 @@ def _fetch(
         batch,
         start,
         end,
-        want_metadata=metadata_due(batch, instruments, now=now),
+        want_metadata=metadata_due(batch, instruments, now=now, funds=funds),
         quote_currencies={t: known[t] for t in batch if t in known},
     )
 
@@ -236,6 +241,7 @@ def _write_chunk(
     end: date | None,
     known: pd.DataFrame,
     pending: list[str],
+    funds: Collection[str] = (),
 ) -> tuple[list[dict[str, Any]], bool]:
     """Fetch one chunk and write it with its fetch-log records in one transaction.
 
@@ -244,7 +250,7 @@ def _write_chunk(
     """
     t0 = _utcnow()
     try:
-        result = _fetch(source, batch, start, end, known, t0)
+        result = _fetch(source, batch, start, end, known, t0, funds)
     except NetworkError as exc:
         store.log_fetch(_failed_records(pending, source.name, t0, f"network error: {exc}"))
         raise
@@ -265,6 +271,7 @@ def refresh(
     today: date | None = None,
     progress: Progress | None = None,
     chunk: int | None = None,
+    funds: Collection[str] = (),
 ) -> RefreshReport:
     """Fetch what is missing for ``tickers`` from ``source`` and upsert it into ``store``.
 
@@ -279,7 +286,8 @@ def refresh(
     Instrument metadata costs a source like Yahoo extra requests (one chart request per
     symbol, one quote request per chunk), so a source that ``supports_metadata`` is asked for
     it only for the tickers :func:`metadata_due` names (new, incomplete, or older than
-    ``metadata_max_age_days``); the store keeps what it knows for the others.
+    ``metadata_max_age_days``); the store keeps what it knows for the others. ``funds``
+    (ETFs) are not asked again for the market cap they never have.
     """
     today = today or date.today()
     size = max(1, int(settings.get("refresh_chunk") if chunk is None else chunk))
@@ -298,7 +306,9 @@ def refresh(
     done = 0
     for index, (start, batch) in enumerate(batches):
         pending = [t for _, b in batches[index:] for t in b]
-        records, fetched_synthetic = _write_chunk(store, source, batch, start, end, known, pending)
+        records, fetched_synthetic = _write_chunk(
+            store, source, batch, start, end, known, pending, funds
+        )
         synthetic = synthetic or fetched_synthetic
         for rec in records:
             if rec["status"] == "ok":
@@ -336,6 +346,7 @@ def refresh_with_fx(
     today: date,
     progress: Progress | None = None,
     fresh_from: date | Callable[[str], date] | None = None,
+    funds: Collection[str] = (),
 ) -> Refreshed:
     """Refresh ``symbols`` and then the FX series of their currencies.
 
@@ -344,7 +355,7 @@ def refresh_with_fx(
     store asks the source for nothing. It defaults to ``end`` (with a past ``--as-of`` an
     incremental fetch would start after ``end`` and fail for no reason), else to
     :func:`last_business_day` before ``today``. A lookup passes the last trading day, so only
-    stale series are fetched.
+    stale series are fetched. ``funds``: see :func:`refresh` (the universe's benchmarks).
     """
     skip_from = (
         fresh_from
@@ -361,7 +372,9 @@ def refresh_with_fx(
         due = skip_from if callable(skip_from) else (lambda s: skip_from)
         return [s for s in syms if s not in last or last[s] < due(s)]
 
-    report = refresh(store, needed(symbols), source, end=end, today=today, progress=progress)
+    report = refresh(
+        store, needed(symbols), source, end=end, today=today, progress=progress, funds=funds
+    )
     failures, updated = dict(report.failures), dict(report.updated)
     inst = store.instruments(list(symbols))
     currencies = list(inst["currency"].dropna()) if "currency" in inst else []

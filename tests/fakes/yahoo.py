@@ -142,11 +142,13 @@ def make_listing(
     dividend_factor: float = 0.97,
     long_name: str | None = None,
     shares: float | None = None,
+    kind: str | None = None,
 ) -> Listing:
     """A listing with seeded random-walk bars on weekdays of ``[start, end]`` minus ``holidays``.
 
     ``adj_close`` equals ``close`` from ``ex_dividend`` on and ``close * dividend_factor``
-    before it, the way Yahoo back-adjusts for a cash dividend.
+    before it, the way Yahoo back-adjusts for a cash dividend. ``kind`` is Yahoo's
+    ``quoteType`` (``EQUITY``, or ``CURRENCY`` for ``=X``, unless given: ``ETF``).
     """
     sfx = "=X" if symbol.endswith("=X") else (symbol[symbol.rfind(".") :] if "." in symbol else "")
     exch, full, ccy, tz, opening = YAHOO_EXCHANGES[sfx]
@@ -171,7 +173,7 @@ def make_listing(
         },
         index=days,
     )
-    kind = "CURRENCY" if sfx == "=X" else "EQUITY"
+    kind = kind or ("CURRENCY" if sfx == "=X" else "EQUITY")
     return Listing(
         symbol, exch, full, ccy, tz, opening, bars, long_name or f"{symbol} Fake Corp", kind, shares
     )

@@ -53,9 +53,9 @@ def test_basket_charts_have_axes_dates_and_a_legend(
     for p in panels:
         svg = p.select_one("svg.basket-chart")
         assert svg is not None
-        drawn = {pl["data-key"] for pl in svg.select("polyline.ret")}
+        drawn = {pl["data-key"] for pl in svg.select("path.ret")}
         assert drawn == set(keys)
-        assert {pl["data-key"] for pl in svg.select("polyline.dd")} == set(keys)
+        assert {pl["data-key"] for pl in svg.select("path.dd")} == set(keys)
         months = [t.get_text() for t in svg.select("g.xticks text")]
         assert 2 <= len(months) <= 7 and any(m[:3] in {"Jan", "Jul"} for m in months)
         assert any(" 20" in m for m in months)  # the year is on the first tick of each year
@@ -122,9 +122,9 @@ def test_card_price_chart_against_remx_labelled_synthetic(
     card = soup.select_one(f'details.card[data-id="{row["id"]}"]')
     fig = card.select_one("figure.price-chart")
     assert fig is not None and fig["data-window"] == row["price"]["window"]
-    keys = [pl["data-key"] for pl in fig.select("polyline.ret")]
+    keys = [pl["data-key"] for pl in fig.select("path.ret")]
     assert sorted(keys) == sorted([row["ticker"], "REMX"])
-    assert [pl["data-key"] for pl in fig.select("polyline.dd")] == [row["ticker"]]
+    assert [pl["data-key"] for pl in fig.select("path.dd")] == [row["ticker"]]
     assert fig.select("g.xticks text") and fig.select("g.yticks text")
     assert "SYNTHETIC" in fig.figcaption.get_text()
 
@@ -191,6 +191,50 @@ def test_time_chart_month_ticks_and_empty_input() -> None:
     xs = [t.pos for t in chart.x_ticks]
     assert xs == sorted(xs) and chart.plot_left <= xs[0] and xs[-1] <= chart.plot_right
     assert time_chart(dates, [("x", "X", [None] * 5, [None] * 5)], height=300) is None
+
+
+def _absolute(d: str) -> list[tuple[float, float]]:
+    """The vertices of ``M x y l dx dy …`` path data (an independent reading of it)."""
+    import re
+
+    head, _, rel = d[1:].partition("l")
+    nums = [float(n) for n in re.findall(r"-?\d*\.?\d+", head)]
+    pts = [(nums[0], nums[1])]
+    deltas = [float(n) for n in re.findall(r"-?\d*\.?\d+", rel)]
+    for dx, dy in zip(deltas[::2], deltas[1::2], strict=True):
+        pts.append((round(pts[-1][0] + dx, 1), round(pts[-1][1] + dy, 1)))
+    return pts
+
+
+def test_line_paths_pass_through_every_value_to_a_tenth_of_a_pixel() -> None:
+    """The relative path data draws the polyline it replaced: each dated value at its pixel,
+    rounded to 0.1, with missing values skipped; no drift over a long line."""
+    import numpy as np
+    import pandas as pd
+
+    days = pd.bdate_range("2023-11-27", "2026-11-27", freq="W-FRI")
+    rng = np.random.default_rng(5)
+    ret: list[float | None] = list(np.cumprod(1 + rng.normal(0, 0.05, len(days))) - 1)
+    ret[7] = None  # a week without a close
+    peak = np.maximum.accumulate([1 + (r or 0) for r in ret])
+    dd = [(1 + (r or 0)) / p - 1 for r, p in zip(ret, peak, strict=True)]
+    dates = [d.date().isoformat() for d in days]
+    chart = time_chart(dates, [("x", "X", ret, dd)], height=300)
+    assert chart is not None
+    line = chart.lines[0]
+    got = _absolute(line.ret_path)
+    assert len(got) == len(days) - 1
+    kept = [(d, r) for d, r in zip(days, ret, strict=True) if r is not None]
+    first, span = days[0], (days[-1] - days[0]).days
+    for (gx, _), (d, _) in zip(got, kept, strict=True):
+        x = chart.plot_left + (d - first).days / span * (chart.plot_right - chart.plot_left)
+        assert abs(gx - x) <= 0.051
+    # y is the value under the panel's linear scale: fit it; every vertex within rounding
+    v = np.array([r for _, r in kept])
+    gy = np.array([y for _, y in got])
+    slope, intercept = np.polyfit(v, gy, 1)
+    assert slope < 0 and np.abs(gy - (intercept + slope * v)).max() <= 0.06  # 0.05 + the fit
+    assert len(_absolute(line.dd_path)) == len(days)
 
 
 def test_screen_json_keeps_number_lists_on_one_line(doc: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Sparklines read from one weekly grouping of all tickers equal the per-ticker grouping they
+"""Weekly closes read from one weekly grouping of all tickers equal the per-ticker grouping they
 replaced (kept here as the reference)."""
 
 from __future__ import annotations

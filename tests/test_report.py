@@ -257,10 +257,11 @@ def test_cards_show_breakdown_evidence_and_numbered_sources(
     assert [th.get_text() for th in card.select(".stagemap thead th")][1:] == list(
         dict.fromkeys(s["country"] for s in row["segments"])
     )
-    assert card.select_one("polyline.spark-price") is not None
-    assert len(card.select_one("polyline.spark-price")["points"].split()) == len(
-        row["series"]["close"]
-    )
+    closes = card.select_one("p.closes").get_text(" ", strip=True)
+    first, last = row["series"]["close"][0], row["series"]["close"][-1]
+    assert closes.startswith(f"{row['series']['dates'][0]} {first:,.2f} → ")
+    assert f"{row['series']['dates'][-1]} {last:,.2f}" in closes
+    assert card.select_one("svg.price-chart") is not None
 
 
 def test_stage_map_cells_hold_status_badges(doc: dict[str, Any], soup: BeautifulSoup) -> None:

@@ -292,7 +292,7 @@ def _assemble(
         source_name=None,
         failures={},
         robustness=False,
-        # sparklines only for the companies asked about (the --html card shows them)
+        # weekly closes only for the companies asked about (the --html card shows them)
         series_for={c.id for c in companies},
     )
 

@@ -49,8 +49,8 @@ class PanelView:
 class LineView:
     key: str
     label: str
-    ret_points: str  # SVG polyline points ("" when the line has no value)
-    dd_points: str
+    ret_path: str  # SVG path data ("" when the line has no value)
+    dd_path: str
     last: str  # the last cumulative return, as text (tooltip)
     deepest: str  # the deepest drawdown, as text
 
@@ -129,26 +129,44 @@ def _panel(
     return view, ticks
 
 
-def _points(
+def _path(
     dates: Sequence[date],
     values: Sequence[float | None],
     x: _X,
     ticks: Sequence[float],
     p: PanelView,
 ) -> str:
+    """SVG path data through the dated values (missing ones skipped, as a polyline would).
+
+    Relative moves in tenths of a pixel: ``M48 101.4l2.2-.7 1.9 1.3`` draws exactly the
+    polyline ``48,101.4 50.2,100.7 52.1,102`` in about 60% of its bytes (the 57 cards' charts
+    were a quarter of the report). Deltas are taken between coordinates already rounded to
+    tenths, so no rounding error accumulates along the line.
+    """
     lo, hi = ticks[0], ticks[-1]
 
-    def y(v: float) -> float:
-        return round(p.bottom - (v - lo) / (hi - lo) * (p.bottom - p.top), 1)
+    def y(v: float) -> int:
+        return round((p.bottom - (v - lo) / (hi - lo) * (p.bottom - p.top)) * 10)
 
-    return " ".join(
-        f"{_c(x(d))},{_c(y(v))}" for d, v in zip(dates, values, strict=True) if v is not None
-    )
+    pts = [(round(x(d) * 10), y(v)) for d, v in zip(dates, values, strict=True) if v is not None]
+    if not pts:
+        return ""
+    (x0, y0), out = pts[0], []
+    for x1, y1 in pts[1:]:
+        dy = _tenths(y1 - y0)
+        out.append(_tenths(x1 - x0) + ("" if dy.startswith("-") else " ") + dy)
+        x0, y0 = x1, y1
+    head = f"M{_tenths(pts[0][0])} {_tenths(pts[0][1])}"
+    return head + ("l" + " ".join(out) if out else "")
 
 
-def _c(v: float) -> str:
-    """A coordinate with one decimal and no trailing ``.0`` (the points are most of the bytes)."""
-    return f"{v:.1f}".removesuffix(".0")
+def _tenths(v: int) -> str:
+    """Tenths as the shortest decimal: 22 -> ``2.2``, -7 -> ``-.7``, 10 -> ``1``, 0 -> ``0``."""
+    sign, v = ("-" if v < 0 else ""), abs(v)
+    whole, tenth = divmod(v, 10)
+    if tenth == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole or ''}.{tenth}"
 
 
 def time_chart(
@@ -194,8 +212,8 @@ def time_chart(
             LineView(
                 key=key,
                 label=label,
-                ret_points=_points(ds, r, x, ret_ticks, ret),
-                dd_points=_points(ds, d, x, dd_ticks, dd),
+                ret_path=_path(ds, r, x, ret_ticks, ret),
+                dd_path=_path(ds, d, x, dd_ticks, dd),
                 last=formatters.signed_pct(next((v for v in reversed(r) if v is not None), None)),
                 deepest=formatters.pct(min((v for v in d if v is not None), default=None)),
             )

@@ -3,7 +3,7 @@
 Turns a row of the run document (or a ``context`` entry of an unlisted company) into a frozen
 :class:`Company` record: the factor breakdown with its evidence lines and numbered sources, the
 stage × country map, China links, support, flags with their meaning (thresholds read from
-``run.model``), risk cells with the reason a value is missing, and the sparkline geometry.
+``run.model``), risk cells with the reason a value is missing, and the year's weekly closes in numbers.
 Verdicts (synthetic, stale) come from :mod:`screener.screen.summary`. Text composed here is
 plain text; the templates escape it.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from screener.report import formatters
-from screener.report.charts import Sparkline, sparkline
+from screener.report.charts import CloseSummary, close_summary
 from screener.report.facts import (
     Citations,
     Driver,
@@ -183,10 +183,10 @@ class Company:
     profile_age_days: int | None
     confidence: str
     revenue: str | None
-    spark: Sparkline | None
+    closes: CloseSummary | None
     stale_price: bool
     synthetic_price: bool
-    currency: str | None  # of the closes in the sparkline (local currency)
+    currency: str | None  # of the weekly closes (local currency)
     # The flags the ranked table shows as badges: all of them, less STALE_PROFILE when nearly
     # every row carries it (the header then says so once); set by report.context.
     badges: tuple[FlagView, ...] = ()
@@ -341,7 +341,7 @@ class _Priced:
     robustness: str | None = None
     unstable: bool = False
     quality: tuple[Line, ...] = ()
-    spark: Sparkline | None = None
+    closes: CloseSummary | None = None
     stale_price: bool = False
     synthetic_price: bool = False
     currency: str | None = None
@@ -365,7 +365,7 @@ def _priced(doc: RunDoc, row: Row) -> _Priced:
         robustness=_robustness(row),
         unstable=bool(row["rank_robustness"]["unstable"]),
         quality=_quality(row, synthetic),
-        spark=sparkline(row["series"]["dates"], row["series"]["close"]),
+        closes=close_summary(row["series"]["dates"], row["series"]["close"]),
         stale_price=summary.stale_price(row),
         synthetic_price=synthetic,
         currency=row["data_quality"]["currency"] or None,
@@ -430,7 +430,7 @@ def _card(
         profile_age_days=exp["age_days"],
         confidence=exp["confidence"] or "?",
         revenue=_revenue(c),
-        spark=p.spark,
+        closes=p.closes,
         stale_price=p.stale_price,
         synthetic_price=p.synthetic_price,
         currency=p.currency,
@@ -440,7 +440,7 @@ def _card(
 
 
 def company(doc: RunDoc, row: Row) -> Company:
-    """The card of a listed company: its profile plus risk, gates, quality and sparkline."""
+    """The card of a listed company: its profile plus risk, gates, quality and closes."""
     return _card(doc, row, _priced(doc, row), listed=True, unlisted_reason=None)
 
 

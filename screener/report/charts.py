@@ -1,9 +1,9 @@
 """Geometry of the report's inline SVG charts (computed here, drawn by the templates).
 
-The exposure-vs-volatility scatter and the per-company sparklines are laid out server-side so
-the report needs no JavaScript and no chart library: this module turns numbers into pixel
-coordinates, tick labels and label positions; ``templates/_scatter.html`` and
-``templates/_card.html`` only loop over them.
+The exposure-vs-volatility scatter is laid out server-side so the report needs no JavaScript
+and no chart library: this module turns numbers into pixel coordinates, tick labels and label
+positions; ``templates/_scatter.html`` only loops over them. :func:`close_summary` gives a
+card's year of weekly closes in numbers.
 """
 
 from __future__ import annotations
@@ -83,11 +83,9 @@ class Scatter:
 
 
 @dataclass(frozen=True)
-class Sparkline:
-    width: float
-    height: float
-    price_points: str
-    drawdown_points: str  # area outline of drawdown (0 at the top, the deepest at the bottom)
+class CloseSummary:
+    """A year of weekly closes in numbers: a card's line under its price chart."""
+
     first_date: str
     last_date: str
     first_close: float
@@ -307,45 +305,27 @@ def scatter(rows: Sequence[Row], medians: Medians) -> Scatter:
     )
 
 
-def sparkline(
-    dates: Sequence[str], close: Sequence[float | None], width: float = 240.0, height: float = 48.0
-) -> Sparkline | None:
-    """Price line and drawdown of a short close series, or None with fewer than two closes.
+def close_summary(dates: Sequence[str], close: Sequence[float | None]) -> CloseSummary | None:
+    """First, last, low and high of a short close series and its deepest drawdown, or None
+    with fewer than two closes.
 
-    Drawdown at t is ``close_t / max(close_0..close_t) − 1`` (≤ 0) over the same closes the
-    sparkline draws, so it is the weekly-sampled drawdown of the shown year — it can be
-    shallower than the daily ``max_dd_1y`` metric, which sees intra-week troughs.
+    Drawdown at t is ``close_t / max(close_0..close_t) − 1`` (≤ 0) over these weekly closes,
+    so it can be shallower than the daily ``max_dd_1y`` metric, which sees intra-week troughs.
     """
     pairs = [(d, float(c)) for d, c in zip(dates, close, strict=False) if c is not None and c > 0]
     if len(pairs) < 2:
         return None
     values = [c for _, c in pairs]
-    lo, hi = min(values), max(values)
-    span = hi - lo or 1.0
-    n = len(values) - 1
-    step = width / n
-    price = " ".join(
-        f"{i * step:.1f},{(height - 2) - (c - lo) / span * (height - 4):.1f}"
-        for i, c in enumerate(values)
-    )
-    peak, dds = values[0], []
+    peak, deepest = values[0], 0.0
     for c in values:
         peak = max(peak, c)
-        dds.append(c / peak - 1.0)
-    deepest = min(dds)
-    scale = (height - 2) / (abs(deepest) or 1.0)
-    dd = " ".join(f"{i * step:.1f},{abs(d) * scale:.1f}" for i, d in enumerate(dds))
-    dd_area = f"0,0 {dd} {width:.1f},0"
-    return Sparkline(
-        width=width,
-        height=height,
-        price_points=price,
-        drawdown_points=dd_area,
+        deepest = min(deepest, c / peak - 1.0)
+    return CloseSummary(
         first_date=pairs[0][0],
         last_date=pairs[-1][0],
         first_close=values[0],
         last_close=values[-1],
-        low=lo,
-        high=hi,
+        low=min(values),
+        high=max(values),
         max_drawdown=deepest,
     )

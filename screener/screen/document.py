@@ -102,7 +102,7 @@ def weekly_closes(close: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Each ticker's last close of each week ending Friday, up to ``as_of`` (rows: weeks).
 
     NaN where a ticker did not trade that week. One grouping for all tickers: the document
-    reads each company's sparkline from it instead of grouping each ticker's series again.
+    reads each company's weekly closes from it instead of grouping each ticker's series again.
     """
     upto = close.loc[close.index <= pd.Timestamp(as_of)]
     return upto.groupby(upto.index.to_period("W-FRI")).last()
@@ -116,7 +116,7 @@ def weekly_series(
     *,
     weekly: pd.DataFrame | None = None,
 ) -> SeriesRecord:
-    """~1 year of week-end closes for a sparkline (each ticker on its own trading days).
+    """~1 year of week-end closes for a card (each ticker on its own trading days).
 
     ``weekly``: :func:`weekly_closes` of ``close``, when the caller has it already.
     """
@@ -169,7 +169,7 @@ class _Frames:
     instruments: pd.DataFrame
     failures: Mapping[str, str]
     last_errors: Mapping[str, str]
-    weekly: pd.DataFrame | None = None  # weekly_closes(close, as_of), for the sparklines
+    weekly: pd.DataFrame | None = None  # weekly_closes(close, as_of), for the cards
 
 
 def _data_quality(frames: _Frames, ticker: str | None) -> DataQualityRecord:

@@ -122,7 +122,7 @@ def test_a_query_that_is_neither_a_company_nor_a_symbol_keeps_its_close_matches(
 
 
 def test_the_kept_score_is_the_score_and_an_edit_makes_a_new_one(tmp_path: Path) -> None:
-    from screener.lookup.cache import scored_cached
+    from screener.universe.cache import scored_cached
 
     folder = tmp_path / "store"
     folder.mkdir()
@@ -145,7 +145,7 @@ def test_the_kept_score_is_the_score_and_an_edit_makes_a_new_one(tmp_path: Path)
 
 
 def test_nothing_is_kept_where_no_store_folder_exists(tmp_path: Path) -> None:
-    from screener.lookup.cache import scored_cached
+    from screener.universe.cache import scored_cached
 
     scored_cached(EXAMPLE, weights=None, folder=tmp_path / "none")
     assert not (tmp_path / "none").exists()

@@ -548,6 +548,34 @@ def test_files_carry_no_float_noise() -> None:
         assert len(digits) <= 6, number
 
 
+def _reference_json(doc: Any) -> str:
+    """screen.json as the writer made it before its one-pass version: json.dumps with indent
+    over the rounded tree, then every list of numbers joined onto one line."""
+    number = r"(?:-?[0-9][0-9.eE+-]*|null)"
+    lists = re.compile(rf"\[\n\s*({number}(?:,\n\s*{number})*)\n\s*\]")
+    text = json.dumps(tabular.rounded_tree(doc), indent=2, ensure_ascii=False, allow_nan=False)
+    return lists.sub(lambda m: "[" + re.sub(r",\n\s*", ", ", m.group(1)) + "]", text + "\n")
+
+
+def test_json_text_is_byte_for_byte_the_indenting_encoder(doc: dict[str, Any]) -> None:
+    assert tabular.json_text(doc) == _reference_json(doc)
+    odd = {
+        "empty": {},
+        "none": [],
+        "nested": [[1, 2.5], [], [None, None], [True, 1], [{"a": 1e-07}]],
+        "text": 'quote " backslash \\ newline \n tab \t “unicode” é \u2028',
+        "cap_usd": 1234567.891,
+        "xs_usd": [1.5, 2.4, None],
+        "big": 1.23456789e20,
+        "tiny": -0.000123456789,
+        "flags": [True, False, None],
+        "ints": [1, -2, 3],
+        "mixed": ["a", 1, None],
+        7: "a number key",
+    }
+    assert tabular.json_text(odd) == _reference_json(odd)  # type: ignore[arg-type]
+
+
 def test_json_round_trips_and_refuses_nan() -> None:
     d = make_doc(n=4)
     back = json.loads(tabular.json_text(d))

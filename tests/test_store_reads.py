@@ -270,7 +270,9 @@ def _interleaved(folder: Path) -> Store:
     return store
 
 
-@pytest.mark.parametrize("fetch", ["large chunks", "one-vector chunks", "out of memory"])
+@pytest.mark.parametrize(
+    "fetch", ["in one piece", "large chunks", "one-vector chunks", "out of memory"]
+)
 @pytest.mark.parametrize("collide", [False, True], ids=["hash", "enum"])
 @pytest.mark.parametrize("layout", ["grouped", "interleaved"])
 def test_the_long_read_equals_a_plain_sql_read(
@@ -281,6 +283,8 @@ def test_the_long_read_equals_a_plain_sql_read(
     store = _build(tmp_path) if layout == "grouped" else _interleaved(tmp_path)
     if collide:  # as if two names shared a hash: the ENUM route must give the same frame
         monkeypatch.setattr(frames, "_hashes_collide", lambda hashes: True)
+    if fetch != "in one piece":  # the path of large reads, on these small stores
+        monkeypatch.setattr(frames, "CHUNKED_ROWS", 0)
     if fetch == "one-vector chunks":  # many chunk boundaries (the stores hold > 2,048 rows)
         monkeypatch.setattr(frames, "CHUNK_VECTORS", 1)
     attempts: list[str] = []
@@ -322,10 +326,13 @@ def test_ticker_keys_map_to_names_however_rows_are_ordered() -> None:
     assert chosen.codes(np.zeros(0, dtype=np.uint64)).shape == (0,)
 
 
-def test_a_fetch_restores_the_memory_limit_and_checks_its_row_count(tmp_path: Path) -> None:
+def test_a_fetch_restores_the_memory_limit_and_checks_its_row_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from screener.store import frames
 
     store = _interleaved(tmp_path)
+    monkeypatch.setattr(frames, "CHUNKED_ROWS", 0)
     sql = "SELECT hash(ticker) AS key, close FROM prices"
     with store.reading_session():
         limit = "SELECT current_setting('memory_limit')"

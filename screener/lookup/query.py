@@ -123,7 +123,7 @@ def company_views(
     NotFoundError for a query that is neither in the universe nor (with risk) priced, and
     AmbiguousError for a part of a name several companies share.
     """
-    from screener.lookup.cache import scored_cached
+    from screener.universe.cache import scored_cached
 
     folder = settings.store_dir(data_dir, demo=demo_store or mode == "demo")
     today = today or date.today()

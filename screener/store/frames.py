@@ -116,6 +116,11 @@ def _hashes_collide(hashes: np.ndarray) -> bool:
 #: Rows of a fetched chunk, in DuckDB vectors of 2,048 rows (about 100,000 rows).
 CHUNK_VECTORS = 50
 
+#: Reads of fewer rows are fetched in one piece: chunks and the buffer-pool setting cost a few
+#: milliseconds a read, which a lookup of three symbols (about 2,000 rows) feels and saves
+#: nothing on.
+CHUNKED_ROWS = 500_000
+
 #: DuckDB's buffer pool during a large fetch (see :func:`_fetch_columns`).
 FETCH_MEMORY = "64MB"
 
@@ -145,6 +150,9 @@ def _fetch_columns(
       each block once). It is put back afterwards; a read that needs more memory than that
       (none of ours should) is made again without the limit.
     """
+    if rows < CHUNKED_ROWS:  # a lookup's or a run's read: one conversion, no settings to set
+        got: dict[str, np.ndarray] = con.sql(sql, params=params).fetchnumpy()
+        return got if convert is None else convert(got)
     try:
         with _buffer_pool(con, FETCH_MEMORY):
             return _fetch_chunks(con, sql, params, rows, convert)

@@ -180,7 +180,7 @@ def json_text(doc: RunDoc) -> str:
     return "".join(out)
 
 
-_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_str = json.encoder.encode_basestring
 
 
 def _scalar(value: Any, key: str, path: str) -> str | None:

@@ -1,6 +1,6 @@
 """Fast reads of the prices table into pandas.
 
-Two tricks keep a full read of millions of rows near one second on a small machine
+Three things keep a full read of millions of rows under one second on a small machine
 (measured in ``bench/store.py``, see ``docs/store.md``):
 
 * The ticker leaves DuckDB as ``hash(ticker)``, a plain integer, and becomes a code into the
@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import duckdb
@@ -76,15 +77,21 @@ class _Tickers:
             return "hash(ticker)"
         return f"enum_code(ticker::{_enum(self.names)})::INTEGER"
 
-    def codes(self, keys: np.ndarray) -> np.ndarray:
+    @cached_property
+    def _ranked(self) -> tuple[np.ndarray, np.ndarray]:
+        """``hashes`` sorted, and the position in ``names`` of each (once per read, not per
+        chunk)."""
+        order = np.argsort(self.hashes)
+        return self.hashes[order], order
+
+    def codes(self, keys: np.ndarray | Sequence[int]) -> np.ndarray:
         """Positions in ``names`` (int64) of fetched ticker keys."""
         if not len(self.hashes):
             return np.asarray(keys, dtype=np.int64)
         keys = np.asarray(keys, dtype=np.uint64)
-        order = np.argsort(self.hashes)
-        ranked = self.hashes[order]
         if len(keys) == 0:
             return np.zeros(0, dtype=np.int64)
+        ranked, order = self._ranked
         starts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
         if len(starts) > len(keys) // 16:  # not grouped by ticker: look up every row
             return np.asarray(order[np.searchsorted(ranked, keys)], dtype=np.int64)
@@ -124,6 +131,9 @@ CHUNKED_ROWS = 500_000
 #: DuckDB's buffer pool during a large fetch (see :func:`_fetch_columns`).
 FETCH_MEMORY = "64MB"
 
+#: Turns a chunk's columns into the columns to keep (it may rename, add or drop some).
+Convert = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
+
 
 def _fetch_columns(
     con: duckdb.DuckDBPyConnection,
@@ -135,9 +145,10 @@ def _fetch_columns(
     """The ``rows`` rows of ``sql`` as numpy columns, in the table's order; each chunk passes
     through ``convert`` first when given.
 
-    On a small virtual machine most of a large read is the kernel handing out fresh memory
-    (about 3 µs a page here), not DuckDB or numpy. Four things keep it small
-    (``bench/store.py`` prints the page faults beside the time):
+    Under :data:`CHUNKED_ROWS` rows the result comes in one piece. Above, on a small virtual
+    machine most of the read is the kernel handing out fresh memory (about 3 µs a page here),
+    not DuckDB or numpy. Three things keep it small (``bench/store.py`` prints the page faults
+    beside the time):
 
     * The result is streamed in chunks of :data:`CHUNK_VECTORS` vectors, each copied into
       arrays allocated once for all ``rows`` (numpy asks for huge pages for those), so
@@ -158,10 +169,6 @@ def _fetch_columns(
             return _fetch_chunks(con, sql, params, rows, convert)
     except duckdb.OutOfMemoryException:
         return _fetch_chunks(con, sql, params, rows, convert)
-
-
-#: Turns a chunk's columns into the columns to keep (it may rename, add or drop some).
-Convert = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
 
 
 def _fetch_chunks(
@@ -258,13 +265,15 @@ def read_long(
         f"SELECT {chosen.sql} AS key, {_DAY_SQL} AS day, "
         f"{', '.join(f'{f}::DOUBLE AS {f}' for f in FIELDS)}, synthetic FROM prices {where}"
     )
-    rows = _InOrder(chosen)
-    got = _fetch_columns(con, sql, params, chosen.rows, rows.convert)
+    in_order = _InOrder(chosen)
+    got = _fetch_columns(con, sql, params, chosen.rows, in_order.convert)
     codes, stamps = got["code"], got["date"]
     # Rows come back in insertion order, which is (ticker, date) order after a bulk load but
     # not after refreshes append new days at the end: sort only when needed.
     order = (
-        None if rows.ordered else np.argsort(_row_key(codes, stamps // _US_PER_DAY), kind="stable")
+        None
+        if in_order.ordered
+        else np.argsort(_row_key(codes, stamps // _US_PER_DAY), kind="stable")
     )
 
     def take(a: np.ndarray) -> np.ndarray:
@@ -324,10 +333,7 @@ def _flags(
     categories = sorted({f for _, _, f in flagged})
     flag_codes = np.zeros(len(codes), dtype=np.int8 if len(categories) < 127 else np.int32)
     if flagged:
-        keys = np.array(
-            [c for c, _, _ in flagged], dtype=np.uint64 if len(chosen.hashes) else np.int64
-        )
-        their_codes = chosen.codes(keys)
+        their_codes = chosen.codes([c for c, _, _ in flagged])
         firsts = np.searchsorted(codes, their_codes, side="left")
         lasts = np.searchsorted(codes, their_codes, side="right")
         for (_, day, text), code, lo, hi in zip(flagged, their_codes, firsts, lasts, strict=True):

@@ -65,10 +65,8 @@ def scored_cached(
             kept = pickle.load(f)
         if isinstance(kept, Scored):
             return kept
-    except FileNotFoundError:
-        pass
     except (OSError, *_UNREADABLE):
-        pass  # rebuilt below
+        pass  # missing or unreadable: rebuilt below
     scored = load_scored(universe, weights=weights, today=today)
     _write(entry, pickle.dumps(scored, protocol=pickle.HIGHEST_PROTOCOL))
     return scored
@@ -76,7 +74,7 @@ def scored_cached(
 
 def _write(entry: Path, data: bytes) -> None:
     """Write ``entry`` by rename (a reader never sees half of it); drop old entries. A folder
-    that cannot be written only costs the next lookup the time saved."""
+    that cannot be written only costs the next call the time saved."""
     try:
         entry.parent.mkdir(exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".scored-", suffix=".tmp")

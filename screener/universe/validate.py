@@ -14,6 +14,7 @@ from typing import Any
 
 from screener.errors import SymbolError
 from screener.universe.files import YamlDoc, YamlPath
+from screener.universe.schema import show
 from screener.universe.symbols import parse_symbol
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -273,11 +274,5 @@ def check_date(v: Any, report: Any, today: date, *, partial: bool = False) -> st
 
 
 def _show(v: Any) -> str:
-    if isinstance(v, str):
-        return repr(v)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "null"
-    text = repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
+    """As :func:`schema.show`, but text whole: a wrong word is named as written."""
+    return repr(v) if isinstance(v, str) else show(v)
